@@ -1,0 +1,1 @@
+"""cs231n autograder."""

@@ -1,0 +1,29 @@
+"""The check catalog: every case the grader and the students' pytest run, in one list.
+
+Each catalog module defines ``CASES``; a case is declarative data (probe, input generator, tests).
+"""
+from __future__ import annotations
+
+import importlib
+
+MODULES = ("layers",)
+
+
+def all_cases():
+    """Every case, in catalog order, with unique ids."""
+    cases = []
+    for name in MODULES:
+        cases.extend(importlib.import_module(f"{__name__}.{name}").CASES)
+    seen = set()
+    for case in cases:
+        if case.id in seen:
+            raise ValueError(f"duplicate case id {case.id}")
+        seen.add(case.id)
+    return cases
+
+
+def wanted_names(cases):
+    """Every function or class name the cases need, plus the provided ones the probes use."""
+    names = dict.fromkeys(n for case in cases for n in case.all_requires())
+    names.update(dict.fromkeys(("Solver",)))
+    return list(names)

@@ -1,0 +1,103 @@
+"""Builders that turn a few declarative facts about a layer into catalog cases.
+
+Each builder returns one :class:`~autograder.model.Case`: the probe to run, how its inputs are made (a pure
+function of a seeded ``RandomState``) and the tests judged on its outputs.
+"""
+from __future__ import annotations
+
+from ..compare import Close, DtypeFollows, GradientClose, Identical, Predicate, Unchanged
+from ..model import Case, Test
+
+REFERENCE_TOL = {"float64": 1e-7, "float32": 1e-4}
+
+
+def value_case(id, target, args, literal, tol, *, arg_names=(), title="notebook values", points=1.0,
+               hint="", out_path="result.0", seed=0):
+    """A notebook's fixed-value cell: ``target(*args)[0]`` against the notebook's printed array."""
+    def make_inputs(rng):
+        return {"target": target, "args": args(rng) if callable(args) else args}
+    tests = (Test(f"{title}: output", Close(out_path, tol, "out", literal=literal), points, "value", hint),)
+    tests += tuple(
+        Test(f"{title}: does not modify {name}", Unchanged(f"args_after.{i}", f"args.{i}", name), 0.0, "side_effect")
+        for i, name in enumerate(arg_names) if name)
+    return Case(id, target, "call", make_inputs, tests, seed=seed, group=_group(target))
+
+
+def gradient_case(id, forward, backward, make_args, grad_names, tol, *, arg_names, numeric=None, dout_like=None,
+                  title="numerical gradient", points=1.0, seed=0, h=1e-5, tols=None, visibility="public", hint=""):
+    """The notebooks' gradient check: ``backward`` against central differences of the student's ``forward``.
+
+    ``make_args(rng)`` returns ``(args, dout)``; ``numeric`` maps each gradient to the index of the forward
+    argument it is taken with respect to (default: the first ``len(grad_names)`` arguments).
+    """
+    numeric = numeric or {g: i for i, g in enumerate(grad_names)}
+
+    def make_inputs(rng):
+        args, dout = make_args(rng)
+        return {"forward": forward, "backward": backward, "args": args, "dout": dout,
+                "numeric": tuple(sorted(set(numeric.values()))), "h": h, "n_grads": len(grad_names)}
+
+    tests = tuple(
+        Test(f"{title}: {g}", GradientClose(f"grads.{k}", numeric[g], (tols or {}).get(g, tol), g, h=h,
+                                            like=arg_names[numeric[g]]),
+             points, "gradient", hint or f"Derive {g} step by step along the forward computation; check shapes first.")
+        for k, g in enumerate(grad_names) if g in numeric
+    )
+    tests += (Test(f"{title}: backward called twice gives the same gradients",
+                   Identical("grads", "grads_again", "calling backward twice on the same cache gave different "
+                             "gradients: the backward pass modifies its cache (or dout) in place"),
+                   0.5, "side_effect", "Do not change arrays stored in the cache; compute new arrays instead."),)
+    tests += tuple(
+        Test(f"{title}: forward does not modify {name}", Unchanged(f"args_after.{i}", f"args.{i}", name), 0.25,
+             "side_effect", "Work on copies instead of changing the arrays you are given.")
+        for i, name in enumerate(arg_names) if name and not name.endswith("_param"))
+    return Case(id, backward, "forward_backward", make_inputs, tests, requires=(forward,), seed=seed,
+                visibility=visibility, group=_group(backward))
+
+
+def reference_case(id, forward, backward, make_args, grad_names, *, arg_names, title, dtype="float64",
+                   points=1.0, seed=0, visibility="hidden", tol=None, out_points=None):
+    """Forward and backward on other inputs, compared with the reference's outputs (hidden by default)."""
+    tol = tol or REFERENCE_TOL[dtype]
+
+    def make_inputs(rng):
+        args, dout = make_args(rng)
+        return {"forward": forward, "backward": backward, "args": args, "dout": dout, "numeric": (),
+                "n_grads": len(grad_names)}
+
+    tests = (Test(f"{title}: forward output", Close("out", tol, "out"), points if out_points is None else out_points,
+                  "reference", f"{forward} is wrong on these inputs even if the notebook's case passes."),)
+    tests += tuple(Test(f"{title}: {g}", Close(f"grads.{k}", tol, g, like=arg_names[k] if k < len(arg_names) else None),
+                        points, "reference") for k, g in enumerate(grad_names))
+    if dtype == "float32":
+        tests += (Test(f"{title}: output dtype", DtypeFollows("out", "args.0", "out"), 0.5, "side_effect",
+                       "Keep the input's dtype: float32 in, float32 out."),)
+    return Case(id, backward, "forward_backward", make_inputs, tests, requires=(forward,), seed=seed,
+                visibility=visibility, group=_group(backward))
+
+
+def property_case(id, target, probe, make_inputs, checks, *, requires=(), seed=0, visibility="public",
+                  timeout=10.0, kind="property"):
+    """Properties of the outputs: ``checks`` is a list of ``(name, fn, points, hint)``, ``fn(outputs, inputs)``."""
+    tests = tuple(Test(name, Predicate(fn, name), points, kind, hint) for name, fn, points, hint in checks)
+    return Case(id, target, probe, make_inputs, tests, requires=requires, seed=seed, visibility=visibility,
+                timeout=timeout, group=_group(target))
+
+
+_GROUPS = {
+    "affine": "affine_relu", "relu": "affine_relu", "svm": "losses", "softmax": "losses",
+    "batchnorm": "batchnorm", "spatial_batchnorm": "batchnorm", "layernorm": "normalization",
+    "spatial_groupnorm": "normalization", "dropout": "dropout", "conv": "conv", "max_pool": "pool",
+    "sgd": "optim", "rmsprop": "optim", "adam": "optim",
+}
+
+
+def _group(target):
+    if target[:1].isupper():
+        return "models"
+    if target.startswith(("affine_relu", "affine_bn", "affine_ln", "conv_relu", "conv_bn")):
+        return "sandwich"
+    for prefix in sorted(_GROUPS, key=len, reverse=True):
+        if target.startswith(prefix):
+            return _GROUPS[prefix]
+    return "other"

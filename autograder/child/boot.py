@@ -1,0 +1,121 @@
+"""Entry point of the child process: ``python -I -m _agchild.boot '<json settings>'``.
+
+Order matters: resource limits are set first, before numpy or any student code is imported; then the
+submission is loaded and a manifest of what was found is sent; then probes run one request at a time.
+Student output goes nowhere: file descriptors 1 and 2 are /dev/null (the parent arranges that) and
+``sys.stdout``/``sys.stderr`` are replaced by sinks that keep only a capped prefix.
+"""
+import json
+import os
+import resource
+import signal
+import sys
+
+_LIMITS = {
+    "cpu_seconds": resource.RLIMIT_CPU,
+    "memory_bytes": resource.RLIMIT_AS,
+    "file_bytes": resource.RLIMIT_FSIZE,
+    "open_files": resource.RLIMIT_NOFILE,
+    "processes": resource.RLIMIT_NPROC,
+    "core_bytes": resource.RLIMIT_CORE,
+}
+
+
+def apply_limits(limits):
+    """Lower the hard and soft limits; a limit the platform refuses is skipped, not fatal."""
+    for key, value in limits.items():
+        if value is None or key not in _LIMITS:
+            continue
+        try:
+            resource.setrlimit(_LIMITS[key], (int(value), int(value)))
+        except (ValueError, OSError):
+            pass
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writing past the file limit fails instead of killing
+
+
+class _CappedSink:
+    """A text stream that keeps the first ``cap`` characters and drops the rest."""
+
+    def __init__(self, cap):
+        self.cap, self.kept = cap, []
+        self.size = 0
+
+    def write(self, text):
+        if self.size < self.cap:
+            self.kept.append(str(text)[: self.cap - self.size])
+        self.size += len(text) if isinstance(text, str) else 0
+        return len(text) if isinstance(text, str) else 0
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+def main():
+    settings = json.loads(sys.argv[1])
+    apply_limits(settings.get("limits", {}))
+    request_fd, reply_fd = settings["request_fd"], settings["reply_fd"]
+    sys.stdout = sys.stderr = _CappedSink(settings.get("output_cap", 1 << 16))
+
+    import numpy as np  # noqa: F401 - after the limits on purpose
+
+    from . import codec
+    from .loader import Submission, describe
+    from .probes import PROBES, ProbeError
+
+    config = codec.read_message(request_fd)
+    sub = Submission(config["root"], config["packages"], config["prefix"]).load()
+    api, where = sub.find(config["wanted"], config.get("pinned"), config.get("preferred", ()))
+    codec.write_message(reply_fd, {
+        "found": {name: [where[name], describe(obj)] for name, obj in api.items()},
+        "import_errors": sub.import_errors,
+    })
+    while True:
+        try:
+            request = codec.read_message(request_fd)
+        except EOFError:
+            break
+        if request.get("stop"):
+            break
+        reply = run(request, api, PROBES, ProbeError, np)
+        try:
+            data = codec.encode(reply)
+        except Exception as exc:  # noqa: BLE001 - e.g. a recursive structure the student returned
+            data = codec.encode({"id": request["id"], "ok": False, "kind": "form",
+                                 "error": f"the outputs could not be sent back ({type(exc).__name__})"})
+        _write_all(reply_fd, data)
+    os._exit(0)
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def run(request, api, probes, probe_error, np):
+    """Run one probe and describe its outcome; never raises."""
+    import traceback
+    from pathlib import Path
+
+    root = Path(request.get("root", "/nonexistent"))
+    try:
+        np.random.seed(request["seed"])
+        outputs = probes[request["probe"]](api, **request["inputs"])
+        return {"id": request["id"], "ok": True, "outputs": outputs}
+    except probe_error as exc:
+        return {"id": request["id"], "ok": False, "kind": "form", "error": str(exc)}
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are the student's failure
+        where = ""
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename.startswith(str(root)):
+                where = f"{Path(frame.filename).name}, line {frame.lineno}, in {frame.name}"
+        text = str(exc).splitlines()[0][:300] if str(exc) else ""
+        return {"id": request["id"], "ok": False, "kind": "exception", "type": type(exc).__name__,
+                "error": text, "where": where}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""A safe wire format between the grader and the child: JSON with typed numpy arrays.
+
+Never pickle: the parent must be able to decode whatever a hostile child sends without running code.
+Arrays travel as base64 of their raw bytes with a whitelisted dtype; tuples keep their type; any other
+object is replaced by a description of it. Messages are framed by an 8-byte length.
+"""
+import base64
+import json
+import math
+import os
+import struct
+
+import numpy as np
+
+_DTYPES = {
+    np.dtype(t).str
+    for t in (
+        np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+        np.float16, np.float32, np.float64, np.complex64, np.complex128,
+    )
+}
+_HEADER = struct.Struct("<Q")
+MAX_DEPTH = 20
+
+
+class ProtocolError(Exception):
+    """The other side sent something that is not a well-formed message."""
+
+
+def to_wire(obj, depth=0):
+    """Turn an object into JSON-able data; unknown objects become ``{"__object__": type name}``."""
+    if depth > MAX_DEPTH:
+        return {"__object__": "nested too deeply"}
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, (int, float)) and type(obj) in (int, float):
+        return _float_to_wire(obj) if isinstance(obj, float) else obj
+    if isinstance(obj, np.ndarray) or isinstance(obj, np.generic):
+        arr = np.asarray(obj)
+        if arr.dtype.str not in _DTYPES:
+            return {"__object__": f"numpy array of dtype {arr.dtype}", "shape": list(arr.shape)}
+        data = np.ascontiguousarray(arr).tobytes()
+        return {"__nd__": [arr.dtype.str, list(arr.shape), base64.b64encode(data).decode("ascii")]}
+    if isinstance(obj, tuple):
+        return {"__tuple__": [to_wire(v, depth + 1) for v in obj]}
+    if isinstance(obj, list):
+        return [to_wire(v, depth + 1) for v in obj]
+    if isinstance(obj, dict):
+        return {"__dict__": [[to_wire(k, depth + 1), to_wire(v, depth + 1)] for k, v in obj.items()]}
+    return {"__object__": type(obj).__name__}
+
+
+def _float_to_wire(x):
+    return x if math.isfinite(x) else {"__float__": repr(x)}
+
+
+def from_wire(data, depth=0):
+    """Inverse of :func:`to_wire`, validating everything it reads."""
+    if depth > MAX_DEPTH + 2:
+        raise ProtocolError("message nested too deeply")
+    if data is None or isinstance(data, (bool, str, int, float)):
+        return data
+    if isinstance(data, list):
+        return [from_wire(v, depth + 1) for v in data]
+    if not isinstance(data, dict) or len(data) == 0:
+        raise ProtocolError(f"unexpected value {type(data).__name__}")
+    if "__nd__" in data:
+        return _array_from_wire(data["__nd__"])
+    if "__tuple__" in data:
+        return tuple(from_wire(v, depth + 1) for v in _as_list(data["__tuple__"]))
+    if "__dict__" in data:
+        items = _as_list(data["__dict__"])
+        out = {}
+        for item in items:
+            if not isinstance(item, list) or len(item) != 2:
+                raise ProtocolError("malformed dict item")
+            key = from_wire(item[0], depth + 1)
+            if not isinstance(key, (str, int, float, bool, type(None), tuple)):
+                raise ProtocolError("unhashable dict key")
+            out[key] = from_wire(item[1], depth + 1)
+        return out
+    if "__float__" in data:
+        text = data["__float__"]
+        if text not in ("nan", "inf", "-inf"):
+            raise ProtocolError("malformed float")
+        return float(text)
+    if "__object__" in data:
+        return Opaque(str(data["__object__"])[:200], data.get("shape"))
+    raise ProtocolError("unknown tagged value")
+
+
+def _as_list(value):
+    if not isinstance(value, list):
+        raise ProtocolError("expected a list")
+    return value
+
+
+def _array_from_wire(spec):
+    if not isinstance(spec, list) or len(spec) != 3:
+        raise ProtocolError("malformed array")
+    dtype, shape, payload = spec
+    if dtype not in _DTYPES or not isinstance(shape, list) or not isinstance(payload, str):
+        raise ProtocolError("array with a forbidden dtype or malformed shape")
+    if not all(isinstance(n, int) and 0 <= n < 2**40 for n in shape):
+        raise ProtocolError("array with a malformed shape")
+    raw = base64.b64decode(payload.encode("ascii"), validate=True)
+    dt = np.dtype(dtype)
+    if len(raw) != dt.itemsize * int(np.prod(shape, dtype=np.int64)):
+        raise ProtocolError("array size does not match its shape")
+    return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
+
+
+class Opaque:
+    """Stands for a value the child could not send (a custom object): only its type name is known."""
+
+    def __init__(self, type_name, shape=None):
+        self.type_name = type_name
+        self.shape = tuple(shape) if isinstance(shape, list) else None
+
+    def __repr__(self):
+        return f"<{self.type_name}>"
+
+    def __eq__(self, other):
+        return isinstance(other, Opaque) and other.type_name == self.type_name
+
+    __hash__ = None
+
+
+def encode(obj):
+    """Serialize ``obj`` into one framed message."""
+    payload = json.dumps(to_wire(obj), separators=(",", ":")).encode("utf-8")
+    return _HEADER.pack(len(payload)) + payload
+
+
+def decode(payload):
+    """Decode a message body (without its length header)."""
+    try:
+        return from_wire(json.loads(payload.decode("utf-8")))
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        raise ProtocolError(f"undecodable message: {exc}") from None
+
+
+def write_message(fd, obj):
+    """Write one framed message to a file descriptor."""
+    data = memoryview(encode(obj))
+    while data:
+        n = os.write(fd, data)
+        data = data[n:]
+
+
+def read_exact(fd, n):
+    """Read exactly n bytes (blocking) or raise EOFError."""
+    chunks, remaining = [], n
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the channel")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_message(fd, max_bytes=1 << 30):
+    """Blocking read of one framed message."""
+    (size,) = _HEADER.unpack(read_exact(fd, _HEADER.size))
+    if size > max_bytes:
+        raise ProtocolError(f"message of {size} bytes exceeds the limit of {max_bytes}")
+    return decode(read_exact(fd, size))

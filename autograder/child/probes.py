@@ -1,0 +1,208 @@
+"""Probes: trusted code that exercises the student's functions and returns their raw outputs.
+
+A probe never judges. It receives the found objects (``api``: name -> function or class) and inputs made by
+the grader, calls the student's code on private copies of them, and returns what the code produced (plus
+the copies, so the grader can see whether they were modified). The grader compares in its own process.
+Numerical gradients are returned as raw forward outputs at ``x + h`` and ``x - h`` for every element, so
+even the finite differences are computed by the grader, not here.
+"""
+import copy
+import inspect
+
+import numpy as np
+
+PROBES = {}
+
+
+class ProbeError(Exception):
+    """The student's code returned something of the wrong form (not an exception inside it)."""
+
+
+def probe(fn):
+    PROBES[fn.__name__] = fn
+    return fn
+
+
+def _get(api, name):
+    if name not in api:
+        raise ProbeError(f"{name} was not found in the submission")
+    return api[name]
+
+
+def _unpack(result, n, name, form):
+    if not isinstance(result, (tuple, list)) or len(result) != n:
+        got = f"a {type(result).__name__}" + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
+        raise ProbeError(f"{name} returned {got}, expected {form}")
+    return tuple(result)
+
+
+def _perturbed(fn, args, index, h, pick):
+    """Raw outputs of ``fn`` with element i of ``args[index]`` moved by +h and -h: shape (2, n, ...)."""
+    base = np.asarray(args[index])
+    plus, minus = [], []
+    for i in range(base.size):
+        for sign, sink in ((1.0, plus), (-1.0, minus)):
+            moved = base.copy()
+            moved.flat[i] += sign * h
+            call_args = copy.deepcopy(list(args))
+            call_args[index] = moved
+            sink.append(np.asarray(pick(fn(*call_args)), dtype=np.float64))
+    return np.stack([np.stack(plus), np.stack(minus)])
+
+
+@probe
+def call(api, target, args=(), kwargs=None):
+    """Call ``target(*args, **kwargs)`` on copies; return the result and the copies afterwards."""
+    args, kwargs = copy.deepcopy(list(args)), copy.deepcopy(kwargs or {})
+    result = _get(api, target)(*args, **kwargs)
+    return {"result": result, "args_after": tuple(args), "kwargs_after": kwargs}
+
+
+@probe
+def call_twice(api, target, args=(), kwargs=None):
+    """Two independent calls on fresh copies (for determinism checks)."""
+    first = call(api, target, args, kwargs)["result"]
+    second = call(api, target, args, kwargs)["result"]
+    return {"first": first, "second": second}
+
+
+@probe
+def forward_backward(api, forward, backward, args, dout, numeric=(), h=1e-5, n_grads=None):
+    """Forward, then backward (twice, on the same cache), plus raw perturbed forwards for ``numeric`` args."""
+    fwd, bwd = _get(api, forward), _get(api, backward)
+    call_args = copy.deepcopy(list(args))
+    out, cache = _unpack(fwd(*call_args), 2, forward, "(out, cache)")
+    dout_copy = np.array(dout, copy=True)
+    grads = bwd(dout_copy, cache)
+    grads_again = bwd(np.array(dout, copy=True), cache)
+    if n_grads is not None:
+        if n_grads == 1 and isinstance(grads, np.ndarray):
+            grads, grads_again = (grads,), (grads_again,)
+        grads = _unpack(grads, n_grads, backward, f"a tuple of {n_grads} gradients")
+        grads_again = _unpack(grads_again, n_grads, backward, f"a tuple of {n_grads} gradients")
+    outputs = {
+        "out": out, "grads": grads, "grads_again": grads_again,
+        "args_after": tuple(call_args), "dout_after": dout_copy,
+    }
+    pick = lambda result: _unpack(result, 2, forward, "(out, cache)")[0]  # noqa: E731
+    for index in numeric:
+        outputs[f"perturbed_{index}"] = _perturbed(fwd, args, index, h, pick)
+    return outputs
+
+
+@probe
+def loss_gradient(api, target, args, numeric=(0,), h=1e-5):
+    """A loss function ``(loss, dx) = f(x, y)`` and its raw perturbed losses."""
+    fn = _get(api, target)
+    call_args = copy.deepcopy(list(args))
+    loss, dx = _unpack(fn(*call_args), 2, target, "(loss, dx)")
+    outputs = {"loss": loss, "dx": dx, "args_after": tuple(call_args)}
+    pick = lambda result: _unpack(result, 2, target, "(loss, dx)")[0]  # noqa: E731
+    for index in numeric:
+        outputs[f"perturbed_{index}"] = _perturbed(fn, args, index, h, pick)
+    return outputs
+
+
+@probe
+def batchnorm_warmup(api, target, xs, args, x_test, bn_param):
+    """Run ``target(x, *args, bn_param)`` in train mode on each x, then once in test mode on ``x_test``."""
+    fn = _get(api, target)
+    bn_param = copy.deepcopy(bn_param)
+    for x in xs:
+        _unpack(fn(np.array(x), *copy.deepcopy(list(args)), bn_param), 2, target, "(out, cache)")
+    bn_param["mode"] = "test"
+    out, _ = _unpack(fn(np.array(x_test), *copy.deepcopy(list(args)), bn_param), 2, target, "(out, cache)")
+    return {"out": out, "bn_param": bn_param}
+
+
+def construct(cls, spec):
+    """Build a model from semantic arguments, translated to the constructor style the submission uses.
+
+    ``spec`` keys: any constructor keyword, plus ``dropout_keep`` (probability of keeping a unit),
+    ``dropout_means`` ('keep' or 'drop': what the course's ``dropout`` argument means) and ``dtype`` as a
+    string. Styles: ``dropout_keep_ratio=1, normalization=None`` (CS231n 2021+), ``dropout=1,
+    normalization=None`` (2018-2020), ``dropout=0, use_batchnorm=False`` (2016-2017).
+    """
+    spec = dict(spec)
+    keep = spec.pop("dropout_keep", None)
+    means = spec.pop("dropout_means", "keep")
+    norm = spec.pop("normalization", None)
+    if "dtype" in spec:
+        spec["dtype"] = np.dtype(spec["dtype"]).type
+    params = inspect.signature(cls.__init__).parameters
+    if keep is not None:
+        if "dropout_keep_ratio" in params:
+            spec["dropout_keep_ratio"] = keep
+        elif "dropout" in params:
+            spec["dropout"] = keep if means == "keep" else 1.0 - keep
+        elif keep != 1:
+            raise ProbeError(f"{cls.__name__} takes no dropout argument")
+    if norm is not None or "normalization" in params:
+        if "normalization" in params:
+            spec["normalization"] = norm
+        elif "use_batchnorm" in params:
+            if norm not in (None, "batchnorm"):
+                raise ProbeError(f"{cls.__name__} supports no {norm} (it has use_batchnorm only)")
+            spec["use_batchnorm"] = norm == "batchnorm"
+        elif norm is not None:
+            raise ProbeError(f"{cls.__name__} takes no normalization argument")
+    if "seed" in spec and "seed" not in params:
+        spec.pop("seed")
+    return cls(**spec)
+
+
+@probe
+def model_init(api, cls, spec):
+    """The parameters of a freshly built model."""
+    model = construct(_get(api, cls), spec)
+    return {"params": dict(model.params)}
+
+
+@probe
+def model_loss(api, cls, spec, X, y=None, params=None, attrs=None, numeric=(), h=1e-5):
+    """Scores (``y`` is None) or ``(loss, grads)``, plus raw perturbed losses for ``numeric`` params."""
+    model = construct(_get(api, cls), spec)
+    for name, value in (params or {}).items():
+        model.params[name] = np.array(value)
+    for name, value in (attrs or {}).items():
+        setattr(model, name, value)
+    if y is None:
+        return {"scores": model.loss(np.array(X))}
+    loss, grads = _unpack(model.loss(np.array(X), np.array(y)), 2, f"{cls}.loss", "(loss, grads)")
+    outputs = {"loss": loss, "grads": dict(grads) if isinstance(grads, dict) else grads}
+    for name in numeric:
+        outputs[f"perturbed_{name}"] = _perturbed_param(model, name, X, y, h)
+    return outputs
+
+
+def _perturbed_param(model, name, X, y, h):
+    param = model.params[name]
+    losses = np.empty((2, param.size))
+    for i in range(param.size):
+        old = param.flat[i]
+        for row, sign in ((0, 1.0), (1, -1.0)):
+            param.flat[i] = old + sign * h
+            losses[row, i] = model.loss(np.array(X), np.array(y))[0]
+        param.flat[i] = old
+    return losses
+
+
+@probe
+def update(api, target, w, dw, config):
+    """One optimizer step on copies: ``next_w, config = target(w, dw, config)``."""
+    w_copy, dw_copy, config_copy = np.array(w, copy=True), np.array(dw, copy=True), copy.deepcopy(config)
+    next_w, next_config = _unpack(_get(api, target)(w_copy, dw_copy, config_copy), 2, target, "(next_w, config)")
+    return {"next_w": next_w, "config": next_config, "w_after": w_copy, "dw_after": dw_copy}
+
+
+@probe
+def train(api, cls, spec, data, solver, update_rule):
+    """Train a model with the trusted Solver and the student's update rule; return the histories."""
+    model = construct(_get(api, cls), spec)
+    solver = _get(api, "Solver")(model, {k: np.array(v) for k, v in data.items()},
+                                 update_rule=_get(api, update_rule), verbose=False, **solver)
+    solver.train()
+    train_acc = solver.check_accuracy(np.array(data["X_train"]), np.array(data["y_train"]))
+    return {"loss_history": np.array(solver.loss_history, dtype=np.float64),
+            "train_acc_history": np.array(solver.train_acc_history, dtype=np.float64),
+            "final_train_acc": float(train_acc)}

@@ -1,0 +1,88 @@
+"""The ``autograder`` command: a thin layer over the Python API (one function per command)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import fixtures as fixture_store
+from .config import ConfigError, load_config
+from .fixtures import FixtureError
+from .profiles import PROFILES
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cs231n-autograder")
+def main():
+    """Grade CS231n-style numpy neural-network assignments."""
+
+
+def _config(config_path, **overrides):
+    try:
+        return load_config(config_path, **overrides)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@main.command()
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Write results.json and feedback.md here.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Course config (TOML).")
+@click.option("--profile", type=click.Choice(sorted(PROFILES)), help="Course profile (detected when omitted).")
+@click.option("--public-only", is_flag=True, help="Run only the notebooks' public checks.")
+@click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path), help="Fixture folder to use.")
+def grade(submission, out_dir, config_path, profile, public_only, fixture_dir):
+    """Grade one SUBMISSION (a folder or a .zip) and print a summary table."""
+    from .grade import grade as grade_submission
+    from .report import summary_table, write_report
+
+    config = _config(config_path, profile=profile, include_hidden=False if public_only else None)
+    if not submission.exists():
+        raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")
+    try:
+        report = grade_submission(submission, config=config, fixture_dir=fixture_dir)
+    except FixtureError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(summary_table(report))
+    if report.error:
+        click.echo(f"error: {report.error}", err=True)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    if out_dir:
+        results, feedback = write_report(report, out_dir, config.hidden_visibility)
+        click.echo(f"wrote {results} and {feedback}")
+
+
+@main.group()
+def fixtures():
+    """Build or verify the fixtures (the reference's outputs)."""
+
+
+@fixtures.command("build")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Fixture folder (default: the project's).")
+@click.option("--hidden-seed", type=int, default=fixture_store.DEFAULT_HIDDEN_SEED, show_default=True,
+              help="Secret seed of the hidden checks' inputs; a course sets its own.")
+def fixtures_build(out_dir, hidden_seed):
+    """Run the reference on every case and write the fixtures."""
+    folder = fixture_store.build(out_dir, hidden_seed)
+    click.echo(f"wrote fixtures to {folder}")
+
+
+@fixtures.command("check")
+@click.option("--dir", "fixture_dir", type=click.Path(path_type=Path), help="Fixture folder (default: the project's).")
+def fixtures_check(fixture_dir):
+    """Regenerate the fixtures and verify they are bit-identical to the stored ones."""
+    try:
+        problems = fixture_store.check(fixture_dir)
+    except (FileNotFoundError, FixtureError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if problems:
+        for problem in problems:
+            click.echo(f"mismatch: {problem}", err=True)
+        sys.exit(1)
+    click.echo("fixtures are bit-identical to what the reference produces")
+
+
+if __name__ == "__main__":
+    main()

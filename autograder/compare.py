@@ -1,0 +1,252 @@
+"""Judges: pure functions that compare a probe's raw outputs with the expected side.
+
+Order of comparison follows numpy.testing: type, then shape, then dtype, then values. The expected side is
+the reference (or the notebook's literal), never the student's. Messages say what is wrong and where, e.g.
+``dw has shape (5, 6), expected (6, 5) like w``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from .child.codec import Opaque
+from .model import Verdict
+
+
+def rel_error(x, y):
+    """The notebooks' relative error: ``max |x - y| / max(1e-8, |x| + |y|)``."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.size == 0:
+        return 0.0
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+def lookup(obj, path):
+    """``lookup(outputs, "grads.1")`` is ``outputs["grads"][1]``; raises KeyError with the path if absent."""
+    for part in path.split(".") if path else ():
+        if isinstance(obj, dict) and part in obj:
+            obj = obj[part]
+        elif isinstance(obj, (tuple, list)) and part.lstrip("-").isdigit() and -len(obj) <= int(part) < len(obj):
+            obj = obj[int(part)]
+        else:
+            raise KeyError(path)
+    return obj
+
+
+def describe(value):
+    """How a wrong value is named in a message."""
+    if value is None:
+        return "None"
+    if isinstance(value, Opaque):
+        return f"a {value.type_name}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+def _numeric(value):
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, float)):
+        return np.asarray(value, dtype=np.float64)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
+        return value
+    return None
+
+
+def compare_arrays(label, actual, expected, tol, like=None):
+    """Shape, dtype kind, finiteness, then relative error; returns a Verdict."""
+    like_text = f" like {like}" if like else ""
+    got = _numeric(actual)
+    if actual is None:
+        return Verdict(False, f"{label} is None (not implemented yet?), expected an array of shape {np.shape(expected)}{like_text}")
+    if got is None:
+        return Verdict(False, f"{label} is {describe(actual)}, expected an array of shape {np.shape(expected)}{like_text}")
+    expected = np.asarray(expected)
+    if got.shape != expected.shape:
+        return Verdict(False, f"{label} has shape {got.shape}, expected {expected.shape}{like_text}")
+    if expected.dtype.kind == "f" and got.dtype.kind not in "fc":
+        return Verdict(False, f"{label} has dtype {got.dtype}, expected a floating dtype like {expected.dtype}")
+    if got.dtype.kind in "fc" and not np.all(np.isfinite(got)):
+        bad = int(np.size(got) - np.count_nonzero(np.isfinite(got)))
+        return Verdict(False, f"{label} has {bad} non-finite value(s) (NaN or inf)")
+    err = rel_error(got, expected)
+    if err > tol:
+        return Verdict(False, f"{label} is wrong: relative error {err:.2e} exceeds {tol:.0e}", err)
+    return Verdict(True, f"relative error {err:.2e}", err)
+
+
+@dataclass(frozen=True)
+class Close:
+    """Output at ``path`` equals the expected value (the reference's output, or a notebook ``literal``)."""
+
+    path: str
+    tol: float
+    label: str = ""
+    like: str | None = None
+    literal: Any = None
+
+    def expected_paths(self):
+        return () if self.literal is not None else (self.path,)
+
+    def __call__(self, outputs, expected, inputs):
+        label = self.label or self.path
+        want = np.asarray(self.literal) if self.literal is not None else lookup(expected, self.path)
+        try:
+            got = lookup(outputs, self.path)
+        except KeyError:
+            return Verdict(False, f"{label} is missing from what the function returned")
+        return compare_arrays(label, got, want, self.tol, self.like)
+
+
+def numerical_gradient(perturbed, dout, h):
+    """Central differences from raw outputs ``perturbed[0][i] = f(x + h e_i)``, ``perturbed[1][i] = f(x - h e_i)``."""
+    plus, minus = np.asarray(perturbed[0], np.float64), np.asarray(perturbed[1], np.float64)
+    diff = (plus - minus).reshape(plus.shape[0], -1)
+    weights = np.ones(diff.shape[1]) if dout is None else np.asarray(dout, np.float64).reshape(-1)
+    if weights.size != diff.shape[1]:
+        return None
+    return diff @ weights / (2.0 * h)
+
+
+@dataclass(frozen=True)
+class GradientClose:
+    """Analytic gradient at ``path`` against the numerical gradient of the student's own forward.
+
+    ``arg`` is the input the gradient is taken with respect to (index into ``inputs['args']`` or a model
+    parameter name); ``dout`` is the inputs path of the upstream gradient (None for scalar losses).
+    """
+
+    path: str
+    arg: Any
+    tol: float
+    label: str
+    dout: str | None = "dout"
+    h: float = 1e-5
+    like: str | None = None
+
+    def expected_paths(self):
+        return ()
+
+    def _input_shape(self, inputs):
+        if isinstance(self.arg, int):
+            return np.shape(inputs["args"][self.arg])
+        return np.shape(inputs["params"][self.arg]) if inputs.get("params") and self.arg in inputs["params"] else None
+
+    def __call__(self, outputs, expected, inputs):
+        try:
+            analytic = lookup(outputs, self.path)
+            perturbed = outputs[f"perturbed_{self.arg}"]
+        except KeyError:
+            return Verdict(False, f"{self.label} is missing from what the function returned")
+        dout = lookup(inputs, self.dout) if self.dout else None
+        numeric = numerical_gradient(perturbed, dout, self.h)
+        if numeric is None:
+            return Verdict(False, f"the forward output has the wrong size, so {self.label} cannot be checked")
+        shape = self._input_shape(inputs)
+        want = numeric.reshape(shape) if shape is not None else numeric.reshape(np.shape(analytic) or (-1,))
+        if not np.all(np.isfinite(want)):
+            return Verdict(False, f"the forward pass gives non-finite values, so {self.label} cannot be checked")
+        verdict = compare_arrays(self.label, analytic, want, self.tol, self.like)
+        if not verdict.passed and verdict.value is not None:
+            return Verdict(False, f"{self.label} does not match the numerical gradient of the forward pass: "
+                                  f"relative error {verdict.value:.2e} exceeds {self.tol:.0e}", verdict.value)
+        return verdict
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """The copy of an input the student's code received (``after``) still equals the input (``before``)."""
+
+    after: str
+    before: str
+    label: str
+
+    def expected_paths(self):
+        return ()
+
+    def __call__(self, outputs, expected, inputs):
+        try:
+            got = lookup(outputs, self.after)
+        except KeyError:
+            return Verdict(False, f"{self.label} could not be inspected")
+        want = lookup(inputs, self.before)
+        if isinstance(want, dict):
+            changed = [k for k in want if k not in got or not _same(got[k], want[k])]
+            if changed:
+                return Verdict(False, f"{self.label} was modified in place (keys {', '.join(map(str, changed))})")
+            return Verdict(True)
+        if not _same(got, want):
+            return Verdict(False, f"{self.label} was modified in place; work on a copy instead")
+        return Verdict(True)
+
+
+def _same(a, b):
+    try:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True))
+    except (TypeError, ValueError):
+        return a == b
+
+
+@dataclass(frozen=True)
+class Identical:
+    """Two outputs are exactly equal (e.g. backward called twice on the same cache)."""
+
+    first: str
+    second: str
+    message: str
+
+    def expected_paths(self):
+        return ()
+
+    def __call__(self, outputs, expected, inputs):
+        try:
+            a, b = lookup(outputs, self.first), lookup(outputs, self.second)
+        except KeyError:
+            return Verdict(False, self.message)
+        same = (len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))) if isinstance(a, tuple) and isinstance(b, tuple) else _same(a, b)
+        return Verdict(True) if same else Verdict(False, self.message)
+
+
+@dataclass(frozen=True)
+class DtypeFollows:
+    """Output at ``path`` has the dtype of input ``like`` (float32 in, float32 out)."""
+
+    path: str
+    like: str
+    label: str
+
+    def expected_paths(self):
+        return ()
+
+    def __call__(self, outputs, expected, inputs):
+        try:
+            got = lookup(outputs, self.path)
+        except KeyError:
+            return Verdict(False, f"{self.label} is missing")
+        want = np.asarray(lookup(inputs, self.like)).dtype
+        if not isinstance(got, np.ndarray):
+            return Verdict(False, f"{self.label} is {describe(got)}, expected an array of dtype {want}")
+        if got.dtype != want:
+            return Verdict(False, f"{self.label} has dtype {got.dtype}, expected {want} like the input")
+        return Verdict(True)
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A named property of the outputs: ``fn(outputs, inputs) -> (passed, message, value)``."""
+
+    fn: Callable
+    description: str = ""
+
+    def expected_paths(self):
+        return ()
+
+    def __call__(self, outputs, expected, inputs):
+        try:
+            passed, message, value = self.fn(outputs, inputs)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            return Verdict(False, f"{self.description or 'the output'} could not be checked ({type(exc).__name__}: {exc})")
+        return Verdict(bool(passed), message, value)

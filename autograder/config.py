@@ -1,0 +1,58 @@
+"""The course configuration (a TOML file): profile, layout pins, points, limits and report settings."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .runner import Limits
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or has unknown keys."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one course; every field has a default, so no config file is needed."""
+
+    profile: str | None = None
+    """Course profile name (see ``autograder profiles``); detected from the submission when unset."""
+    packages: tuple = ()
+    """Package folders of the student's code, main first; detected when empty."""
+    functions: dict = field(default_factory=dict)
+    """Pins: function name -> module (``{"conv_forward_naive" = "nndl.conv_layers"}``)."""
+    points: dict = field(default_factory=dict)
+    """Points per test, by case-id prefix or target name (``{"affine_backward" = 2}``): replaces the default."""
+    include_hidden: bool = True
+    """Run the hidden checks (they need the hidden fixtures)."""
+    hidden_visibility: str = "after_published"
+    """Gradescope visibility of hidden tests."""
+    limits: Limits = field(default_factory=Limits)
+    """Time, memory and output limits of the child process."""
+
+
+def load_config(path=None, **overrides) -> Config:
+    """Read a TOML config (or none) and apply keyword overrides that are not None."""
+    data = {}
+    if path is not None:
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    known = {f.name for f in fields(Config)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown key(s) {', '.join(unknown)} in the config; known keys: {', '.join(sorted(known))}")
+    limit_keys = {f.name for f in fields(Limits)}
+    limits = data.pop("limits", {})
+    bad = sorted(set(limits) - limit_keys)
+    if bad:
+        raise ConfigError(f"unknown limit(s) {', '.join(bad)}; known limits: {', '.join(sorted(limit_keys))}")
+    if "packages" in data:
+        data["packages"] = tuple(data["packages"])
+    config = Config(**data, limits=replace(Limits(), **limits))
+    return replace(config, **{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,169 @@
+"""Fixtures: the reference's outputs on every case's inputs, written reproducibly bit for bit.
+
+``public.npz`` holds what the public cases need (the notebooks' checks: shipped to students with the
+template), ``hidden.npz`` what the hidden cases need (never shipped). ``manifest.json`` records the seeds,
+the numpy version and the SHA-256 of each file. The archives are written with fixed timestamps and sorted
+members, so the same reference, seed and numpy produce identical bytes.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import atomic, paths
+from .catalog import all_cases, wanted_names
+from .compare import lookup
+from .inprocess import run_in_process
+from .profiles import PREFERRED
+from .submission import Layout, stage
+
+FORMAT = 1
+DEFAULT_HIDDEN_SEED = 2311
+FILES = {"public": "public.npz", "hidden": "hidden.npz"}
+
+
+class FixtureError(Exception):
+    """The fixtures are missing, stale or do not match the reference."""
+
+
+def case_seed(case, hidden_seed):
+    """Public cases use their catalog seed; hidden ones a seed derived from the course's secret seed."""
+    if case.visibility == "public":
+        return case.seed
+    return (zlib.crc32(f"{hidden_seed}:{case.id}".encode()) + case.seed) % (2**31)
+
+
+def make_inputs(case, hidden_seed):
+    """The probe's inputs for a case: a pure function of the case and the seed."""
+    return case.make_inputs(np.random.RandomState(case_seed(case, hidden_seed)))
+
+
+def expected_paths(case):
+    return [p for test in case.tests for p in test.judge.expected_paths()]
+
+
+def compute(hidden_seed=DEFAULT_HIDDEN_SEED):
+    """Run every case on the reference; return ``{"public": {key: array}, "hidden": {...}}``."""
+    cases = all_cases()
+    ref = paths.reference_dir()
+    with tempfile.TemporaryDirectory(prefix="autograder-fixtures-") as scratch:
+        stage_dir, packages = stage(Layout(ref.parent, (ref.name,)), Path(scratch))
+        config = {"root": str(stage_dir), "packages": packages, "prefix": "_reference_fixture",
+                  "wanted": wanted_names(cases), "preferred": PREFERRED}
+        plan = [(c.id, {"id": c.id, "probe": c.probe, "inputs": make_inputs(c, hidden_seed),
+                        "seed": case_seed(c, hidden_seed)}, c.timeout) for c in cases]
+        outcome = run_in_process(config, lambda manifest: plan)
+    arrays = {"public": {}, "hidden": {}}
+    for case in cases:
+        reply = outcome.replies[case.id]
+        if not reply["ok"]:
+            raise FixtureError(f"the reference failed on {case.id}: {reply.get('type', '')} {reply['error']}")
+        for path in expected_paths(case):
+            arrays[case.visibility][f"{case.id}:{path}"] = np.asarray(lookup(reply["outputs"], path))
+    return arrays
+
+
+def _npz_bytes(arrays):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for key in sorted(arrays):
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.array(arrays[key], order="C"), allow_pickle=False)
+            archive.writestr(info, member.getvalue())
+    return buffer.getvalue()
+
+
+def render(hidden_seed=DEFAULT_HIDDEN_SEED):
+    """File name -> bytes of a complete fixture set."""
+    arrays = compute(hidden_seed)
+    files = {FILES[v]: _npz_bytes(arrays[v]) for v in FILES}
+    manifest = {
+        "format": FORMAT, "generator": "autograder fixtures build", "numpy": np.__version__,
+        "hidden_seed": hidden_seed,
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+        "keys": {v: sorted(arrays[v]) for v in FILES},
+    }
+    files["manifest.json"] = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
+    return files
+
+
+def build(out_dir=None, hidden_seed=DEFAULT_HIDDEN_SEED):
+    """Write the fixtures (each file atomically); returns the folder."""
+    out_dir = Path(out_dir) if out_dir else paths.fixtures_dir()
+    for name, data in render(hidden_seed).items():
+        atomic.write_bytes(out_dir / name, data)
+    return out_dir
+
+
+def check(fixture_dir=None):
+    """Regenerate and compare bit for bit; returns a list of differences (empty when identical)."""
+    fixture_dir = Path(fixture_dir) if fixture_dir else paths.fixtures_dir()
+    manifest = json.loads((fixture_dir / "manifest.json").read_text())
+    fresh = render(manifest.get("hidden_seed", DEFAULT_HIDDEN_SEED))
+    problems = []
+    if manifest.get("numpy") != np.__version__:
+        problems.append(f"the fixtures were built with numpy {manifest.get('numpy')}, this is numpy {np.__version__}")
+    for name, data in fresh.items():
+        path = fixture_dir / name
+        if not path.exists():
+            problems.append(f"{name} is missing")
+        elif path.read_bytes() != data:
+            problems.append(f"{name} differs from what the reference produces now")
+    return problems
+
+
+@dataclass
+class Store:
+    """Loaded fixtures: expected arrays by key and the hidden seed."""
+
+    arrays: dict
+    hidden_seed: int
+    has_hidden: bool
+
+    def expected_for(self, case):
+        """Expected values of one case as a nested dict addressable by the judges' paths."""
+        tree = {}
+        for path in expected_paths(case):
+            key = f"{case.id}:{path}"
+            if key not in self.arrays:
+                raise FixtureError(f"the fixtures have no value for {key}; run `autograder fixtures build`")
+            _insert(tree, path.split("."), self.arrays[key])
+        return tree
+
+
+def _insert(tree, parts, value):
+    for part in parts[:-1]:
+        tree = tree.setdefault(part, {})
+    tree[parts[-1]] = value
+
+
+def load(fixture_dir=None, include_hidden=True) -> Store:
+    """Read the fixtures, verifying each file against the manifest's hash."""
+    fixture_dir = Path(fixture_dir) if fixture_dir else paths.fixtures_dir()
+    manifest_path = fixture_dir / "manifest.json"
+    if not manifest_path.exists():
+        raise FixtureError(f"no fixtures in {fixture_dir}; run `autograder fixtures build`")
+    manifest = json.loads(manifest_path.read_text())
+    arrays, has_hidden = {}, False
+    for visibility, name in FILES.items():
+        path = fixture_dir / name
+        if visibility == "hidden" and (not include_hidden or not path.exists()):
+            continue
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != manifest["files"].get(name):
+            raise FixtureError(f"{name} does not match the manifest's hash; rebuild with `autograder fixtures build`")
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays.update({key: npz[key] for key in npz.files})
+        has_hidden = has_hidden or visibility == "hidden"
+    return Store(arrays, manifest.get("hidden_seed", DEFAULT_HIDDEN_SEED), has_hidden)

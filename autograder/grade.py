@@ -1,0 +1,146 @@
+"""Grade one submission: an ordered pipeline of small steps, each of which may end the grading early
+with a clear reason without losing what was found so far."""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from . import fixtures as fixture_store
+from .catalog import all_cases, wanted_names
+from .config import Config
+from .model import Report, TestResult
+from .profiles import PREFERRED, PROFILES, adapt_inputs, detect
+from .runner import run_cases
+from .submission import SubmissionError, find_layout, stage, unpack
+
+CHILD_PREFIX = "_submission"
+
+
+def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox=None, runner=None) -> Report:
+    """Grade a submission folder or zip and return its :class:`~autograder.model.Report`.
+
+    ``runner`` replaces the sandboxed child (``autograder.inprocess.run_in_process`` for the trusted reference).
+    """
+    config = config or Config()
+    started = time.monotonic()
+    report = Report(submission=Path(submission).name)
+    store = fixture_store.load(fixture_dir, include_hidden=config.include_hidden)
+    cases = [c for c in all_cases() if c.visibility == "public" or store.has_hidden]
+    with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
+        try:
+            layout = find_layout(unpack(Path(submission), Path(scratch)), config.packages)
+            stage_dir, packages = stage(layout, Path(scratch))
+        except SubmissionError as exc:
+            report.error = str(exc)
+            profile = PROFILES[config.profile or "cs231n-2021"]
+            report.profile = profile.name
+            report.results = [_failed(case, test, profile, config, str(exc)) for case in cases for test in case.tests]
+            report.execution_time = time.monotonic() - started
+            return report
+        child_config = {"root": str(stage_dir), "packages": list(packages), "prefix": CHILD_PREFIX,
+                        "wanted": wanted_names(cases), "pinned": dict(config.functions), "preferred": PREFERRED}
+        chosen = {}
+
+        def plan(manifest):
+            profile = PROFILES[config.profile] if config.profile else detect(packages, manifest.get("found", {}))
+            chosen["profile"] = profile
+            return [
+                (case.id, {"id": case.id, "probe": case.probe, "root": str(stage_dir),
+                           "inputs": adapt_inputs(fixture_store.make_inputs(case, store.hidden_seed), profile),
+                           "seed": fixture_store.case_seed(case, store.hidden_seed)},
+                 max(case.timeout, config.limits.check_seconds))
+                for case in cases if profile.applies(case.all_requires())
+            ]
+
+        if runner is None:
+            outcome = run_cases(Path(scratch), child_config, plan, config.limits, sandbox)
+        else:
+            outcome = runner(child_config, plan)
+    profile = chosen.get("profile") or PROFILES[config.profile or "cs231n-2021"]
+    report.profile = profile.name
+    found = outcome.manifest.get("found", {})
+    import_errors = outcome.manifest.get("import_errors", {})
+    if outcome.startup_error:
+        report.notes.append(f"The submission could not be loaded: {outcome.startup_error}")
+    for module, error in sorted(import_errors.items()):
+        report.notes.append(f"{module.replace('.', '/')}.py could not be imported: {error}")
+    for case in cases:
+        if not profile.applies(case.all_requires()):
+            report.results.extend(_not_applicable(case, test, profile) for test in case.tests)
+            continue
+        report.results.extend(_judge_case(case, outcome, found, import_errors, store, config))
+    report.execution_time = time.monotonic() - started
+    return report
+
+
+def _points(case, test, config):
+    for key, value in config.points.items():
+        if case.id.startswith(key) or case.target == key:
+            return float(value) if test.points else 0.0
+    return test.points
+
+
+def _result(case, test, config, passed, message, status=None):
+    points = _points(case, test, config)
+    return TestResult(
+        case_id=case.id, name=f"{case.target}: {test.name}", target=case.target, kind=test.kind,
+        visibility=case.visibility, group=case.group, score=points if passed else 0.0, max_score=points,
+        status=status or ("passed" if passed else "failed"), message=message, hint="" if passed else test.hint,
+    )
+
+
+def _failed(case, test, profile, config, reason):
+    if not profile.applies(case.all_requires()):
+        return _not_applicable(case, test, profile)
+    return _result(case, test, config, False, reason)
+
+
+def _not_applicable(case, test, profile):
+    return TestResult(case.id, f"{case.target}: {test.name}", case.target, test.kind, case.visibility, case.group,
+                      0.0, 0.0, "not_applicable", f"not assigned in {profile.description}")
+
+
+def _missing_reason(case, found, import_errors):
+    missing = [n for n in case.all_requires() if n not in found]
+    if not missing:
+        return ""
+    text = f"{missing[0]} was not found in the submission"
+    if import_errors:
+        broken = ", ".join(f"{m.replace('.', '/')}.py ({e})" for m, e in sorted(import_errors.items()))
+        text += f"; these files could not be imported: {broken}"
+    return text
+
+
+def _reply_error(case, reply):
+    kind, error = reply.get("kind"), reply.get("error", "")
+    if kind == "form":
+        return error
+    exc_type, where = reply.get("type", "Exception"), reply.get("where", "")
+    at = f" at {where}" if where else ""
+    if exc_type == "NotImplementedError":
+        return f"not implemented yet (raises NotImplementedError{at})"
+    return f"raised {exc_type}{': ' + error if error else ''}{at}"
+
+
+def _judge_case(case, outcome, found, import_errors, store, config):
+    missing = _missing_reason(case, found, import_errors)
+    if missing:
+        return [_result(case, test, config, False, missing) for test in case.tests]
+    if case.id in outcome.failures:
+        return [_result(case, test, config, False, outcome.failures[case.id]) for test in case.tests]
+    reply = outcome.replies.get(case.id)
+    if reply is None:
+        return [_result(case, test, config, False, "no result was produced") for test in case.tests]
+    if not reply.get("ok"):
+        reason = _reply_error(case, reply)
+        return [_result(case, test, config, False, reason) for test in case.tests]
+    inputs = fixture_store.make_inputs(case, store.hidden_seed)
+    expected = store.expected_for(case)
+    results = []
+    for test in case.tests:
+        verdict = test.judge(reply["outputs"], expected, inputs)
+        message = verdict.message if not verdict.passed else ""
+        results.append(_result(case, test, config, verdict.passed, message))
+    return results
+

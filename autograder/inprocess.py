@@ -1,0 +1,47 @@
+"""Run probes in the grader's own process: for building fixtures from the trusted reference, and as the
+unsandboxed baseline that the sandbox's cost is measured against. Never use it for student code."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .child import codec
+from .child.loader import Submission
+from .child.probes import PROBES, ProbeError
+from .runner import RunOutcome
+
+_COUNTER = itertools.count()
+
+
+def run_in_process(config, plan):
+    """Same contract as :func:`autograder.runner.run_cases`, without a child process or limits."""
+    outcome = RunOutcome()
+    sub = Submission(config["root"], config["packages"], f"{config['prefix']}_{next(_COUNTER)}").load()
+    try:
+        api, where = sub.find(config["wanted"], config.get("pinned"), config.get("preferred", ()))
+        outcome.manifest = {"found": {n: [where[n], []] for n in api}, "import_errors": sub.import_errors}
+        from .child.loader import describe
+        for name, obj in api.items():
+            outcome.manifest["found"][name][1] = describe(obj)
+        for case_id, request, _ in plan(outcome.manifest):
+            outcome.replies[case_id] = _run(request, api)
+    finally:
+        sub.unload()
+    return outcome
+
+
+def _run(request, api):
+    state = np.random.get_state()
+    try:
+        np.random.seed(request["seed"])
+        outputs = PROBES[request["probe"]](api, **request["inputs"])
+        outputs = codec.from_wire(codec.to_wire(outputs))  # the same types a child's reply has
+        return {"id": request["id"], "ok": True, "outputs": outputs}
+    except ProbeError as exc:
+        return {"id": request["id"], "ok": False, "kind": "form", "error": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - reported like the child reports it
+        return {"id": request["id"], "ok": False, "kind": "exception", "type": type(exc).__name__,
+                "error": str(exc).splitlines()[0][:300] if str(exc) else "", "where": ""}
+    finally:
+        np.random.set_state(state)

@@ -1,0 +1,106 @@
+"""Write a report: Gradescope's results.json, the student's feedback.md, and a terminal summary table.
+
+Everything but ``execution_time`` is a pure function of the results, so the same submission gives the
+same files bit for bit. Files are written atomically: a reader never sees half a report.
+"""
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from pathlib import Path
+
+from . import atomic
+from .model import Report
+
+STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "not_applicable": "n/a"}
+
+
+def results_json(report: Report, hidden_visibility="after_published"):
+    """The Gradescope results schema (top level and one entry per test)."""
+    tests = []
+    for number, r in enumerate((r for r in report.results if r.status != "not_applicable"), start=1):
+        output = r.message + (f"\nHint: {r.hint}" if r.hint and r.status == "failed" else "")
+        tests.append({
+            "name": r.name, "number": str(number), "score": r.score, "max_score": r.max_score,
+            "status": r.status, "output": output, "tags": [r.target, r.kind, r.group],
+            "visibility": "visible" if r.visibility == "public" else hidden_visibility,
+        })
+    summary = [f"Score: {report.score:g} / {report.max_score:g}  (course profile: {report.profile})"]
+    if report.error:
+        summary.append(f"The submission could not be graded: {report.error}")
+    summary.extend(report.notes)
+    return {
+        "score": report.score, "max_score": report.max_score,
+        "execution_time": round(report.execution_time, 3),
+        "output": "\n".join(summary), "output_format": "text", "visibility": "visible",
+        "stdout_visibility": "hidden", "extra_data": {"profile": report.profile, "error": report.error},
+        "tests": tests,
+    }
+
+
+def by_target(report: Report):
+    """Results grouped by the function or class they check, in catalog order."""
+    groups = OrderedDict()
+    for r in report.results:
+        groups.setdefault(r.target, []).append(r)
+    return groups
+
+
+def feedback_markdown(report: Report, show_hidden=False):
+    """The student's feedback: one section per function, what failed and why first."""
+    lines = [f"# Feedback for {report.submission}", "",
+             f"**Score: {report.score:g} / {report.max_score:g}** (course profile: {report.profile})", ""]
+    if report.error:
+        lines += [f"> The submission could not be graded: {report.error}", ""]
+    lines += [f"> {note}" for note in report.notes] + ([""] if report.notes else [])
+    for target, results in by_target(report).items():
+        graded = [r for r in results if r.status != "not_applicable"]
+        if not graded:
+            continue
+        earned, possible = sum(r.score for r in graded), sum(r.max_score for r in graded)
+        lines += [f"## `{target}` ({earned:g} / {possible:g})", ""]
+        for r in sorted(graded, key=lambda r: r.status == "passed"):
+            if r.visibility == "hidden" and not show_hidden:
+                label = "hidden check" + ("" if r.status == "passed" else " (other inputs than the notebook's)")
+                text = r.name.split(": ", 1)[1] if r.status == "failed" else ""
+                lines.append(f"- {'✅' if r.status == 'passed' else '❌'} {label}{': ' + text if text else ''}")
+                continue
+            mark = "✅" if r.status == "passed" else "❌"
+            detail = f": {r.message}" if r.status == "failed" and r.message else ""
+            lines.append(f"- {mark} {r.name.split(': ', 1)[1]}{detail}")
+            if r.status == "failed" and r.hint:
+                lines.append(f"  - Hint: {r.hint}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def summary_table(report: Report, width=100):
+    """A plain-text table for the terminal: one row per function."""
+    rows = [("function / class", "score", "failed tests")]
+    for target, results in by_target(report).items():
+        graded = [r for r in results if r.status != "not_applicable"]
+        if not graded:
+            rows.append((target, "n/a", ""))
+            continue
+        earned, possible = sum(r.score for r in graded), sum(r.max_score for r in graded)
+        failed = [r for r in graded if r.status == "failed"]
+        first = failed[0].message if failed else ""
+        rows.append((target, f"{earned:g}/{possible:g}", f"{len(failed)}" + (f": {first}" if first else "")))
+    name_w = max(len(r[0]) for r in rows)
+    score_w = max(len(r[1]) for r in rows)
+    out = []
+    for name, score, failed in rows:
+        line = f"{name:<{name_w}}  {score:>{score_w}}  {failed}"
+        out.append(line if len(line) <= width else line[: width - 1] + "…")
+    out.append(f"{'TOTAL':<{name_w}}  {report.score:g}/{report.max_score:g}")
+    return "\n".join(out)
+
+
+def write_report(report: Report, out_dir, hidden_visibility="after_published"):
+    """Write ``results.json`` and ``feedback.md`` into ``out_dir``; returns their paths."""
+    out_dir = Path(out_dir)
+    results = out_dir / "results.json"
+    feedback = out_dir / "feedback.md"
+    atomic.write_text(feedback, feedback_markdown(report))
+    atomic.write_text(results, json.dumps(results_json(report, hidden_visibility), indent=1, sort_keys=True) + "\n")
+    return results, feedback

@@ -1,0 +1,266 @@
+"""Run a staged submission in a child process and collect raw probe outputs, one case at a time.
+
+The child is started fresh for each submission with resource limits, an empty scratch directory as its
+working directory, a scrubbed environment and BLAS pinned to one thread. A case that exceeds its time limit,
+or during which the child dies (``os._exit``, a segfault, the memory limit), fails alone: the child is
+killed with everything it started and a new one continues with the next case.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .child import codec
+
+CHILD_PACKAGE = "_agchild"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits for one submission's child process; every value can be set in the course config."""
+
+    check_seconds: float = 10.0
+    """Wall-clock seconds a single case may take (a case may ask for more, e.g. training)."""
+    submission_seconds: float = 300.0
+    """Wall-clock seconds for all of a submission's cases together."""
+    startup_seconds: float = 30.0
+    """Wall-clock seconds to import the submission."""
+    cpu_seconds: int = 600
+    """CPU seconds (RLIMIT_CPU) of one child process."""
+    memory_bytes: int = 2 * 1024**3
+    """Address space (RLIMIT_AS) of the child: 2 GiB by default."""
+    file_bytes: int = 64 * 1024**2
+    """Largest file the child may write (RLIMIT_FSIZE)."""
+    open_files: int = 256
+    """Open file descriptors (RLIMIT_NOFILE)."""
+    processes: int = 256
+    """Processes of the child's user (RLIMIT_NPROC; not enforced for root outside a user namespace)."""
+    output_cap: int = 65536
+    """Characters of the student's printed output kept per child; the rest is dropped."""
+    reply_bytes: int = 256 * 1024**2
+    """Largest reply the grader accepts from the child."""
+
+
+class ChildFailure(Exception):
+    """The child did not answer: it timed out, died, or broke the protocol."""
+
+    def __init__(self, reason, fatal=False):
+        super().__init__(reason)
+        self.reason, self.fatal = reason, fatal
+
+
+def _scrubbed_env(scratch):
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(scratch), "TMPDIR": str(scratch),
+        "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "VECLIB_MAXIMUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+    }
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # correctness settings of this CPU's OpenBLAS
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env
+
+
+def install_child_code(scratch):
+    """Copy the self-contained child package into the scratch directory."""
+    source = Path(__file__).parent / "child"
+    target = Path(scratch) / CHILD_PACKAGE
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
+    return target
+
+
+class Child:
+    """One child process speaking the framed protocol of :mod:`autograder.child.codec`."""
+
+    def __init__(self, scratch, config, limits: Limits, sandbox=None):
+        self.scratch, self.config, self.limits = Path(scratch), config, limits
+        self.sandbox = sandbox
+        self.proc = None
+        self.manifest = None
+
+    def start(self):
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        settings = {
+            "request_fd": req_r, "reply_fd": rep_w, "output_cap": self.limits.output_cap,
+            "limits": {k: v for k, v in asdict(self.limits).items()
+                       if k in ("cpu_seconds", "memory_bytes", "file_bytes", "open_files", "processes")},
+        }
+        settings["limits"]["core_bytes"] = 0
+        bootstrap = (f"import sys; sys.path.insert(0, {str(self.scratch)!r}); "
+                     f"from {CHILD_PACKAGE}.boot import main; main()")
+        command = [sys.executable, "-I", "-c", bootstrap, json.dumps(settings)]
+        if self.sandbox is not None:
+            command = self.sandbox.wrap(command, self.scratch)
+        try:
+            self.proc = subprocess.Popen(
+                command, cwd=self.scratch, env=_scrubbed_env(self.scratch), pass_fds=(req_r, rep_w),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+        self.req_w, self.rep_r = req_w, rep_r
+        os.set_blocking(self.req_w, False)
+        deadline = time.monotonic() + self.limits.startup_seconds
+        self._send(self.config, deadline)
+        self.manifest = self._receive(deadline, "importing the submission")
+        return self.manifest
+
+    def ask(self, request, seconds):
+        """Send one probe request and wait for its reply at most ``seconds``."""
+        deadline = time.monotonic() + seconds
+        self._send(request, deadline)
+        return self._receive(deadline, "this check")
+
+    def _send(self, obj, deadline):
+        data = memoryview(codec.encode(obj))
+        while data:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ChildFailure("time limit exceeded (the process stopped reading its input)")
+            _, writable, _ = select.select([], [self.req_w], [], remaining)
+            if writable:
+                try:
+                    data = data[os.write(self.req_w, data):]
+                except (BrokenPipeError, OSError):
+                    raise ChildFailure(self._death_reason()) from None
+
+    def _receive(self, deadline, during):
+        header = self._read(8, deadline, during)
+        size = int.from_bytes(header, "little")
+        if size > self.limits.reply_bytes:
+            raise ChildFailure(f"the output was too large ({size} bytes; the limit is {self.limits.reply_bytes})")
+        try:
+            return codec.decode(self._read(size, deadline, during))
+        except codec.ProtocolError as exc:
+            raise ChildFailure(f"the process sent a malformed reply ({exc})") from None
+
+    def _read(self, n, deadline, during):
+        chunks, remaining = [], n
+        while remaining:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ChildFailure(f"time limit exceeded during {during}")
+            readable, _, _ = select.select([self.rep_r], [], [], left)
+            if not readable:
+                continue
+            chunk = os.read(self.rep_r, min(remaining, 1 << 20))
+            if not chunk:
+                raise ChildFailure(self._death_reason(during))
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def _death_reason(self, during="this check"):
+        try:
+            code = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return f"the process closed its output during {during}"
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            extra = {"SIGSEGV": " (a segmentation fault)", "SIGKILL": " (killed, often by the memory limit)",
+                     "SIGXCPU": " (CPU time limit exceeded)"}.get(name, "")
+            return f"the process was killed by {name}{extra} during {during}"
+        return f"the process exited with code {code} during {during}"
+
+    def close(self):
+        """Kill the child and everything it started, and release the pipes."""
+        if self.proc is not None:
+            for sig in (signal.SIGKILL,):
+                try:
+                    os.killpg(self.proc.pid, sig)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            if self.sandbox is not None:
+                self.sandbox.reap(self)
+        for fd in (getattr(self, "req_w", None), getattr(self, "rep_r", None)):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.req_w = self.rep_r = None
+
+
+@dataclass
+class RunOutcome:
+    """What running all cases of one submission produced."""
+
+    manifest: dict = field(default_factory=dict)
+    replies: dict = field(default_factory=dict)        # case id -> reply dict from the child
+    failures: dict = field(default_factory=dict)       # case id -> reason the child gave no reply
+    startup_error: str = ""
+
+
+def run_cases(scratch, config, plan, limits: Limits, sandbox=None):
+    """Run a submission's cases in a child, restarting the child after a case that kills it.
+
+    ``plan(manifest)`` returns the list of ``(case id, request, seconds)`` to run once the child has said
+    what it found (``manifest`` is ``{}`` when the submission could not even be imported).
+    """
+    outcome = RunOutcome()
+    install_child_code(scratch)
+    budget_end = time.monotonic() + limits.submission_seconds
+    child = Child(scratch, config, limits, sandbox)
+    try:
+        outcome.manifest = child.start()
+    except ChildFailure as exc:
+        child.close()
+        outcome.startup_error = exc.reason
+        for case_id, _, _ in plan({}):
+            outcome.failures[case_id] = f"the submission could not be loaded: {exc.reason}"
+        return outcome
+    pending = list(plan(outcome.manifest))
+    try:
+        while pending:
+            case_id, request, seconds = pending.pop(0)
+            left = budget_end - time.monotonic()
+            if left <= 0:
+                outcome.failures[case_id] = f"the submission's total time limit of {limits.submission_seconds:g} s was exceeded"
+                continue
+            if child is None:
+                child = Child(scratch, config, limits, sandbox)
+                try:
+                    child.start()
+                except ChildFailure as exc:
+                    outcome.failures[case_id] = f"the submission could not be reloaded: {exc.reason}"
+                    child.close()
+                    child = None
+                    continue
+            try:
+                reply = child.ask(request, min(seconds, left))
+                if not isinstance(reply, dict) or reply.get("id") != request["id"]:
+                    raise ChildFailure("the process sent a reply that does not belong to this check")
+                outcome.replies[case_id] = reply
+            except ChildFailure as exc:
+                reason = exc.reason
+                if reason.startswith("time limit exceeded") and seconds <= left:
+                    reason = f"time limit of {seconds:g} s exceeded"
+                outcome.failures[case_id] = reason
+                child.close()
+                child = None
+    finally:
+        if child is not None:
+            child.close()
+    return outcome
+
+
+def new_prefix():
+    """A fresh top-level module name for one submission."""
+    return f"_submission_{uuid.uuid4().hex[:12]}"

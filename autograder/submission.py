@@ -1,0 +1,184 @@
+"""Open a submission (a folder or a .zip), find the student's packages, and stage them for a child.
+
+Staging copies only the student's Python source into a fresh scratch directory, then puts the trusted
+copies of the provided files (fast layers, im2col and its compiled extension, gradient_check, solver,
+data_utils, vis_utils) over whatever the student sent, so an edited or missing provided file never changes
+the grade and no compiled file from a submission is ever loaded.
+"""
+from __future__ import annotations
+
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths
+
+KNOWN_PACKAGES = ("cs231n", "nndl", "libs", "cs260", "deeplearning", "utils", "assignment")
+STUDENT_MARKERS = ("layers.py", "conv_layers.py", "fc_net.py", "cnn.py", "optim.py", "layer_utils.py")
+MAX_FILES = 5000
+MAX_BYTES = 200 * 1024**2
+MAX_SOURCE_BYTES = 5 * 1024**2
+
+
+class SubmissionError(Exception):
+    """The submission cannot be graded at all (not a folder or zip, empty, unsafe...)."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the student's code is inside a submission."""
+
+    root: Path
+    """The folder that holds the packages (after unpacking and descending into a single top folder)."""
+    packages: tuple
+    """Package folder names, main package first (e.g. ``('nndl', 'cs231n')``)."""
+
+
+def unpack(source: Path, scratch: Path) -> Path:
+    """A folder is used as it is; a zip is extracted safely into ``scratch/unpacked``."""
+    source = Path(source)
+    if source.is_dir():
+        return source
+    if not source.exists():
+        raise SubmissionError(f"{source} does not exist; pass a submission folder or a .zip file")
+    if not zipfile.is_zipfile(source):
+        raise SubmissionError(f"{source.name} is neither a folder nor a valid .zip archive (corrupt or wrong type)")
+    target = Path(scratch) / "unpacked"
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_FILES:
+                raise SubmissionError(f"{source.name} holds {len(members)} files; at most {MAX_FILES} are accepted")
+            if sum(m.file_size for m in members) > MAX_BYTES:
+                raise SubmissionError(f"{source.name} unpacks to more than {MAX_BYTES // 1024**2} MiB")
+            for member in members:
+                _extract(archive, member, target)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+        raise SubmissionError(f"{source.name} could not be unpacked: {exc}") from None
+    return target
+
+
+def _extract(archive, member, target):
+    name = member.filename.replace("\\", "/")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if name.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
+        raise SubmissionError(f"the zip entry {member.filename!r} points outside the submission folder")
+    if stat.S_ISLNK(member.external_attr >> 16):
+        raise SubmissionError(f"the zip entry {member.filename!r} is a symbolic link; links are not accepted")
+    if not parts or "__MACOSX" in parts:
+        return
+    dest = target.joinpath(*parts)
+    if member.is_dir():
+        dest.mkdir(parents=True, exist_ok=True)
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with archive.open(member) as src, open(dest, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+
+
+def find_layout(folder: Path, packages=None) -> Layout:
+    """Find the student's packages; ``packages`` pins them (a course config), otherwise they are detected."""
+    folder = Path(folder)
+    root = _descend(folder)
+    if packages:
+        missing = [p for p in packages if not (root / p).is_dir()]
+        if missing:
+            raise SubmissionError(f"the configured package folder(s) {', '.join(missing)} are not in the submission")
+        return Layout(root, tuple(packages))
+    found = [d.name for d in sorted(root.iterdir()) if d.is_dir() and _is_package(d)]
+    if not found:
+        loose = [p.name for p in root.glob("*.py")]
+        if any(name in STUDENT_MARKERS for name in loose):
+            return Layout(root, ("",))
+        raise SubmissionError(
+            f"no student package found in {folder.name}: expected a folder such as cs231n/, nndl/ or libs/ "
+            f"holding {', '.join(STUDENT_MARKERS[:3])}...")
+    found.sort(key=lambda name: (-_student_files(root / name), KNOWN_PACKAGES.index(name) if name in KNOWN_PACKAGES else 99, name))
+    return Layout(root, tuple(found))
+
+
+def _descend(folder):
+    current = folder
+    for _ in range(3):
+        entries = [e for e in current.iterdir() if not e.name.startswith((".", "__MACOSX"))]
+        if any(e.is_dir() and _is_package(e) for e in entries) or any(e.name in STUDENT_MARKERS for e in entries):
+            return current
+        dirs = [e for e in entries if e.is_dir()]
+        if len(dirs) == 1:
+            current = dirs[0]
+            continue
+        break
+    return current
+
+
+def _student_files(folder):
+    return sum((folder / name).is_file() for name in STUDENT_MARKERS) + sum(
+        (folder / "classifiers" / name).is_file() for name in ("fc_net.py", "cnn.py"))
+
+
+def _is_package(folder):
+    return folder.name.isidentifier() and (_student_files(folder) > 0 or (
+        folder.name in KNOWN_PACKAGES and any(folder.glob("*.py"))))
+
+
+def stage(layout: Layout, scratch: Path) -> tuple:
+    """Copy the student's sources and the trusted provided files into ``scratch/stage``.
+
+    Returns ``(stage_dir, packages)``. A loose-file submission is staged as the package ``submission``.
+    """
+    stage_dir = Path(scratch) / "stage"
+    stage_dir.mkdir(parents=True, exist_ok=True)
+    packages = []
+    for package in layout.packages:
+        name = package or "submission"
+        _copy_sources(layout.root / package if package else layout.root, stage_dir / name, recursive=bool(package))
+        packages.append(name)
+    extra = _install_provided(stage_dir, packages)
+    if extra:
+        packages.append(extra)
+    return stage_dir, tuple(packages)
+
+
+def _copy_sources(src, dst, recursive):
+    dst.mkdir(parents=True, exist_ok=True)
+    files = src.rglob("*.py") if recursive else src.glob("*.py")
+    for path in files:
+        rel = path.relative_to(src)
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_SOURCE_BYTES:
+            continue
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+            continue
+        out = dst / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, out)
+    for folder in [dst, *[p for p in dst.rglob("*") if p.is_dir()]]:
+        init = folder / "__init__.py"
+        if not init.exists():
+            init.write_text("")
+
+
+def _install_provided(stage_dir, packages):
+    """Trusted provided modules replace the student's copies wherever they are, and fill in missing ones."""
+    provided = paths.provided_files()
+    homes = set()
+    for package in packages:
+        for name, trusted in provided.items():
+            for existing in (stage_dir / package).rglob(name):
+                shutil.copyfile(trusted, existing)
+                homes.add(existing.parent)
+    main = stage_dir / packages[0]
+    homes.add(main)
+    needs_cs231n = "cs231n" not in packages and any(
+        "cs231n" in p.read_text(errors="replace") for pkg in packages for p in (stage_dir / pkg).rglob("*.py"))
+    if needs_cs231n:
+        (stage_dir / "cs231n").mkdir(exist_ok=True)
+        (stage_dir / "cs231n" / "__init__.py").write_text("")
+        homes.add(stage_dir / "cs231n")
+    for home in homes:
+        for name, trusted in provided.items():
+            if not (home / name).exists():
+                shutil.copyfile(trusted, home / name)
+    return "cs231n" if needs_cs231n else None

@@ -1,0 +1,26 @@
+"""Shared test setup: the reference library is importable as ``cs231n``, as in the notebooks."""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "reference"
+if str(REFERENCE) not in sys.path:
+    sys.path.insert(0, str(REFERENCE))
+
+
+def rel_error(x, y):
+    """The notebooks' relative error: max |x - y| / max(1e-8, |x| + |y|)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)))
+
+
+@pytest.fixture
+def rng_seed():
+    """Seed numpy's global state (the notebooks draw from it) and restore it afterwards."""
+    state = np.random.get_state()
+    np.random.seed(231)
+    yield 231
+    np.random.set_state(state)
