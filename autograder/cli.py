@@ -65,7 +65,10 @@ def fixtures():
               help="Secret seed of the hidden checks' inputs; a course sets its own.")
 def fixtures_build(out_dir, hidden_seed):
     """Run the reference on every case and write the fixtures."""
-    folder = fixture_store.build(out_dir, hidden_seed)
+    try:
+        folder = fixture_store.build(out_dir, hidden_seed)
+    except FixtureError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"wrote fixtures to {folder}")
 
 

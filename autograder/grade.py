@@ -9,7 +9,7 @@ from pathlib import Path
 from . import fixtures as fixture_store
 from .catalog import all_cases, wanted_names
 from .config import Config
-from .model import Report, TestResult
+from .model import Report, TestResult, Verdict
 from .profiles import PREFERRED, PROFILES, adapt_inputs, detect
 from .runner import run_cases
 from .submission import SubmissionError, find_layout, stage, unpack
@@ -139,7 +139,10 @@ def _judge_case(case, outcome, found, import_errors, store, config):
     expected = store.expected_for(case)
     results = []
     for test in case.tests:
-        verdict = test.judge(reply["outputs"], expected, inputs)
+        try:
+            verdict = test.judge(reply["outputs"], expected, inputs)
+        except Exception as exc:  # noqa: BLE001 - a judge must never stop the grading of the others
+            verdict = Verdict(False, f"the output could not be checked ({type(exc).__name__}: {exc})")
         message = verdict.message if not verdict.passed else ""
         results.append(_result(case, test, config, verdict.passed, message))
     return results

@@ -59,17 +59,19 @@ def feedback_markdown(report: Report, show_hidden=False):
             continue
         earned, possible = sum(r.score for r in graded), sum(r.max_score for r in graded)
         lines += [f"## `{target}` ({earned:g} / {possible:g})", ""]
+        hidden = [r for r in graded if r.visibility == "hidden"]
         for r in sorted(graded, key=lambda r: r.status == "passed"):
             if r.visibility == "hidden" and not show_hidden:
-                label = "hidden check" + ("" if r.status == "passed" else " (other inputs than the notebook's)")
-                text = r.name.split(": ", 1)[1] if r.status == "failed" else ""
-                lines.append(f"- {'✅' if r.status == 'passed' else '❌'} {label}{': ' + text if text else ''}")
                 continue
             mark = "✅" if r.status == "passed" else "❌"
             detail = f": {r.message}" if r.status == "failed" and r.message else ""
             lines.append(f"- {mark} {r.name.split(': ', 1)[1]}{detail}")
             if r.status == "failed" and r.hint:
                 lines.append(f"  - Hint: {r.hint}")
+        if hidden and not show_hidden:
+            passed = sum(r.status == "passed" for r in hidden)
+            mark = "✅" if passed == len(hidden) else "❌"
+            lines.append(f"- {mark} hidden checks on other inputs: {passed} of {len(hidden)} passed")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

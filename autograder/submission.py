@@ -7,6 +7,7 @@ the grade and no compiled file from a submission is ever loaded.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import stat
 import zipfile
@@ -82,7 +83,7 @@ def _extract(archive, member, target):
 def find_layout(folder: Path, packages=None) -> Layout:
     """Find the student's packages; ``packages`` pins them (a course config), otherwise they are detected."""
     folder = Path(folder)
-    root = _descend(folder)
+    root = _descend(folder, packages or ())
     if packages:
         missing = [p for p in packages if not (root / p).is_dir()]
         if missing:
@@ -100,11 +101,15 @@ def find_layout(folder: Path, packages=None) -> Layout:
     return Layout(root, tuple(found))
 
 
-def _descend(folder):
+def _descend(folder, packages=()):
+    """Go down through single folders (a zip's top folder, Canvas's submission/<student>/) to the packages."""
     current = folder
     for _ in range(3):
+        if packages and all((current / p).is_dir() for p in packages):
+            return current
         entries = [e for e in current.iterdir() if not e.name.startswith((".", "__MACOSX"))]
-        if any(e.is_dir() and _is_package(e) for e in entries) or any(e.name in STUDENT_MARKERS for e in entries):
+        if not packages and (any(e.is_dir() and _is_package(e) for e in entries)
+                             or any(e.name in STUDENT_MARKERS for e in entries)):
             return current
         dirs = [e for e in entries if e.is_dir()]
         if len(dirs) == 1:
@@ -136,9 +141,7 @@ def stage(layout: Layout, scratch: Path) -> tuple:
         name = package or "submission"
         _copy_sources(layout.root / package if package else layout.root, stage_dir / name, recursive=bool(package))
         packages.append(name)
-    extra = _install_provided(stage_dir, packages)
-    if extra:
-        packages.append(extra)
+    packages.extend(_install_provided(stage_dir, packages))
     return stage_dir, tuple(packages)
 
 
@@ -160,8 +163,34 @@ def _copy_sources(src, dst, recursive):
             init.write_text("")
 
 
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+([\w ,()*]+)|import[ \t]+([\w., ]+))", re.M)
+
+
+def _provided_homes_imported(stage_dir, packages, provided_modules):
+    """Top-level packages the code imports provided modules from but the submission does not have.
+
+    ``from cs231n.fast_layers import *`` in an nndl/ submission without cs231n/, or ``from utils import
+    solver`` without utils/: the trusted files are installed there. Mentions in comments or docstrings
+    (``cs231n.stanford.edu``) do not count.
+    """
+    wanted = set()
+    for package in packages:
+        for path in (stage_dir / package).rglob("*.py"):
+            for source, names, plain in _IMPORT.findall(path.read_text(errors="replace")):
+                modules = [source + "." + n.strip(" ()") for n in names.split(",")] if source else []
+                modules += [m.strip().split(" ")[0] for m in plain.split(",")] if plain else []
+                for module in modules:
+                    parts = module.split(".")
+                    if parts[0].isidentifier() and any(p in provided_modules for p in parts[1:]):
+                        wanted.add(parts[0])
+    return sorted(wanted - set(packages))
+
+
 def _install_provided(stage_dir, packages):
-    """Trusted provided modules replace the student's copies wherever they are, and fill in missing ones."""
+    """Trusted provided modules replace the student's copies wherever they are, and fill in missing ones.
+
+    Returns the provided packages that had to be created because the code imports from them.
+    """
     provided = paths.provided_files()
     homes = set()
     for package in packages:
@@ -171,14 +200,14 @@ def _install_provided(stage_dir, packages):
                 homes.add(existing.parent)
     main = stage_dir / packages[0]
     homes.add(main)
-    needs_cs231n = "cs231n" not in packages and any(
-        "cs231n" in p.read_text(errors="replace") for pkg in packages for p in (stage_dir / pkg).rglob("*.py"))
-    if needs_cs231n:
-        (stage_dir / "cs231n").mkdir(exist_ok=True)
-        (stage_dir / "cs231n" / "__init__.py").write_text("")
-        homes.add(stage_dir / "cs231n")
+    modules = {Path(name).stem for name in provided if name.endswith(".py")}
+    extra = _provided_homes_imported(stage_dir, packages, modules)
+    for package in extra:
+        (stage_dir / package).mkdir(exist_ok=True)
+        (stage_dir / package / "__init__.py").write_text("")
+        homes.add(stage_dir / package)
     for home in homes:
         for name, trusted in provided.items():
             if not (home / name).exists():
                 shutil.copyfile(trusted, home / name)
-    return "cs231n" if needs_cs231n else None
+    return extra

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("layers",)
+MODULES = ("layers", "norm", "conv", "models", "optim", "training")
 
 
 def all_cases():

@@ -23,19 +23,22 @@ def value_case(id, target, args, literal, tol, *, arg_names=(), title="notebook 
     return Case(id, target, "call", make_inputs, tests, seed=seed, group=_group(target))
 
 
-def gradient_case(id, forward, backward, make_args, grad_names, tol, *, arg_names, numeric=None, dout_like=None,
-                  title="numerical gradient", points=1.0, seed=0, h=1e-5, tols=None, visibility="public", hint=""):
+def gradient_case(id, forward, backward, make_args, grad_names, tol, *, arg_names, numeric=None,
+                  title="numerical gradient", points=1.0, seed=0, h=1e-5, tols=None, visibility="public", hint="",
+                  max_points=400):
     """The notebooks' gradient check: ``backward`` against central differences of the student's ``forward``.
 
     ``make_args(rng)`` returns ``(args, dout)``; ``numeric`` maps each gradient to the index of the forward
-    argument it is taken with respect to (default: the first ``len(grad_names)`` arguments).
+    argument it is taken with respect to (default: the first ``len(grad_names)`` arguments). Inputs larger
+    than ``max_points`` elements are checked at that many evenly spread elements, to bound the time.
     """
     numeric = numeric or {g: i for i, g in enumerate(grad_names)}
 
     def make_inputs(rng):
         args, dout = make_args(rng)
         return {"forward": forward, "backward": backward, "args": args, "dout": dout,
-                "numeric": tuple(sorted(set(numeric.values()))), "h": h, "n_grads": len(grad_names)}
+                "numeric": tuple(sorted(set(numeric.values()))), "h": h, "n_grads": len(grad_names),
+                "max_points": max_points}
 
     tests = tuple(
         Test(f"{title}: {g}", GradientClose(f"grads.{k}", numeric[g], (tols or {}).get(g, tol), g, h=h,

@@ -39,8 +39,11 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
         return importlib.util.spec_from_loader(fullname, _Alias(f"{self.prefix}.{fullname}"))
 
 
-def _error_text(exc, root):
-    """Short description of an exception with the last frame inside the submission."""
+def _error_text(exc, root, prefix=""):
+    """Short description of an exception with the last frame inside the submission.
+
+    Module names are shown as the student wrote them (``cs231n.layers``, not ``<prefix>.cs231n.layers``).
+    """
     where = ""
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename.startswith(str(root)):
@@ -50,7 +53,10 @@ def _error_text(exc, root):
             where = f" ({Path(exc.filename).relative_to(root)}, line {exc.lineno})"
         except ValueError:
             where = f" (line {exc.lineno})"
-    message = str(exc).splitlines()[0][:300] if str(exc) else ""
+    text = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)  # the location is in ``where``
+    message = text.strip().splitlines()[0][:300] if text.strip() else ""
+    if prefix:
+        message = message.replace(f"{prefix}.", "").replace(str(root) + "/", "")
     return f"{type(exc).__name__}{': ' + message if message else ''}{where}"
 
 
@@ -77,8 +83,27 @@ class Submission:
             try:
                 self.modules[name] = importlib.import_module(f"{self.prefix}.{name}")
             except BaseException as exc:  # noqa: BLE001 - student code may raise anything, even SystemExit
-                self.import_errors[name] = _error_text(exc, self.root)
+                folder = self.root / name.replace(".", "/")
+                # A package's error is keyed by its __init__ module, so that it reads as the file it is in.
+                self.import_errors[f"{name}.__init__" if folder.is_dir() else name] = _error_text(
+                    exc, self.root, self.prefix)
+                if folder.is_dir():
+                    self._empty_package(name, folder)
         return self
+
+    def _empty_package(self, name, folder):
+        """Stand in for a package whose ``__init__.py`` failed, so that its other modules still import."""
+        full = f"{self.prefix}.{name}"
+        if full in sys.modules:
+            return
+        module = types.ModuleType(full)
+        module.__path__ = [str(folder)]
+        module.__spec__ = importlib.machinery.ModuleSpec(full, None, is_package=True)
+        module.__spec__.submodule_search_locations = [str(folder)]
+        sys.modules[full] = module
+        parent, _, child = full.rpartition(".")
+        if parent in sys.modules:
+            setattr(sys.modules[parent], child, module)
 
     def unload(self):
         """Forget every module of this submission (for grading several in one process)."""

@@ -36,11 +36,18 @@ def _unpack(result, n, name, form):
     return tuple(result)
 
 
-def _perturbed(fn, args, index, h, pick):
+def sample_indices(size, max_points):
+    """The flat indices a numerical gradient is taken at: all of them, or ``max_points`` spread evenly."""
+    if max_points is None or size <= max_points:
+        return np.arange(size)
+    return np.unique(np.linspace(0, size - 1, max_points).round().astype(np.int64))
+
+
+def _perturbed(fn, args, index, h, pick, max_points=None):
     """Raw outputs of ``fn`` with element i of ``args[index]`` moved by +h and -h: shape (2, n, ...)."""
     base = np.asarray(args[index])
     plus, minus = [], []
-    for i in range(base.size):
+    for i in sample_indices(base.size, max_points):
         for sign, sink in ((1.0, plus), (-1.0, minus)):
             moved = base.copy()
             moved.flat[i] += sign * h
@@ -67,7 +74,7 @@ def call_twice(api, target, args=(), kwargs=None):
 
 
 @probe
-def forward_backward(api, forward, backward, args, dout, numeric=(), h=1e-5, n_grads=None):
+def forward_backward(api, forward, backward, args, dout, numeric=(), h=1e-5, n_grads=None, max_points=None):
     """Forward, then backward (twice, on the same cache), plus raw perturbed forwards for ``numeric`` args."""
     fwd, bwd = _get(api, forward), _get(api, backward)
     call_args = copy.deepcopy(list(args))
@@ -86,7 +93,7 @@ def forward_backward(api, forward, backward, args, dout, numeric=(), h=1e-5, n_g
     }
     pick = lambda result: _unpack(result, 2, forward, "(out, cache)")[0]  # noqa: E731
     for index in numeric:
-        outputs[f"perturbed_{index}"] = _perturbed(fwd, args, index, h, pick)
+        outputs[f"perturbed_{index}"] = _perturbed(fwd, args, index, h, pick, max_points)
     return outputs
 
 
@@ -159,30 +166,40 @@ def model_init(api, cls, spec):
 
 
 @probe
-def model_loss(api, cls, spec, X, y=None, params=None, attrs=None, numeric=(), h=1e-5):
-    """Scores (``y`` is None) or ``(loss, grads)``, plus raw perturbed losses for ``numeric`` params."""
+def model_loss(api, cls, spec, X, y=None, params=None, regs=(None,), numeric=(), h=1e-5, max_points=None):
+    """Scores (``y`` is None) or, for each value of ``model.reg`` in ``regs``, ``(loss, grads)`` plus raw
+    perturbed losses for the ``numeric`` parameters. ``params`` overrides the initial parameters."""
     model = construct(_get(api, cls), spec)
     for name, value in (params or {}).items():
         model.params[name] = np.array(value)
-    for name, value in (attrs or {}).items():
-        setattr(model, name, value)
+    outputs = {"params": {k: np.array(v, copy=True) for k, v in dict(model.params).items()}}
     if y is None:
-        return {"scores": model.loss(np.array(X))}
-    loss, grads = _unpack(model.loss(np.array(X), np.array(y)), 2, f"{cls}.loss", "(loss, grads)")
-    outputs = {"loss": loss, "grads": dict(grads) if isinstance(grads, dict) else grads}
-    for name in numeric:
-        outputs[f"perturbed_{name}"] = _perturbed_param(model, name, X, y, h)
+        outputs["scores"] = model.loss(np.array(X))
+        return outputs
+    runs = []
+    for reg in regs:
+        if reg is not None:
+            model.reg = reg
+        loss, grads = _unpack(model.loss(np.array(X), np.array(y)), 2, f"{cls}.loss", "(loss, grads)")
+        run = {"loss": loss, "grads": dict(grads) if isinstance(grads, dict) else grads}
+        for name in numeric:
+            run[f"perturbed_{name}"] = _perturbed_param(model, name, X, y, h, max_points)
+        runs.append(run)
+    outputs["runs"] = runs
     return outputs
 
 
-def _perturbed_param(model, name, X, y, h):
+def _perturbed_param(model, name, X, y, h, max_points):
+    if name not in model.params:
+        raise ProbeError(f"model.params has no entry {name!r}")
     param = model.params[name]
-    losses = np.empty((2, param.size))
-    for i in range(param.size):
+    picked = sample_indices(param.size, max_points)
+    losses = np.empty((2, picked.size))
+    for k, i in enumerate(picked):
         old = param.flat[i]
         for row, sign in ((0, 1.0), (1, -1.0)):
             param.flat[i] = old + sign * h
-            losses[row, i] = model.loss(np.array(X), np.array(y))[0]
+            losses[row, k] = model.loss(np.array(X), np.array(y))[0]
         param.flat[i] = old
     return losses
 
@@ -202,7 +219,5 @@ def train(api, cls, spec, data, solver, update_rule):
     solver = _get(api, "Solver")(model, {k: np.array(v) for k, v in data.items()},
                                  update_rule=_get(api, update_rule), verbose=False, **solver)
     solver.train()
-    train_acc = solver.check_accuracy(np.array(data["X_train"]), np.array(data["y_train"]))
     return {"loss_history": np.array(solver.loss_history, dtype=np.float64),
-            "train_acc_history": np.array(solver.train_acc_history, dtype=np.float64),
-            "final_train_acc": float(train_acc)}
+            "train_acc_history": np.array(solver.train_acc_history, dtype=np.float64)}
