@@ -32,12 +32,14 @@ def _config(config_path, **overrides):
 @click.option("--profile", type=click.Choice(sorted(PROFILES)), help="Course profile (detected when omitted).")
 @click.option("--public-only", is_flag=True, help="Run only the notebooks' public checks.")
 @click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path), help="Fixture folder to use.")
-def grade(submission, out_dir, config_path, profile, public_only, fixture_dir):
+@click.option("--select", "-k", multiple=True, help="Only checks whose id or function matches (shell pattern, repeatable).")
+def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, select):
     """Grade one SUBMISSION (a folder or a .zip) and print a summary table."""
     from .grade import grade as grade_submission
     from .report import summary_table, write_report
 
-    config = _config(config_path, profile=profile, include_hidden=False if public_only else None)
+    config = _config(config_path, profile=profile, include_hidden=False if public_only else None,
+                     select=tuple(select) or None)
     if not submission.exists():
         raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")
     try:
@@ -85,6 +87,38 @@ def fixtures_check(fixture_dir):
             click.echo(f"mismatch: {problem}", err=True)
         sys.exit(1)
     click.echo("fixtures are bit-identical to what the reference produces")
+
+
+@main.group()
+def template():
+    """Build or verify the student template (generated from the reference)."""
+
+
+@template.command("build")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Template folder (default: student_template/).")
+def template_build(out_dir):
+    """Write student_template/cs231n from reference/cs231n with the solution regions stubbed."""
+    from .template import TemplateError, build
+
+    try:
+        folder = build(out_dir)
+    except TemplateError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote the template to {folder}")
+
+
+@template.command("check")
+@click.option("--dir", "out_dir", type=click.Path(path_type=Path), help="Template folder (default: student_template/).")
+def template_check(out_dir):
+    """Fail when the committed template differs from what `template build` would write."""
+    from .template import check
+
+    problems = check(out_dir)
+    if problems:
+        for problem in problems:
+            click.echo(f"mismatch: {problem}", err=True)
+        sys.exit(1)
+    click.echo("the template matches the reference")
 
 
 if __name__ == "__main__":

@@ -159,6 +159,8 @@ class GradientClose:
             shape = self._input_shape(inputs, outputs)
         except KeyError:
             return Verdict(False, f"{self.label} is missing from what the function returned")
+        if _numeric(analytic) is None:
+            return compare_arrays(self.label, analytic, np.zeros(shape if shape is not None else ()), np.inf, self.like)
         dout = lookup(inputs, self.dout) if self.dout else None
         numeric = numerical_gradient(perturbed, dout, self.h)
         if numeric is None:

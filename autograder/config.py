@@ -24,6 +24,8 @@ class Config:
     """Pins: function name -> module (``{"conv_forward_naive" = "nndl.conv_layers"}``)."""
     points: dict = field(default_factory=dict)
     """Points per test, by case-id prefix or target name (``{"affine_backward" = 2}``): replaces the default."""
+    select: tuple = ()
+    """Only the cases whose id or target matches one of these shell patterns (``conv_*``); all when empty."""
     include_hidden: bool = True
     """Run the hidden checks (they need the hidden fixtures)."""
     hidden_visibility: str = "after_published"
@@ -52,7 +54,8 @@ def load_config(path=None, **overrides) -> Config:
     bad = sorted(set(limits) - limit_keys)
     if bad:
         raise ConfigError(f"unknown limit(s) {', '.join(bad)}; known limits: {', '.join(sorted(limit_keys))}")
-    if "packages" in data:
-        data["packages"] = tuple(data["packages"])
+    for key in ("packages", "select"):
+        if key in data:
+            data[key] = tuple(data[key])
     config = Config(**data, limits=replace(Limits(), **limits))
     return replace(config, **{k: v for k, v in overrides.items() if v is not None})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from fnmatch import fnmatch
 from pathlib import Path
 
 from . import fixtures as fixture_store
@@ -26,7 +27,7 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
     started = time.monotonic()
     report = Report(submission=Path(submission).name)
     store = fixture_store.load(fixture_dir, include_hidden=config.include_hidden)
-    cases = [c for c in all_cases() if c.visibility == "public" or store.has_hidden]
+    cases = [c for c in all_cases() if (c.visibility == "public" or store.has_hidden) and _selected(c, config.select)]
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
         try:
             layout = find_layout(unpack(Path(submission), Path(scratch)), config.packages)
@@ -49,7 +50,7 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
                 (case.id, {"id": case.id, "probe": case.probe, "root": str(stage_dir),
                            "inputs": adapt_inputs(fixture_store.make_inputs(case, store.hidden_seed), profile),
                            "seed": fixture_store.case_seed(case, store.hidden_seed)},
-                 max(case.timeout, config.limits.check_seconds))
+                 case.timeout or config.limits.check_seconds)
                 for case in cases if profile.applies(case.all_requires())
             ]
 
@@ -72,6 +73,10 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
         report.results.extend(_judge_case(case, outcome, found, import_errors, store, config))
     report.execution_time = time.monotonic() - started
     return report
+
+
+def _selected(case, patterns):
+    return not patterns or any(fnmatch(case.id, p) or fnmatch(case.target, p) for p in patterns)
 
 
 def _points(case, test, config):
@@ -124,11 +129,11 @@ def _reply_error(case, reply):
 
 
 def _judge_case(case, outcome, found, import_errors, store, config):
+    if case.id in outcome.failures:
+        return [_result(case, test, config, False, outcome.failures[case.id]) for test in case.tests]
     missing = _missing_reason(case, found, import_errors)
     if missing:
         return [_result(case, test, config, False, missing) for test in case.tests]
-    if case.id in outcome.failures:
-        return [_result(case, test, config, False, outcome.failures[case.id]) for test in case.tests]
     reply = outcome.replies.get(case.id)
     if reply is None:
         return [_result(case, test, config, False, "no result was produced") for test in case.tests]
@@ -137,13 +142,20 @@ def _judge_case(case, outcome, found, import_errors, store, config):
         return [_result(case, test, config, False, reason) for test in case.tests]
     inputs = fixture_store.make_inputs(case, store.hidden_seed)
     expected = store.expected_for(case)
+    verdicts = [_verdict(test, reply["outputs"], expected, inputs) for test in case.tests]
+    works = any(v.passed for t, v in zip(case.tests, verdicts) if t.kind != "side_effect")
     results = []
-    for test in case.tests:
-        try:
-            verdict = test.judge(reply["outputs"], expected, inputs)
-        except Exception as exc:  # noqa: BLE001 - a judge must never stop the grading of the others
-            verdict = Verdict(False, f"the output could not be checked ({type(exc).__name__}: {exc})")
-        message = verdict.message if not verdict.passed else ""
-        results.append(_result(case, test, config, verdict.passed, message))
+    for test, verdict in zip(case.tests, verdicts):
+        if test.kind == "side_effect" and verdict.passed and not works:
+            # Leaving the inputs alone earns nothing while the function itself does not work yet.
+            verdict = Verdict(False, "not credited until the function's other checks on this input pass")
+        results.append(_result(case, test, config, verdict.passed, verdict.message if not verdict.passed else ""))
     return results
+
+
+def _verdict(test, outputs, expected, inputs):
+    try:
+        return test.judge(outputs, expected, inputs)
+    except Exception as exc:  # noqa: BLE001 - a judge must never stop the grading of the others
+        return Verdict(False, f"the output could not be checked ({type(exc).__name__}: {exc})")
 

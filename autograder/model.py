@@ -43,8 +43,8 @@ class Case:
     """Seed of the input generator and of numpy's global state in the child before the probe runs."""
     visibility: str = "public"
     """``public`` (the notebooks' checks, shipped to students) or ``hidden`` (other inputs, graded only)."""
-    timeout: float = 10.0
-    """Wall-clock seconds the probe may take before the child is killed and the tests fail."""
+    timeout: float | None = None
+    """Wall-clock seconds the probe may take before the child is killed (None: the config's check limit)."""
     group: str = ""
     """Gradebook column (e.g. ``layers``, ``conv``); defaults to the catalog module."""
 

@@ -80,7 +80,7 @@ def reference_case(id, forward, backward, make_args, grad_names, *, arg_names, t
 
 
 def property_case(id, target, probe, make_inputs, checks, *, requires=(), seed=0, visibility="public",
-                  timeout=10.0, kind="property"):
+                  timeout=None, kind="property"):
     """Properties of the outputs: ``checks`` is a list of ``(name, fn, points, hint)``, ``fn(outputs, inputs)``."""
     tests = tuple(Test(name, Predicate(fn, name), points, kind, hint) for name, fn, points, hint in checks)
     return Case(id, target, probe, make_inputs, tests, requires=requires, seed=seed, visibility=visibility,

@@ -1,0 +1,56 @@
+"""Fixtures and the student template are generated, never hand-edited: regenerating must give the same bytes."""
+import numpy as np
+import pytest
+
+from autograder import fixtures, template
+from autograder.template import TemplateError, stub_source
+
+
+def test_committed_fixtures_are_bit_identical_to_a_rebuild():
+    assert fixtures.check() == []
+
+
+def test_a_course_can_rebuild_the_hidden_fixtures_from_its_own_seed(tmp_path):
+    fixtures.build(tmp_path, hidden_seed=12345)
+    ours, theirs = fixtures.load(), fixtures.load(tmp_path)
+    assert theirs.hidden_seed == 12345
+    public = [k for k in ours.arrays if k.split(":")[0] in {c.id for c in fixtures.all_cases() if c.visibility == "public"}]
+    hidden = sorted(set(ours.arrays) - set(public))
+    assert all(np.array_equal(ours.arrays[k], theirs.arrays[k]) for k in public)
+    assert any(not np.array_equal(ours.arrays[k], theirs.arrays[k]) for k in hidden)
+
+
+def test_hidden_and_public_fixtures_are_kept_apart():
+    public_ids = {c.id for c in fixtures.all_cases() if c.visibility == "public"}
+    store = fixtures.load(include_hidden=False)
+    assert not store.has_hidden
+    assert all(key.split(":")[0] in public_ids for key in store.arrays)
+
+
+def test_tampered_fixtures_are_refused(tmp_path):
+    fixtures.build(tmp_path)
+    data = bytearray((tmp_path / "public.npz").read_bytes())
+    data[-30] ^= 0xFF
+    (tmp_path / "public.npz").write_bytes(bytes(data))
+    with pytest.raises(fixtures.FixtureError, match="hash"):
+        fixtures.load(tmp_path)
+
+
+def test_committed_template_matches_the_reference():
+    assert template.check() == []
+
+
+def test_stubbing_replaces_regions_and_keeps_everything_else():
+    start, end = template.START, template.END
+    source = f"def f(x):\n    out = None\n    {start}\n    out = x + 1\n    {end}\n    return out\n"
+    stubbed = stub_source(source)
+    assert "x + 1" not in stubbed and "    pass\n" in stubbed and stubbed.endswith("return out\n")
+    namespace = {}
+    exec(stubbed, namespace)
+    assert namespace["f"](1) is None
+
+
+@pytest.mark.parametrize("source", [f"{template.END}\n", f"{template.START}\n", f"{template.START}\n{template.START}\n"])
+def test_malformed_regions_are_errors(source):
+    with pytest.raises(TemplateError):
+        stub_source(source)
