@@ -1,0 +1,347 @@
+"""Fast convolution and max-pooling layers, with the API of the naive layers in layers.py.
+
+conv_forward_fast / conv_backward_fast and max_pool_forward_fast / max_pool_backward_fast pick
+the fastest implementation available; the other functions are the individual methods:
+
+- conv_*_im2col: turn the input into an im2col matrix (Cython kernel) and convolve with a
+  single matrix product; the matrix is kept in the cache for the backward pass.
+- conv_*_strides: the same, with the im2col matrix built by numpy from a strided view.
+- conv_*_fast: the im2col method on chunks of the mini-batch small enough to stay in the CPU
+  cache; the backward pass rebuilds each chunk's matrix instead of keeping them all.
+- max_pool_*_reshape: windows that tile the input (pool_height == pool_width == stride)
+  are a reshape of it.
+- max_pool_*_im2col: any windows, as the columns of an im2col matrix.
+- max_pool_*_fast: a direct Cython kernel that records where each maximum was.
+
+The Cython kernels live in im2col_cython.pyx and are compiled by `pip install -e .` (or
+`pip install .`). Without them every function here still works, on pure numpy (im2col.py),
+only slower, and importing this module warns once.
+
+All functions accept float32 and float64 and compute in the common floating type of their
+inputs; none modifies its inputs. Gradients of overlapping pooling windows add up; a window
+routes its gradient to its first maximum, as max_pool_backward_naive does.
+"""
+import warnings
+
+import numpy as np
+
+from .im2col import col2im_indices, im2col_indices
+from .layers import _conv_output_shape, _pool_output_shape
+
+try:
+    from .im2col_cython import (col2im_cython, im2col_cython, max_pool_backward_cython,
+                                max_pool_forward_cython)
+    HAS_CYTHON = True
+except ImportError:
+    HAS_CYTHON = False
+    warnings.warn(
+        "cs231n.fast_layers: the Cython extension im2col_cython is not built, so the fast "
+        "layers run on a slower pure-numpy fallback. Build it by running `pip install -e .` "
+        "in the project's root directory.", RuntimeWarning, stacklevel=2)
+
+# conv_forward_fast and conv_backward_fast build the im2col matrix for this many bytes'
+# worth of images at a time, so that it is still in the CPU cache when the GEMM reads it.
+CHUNK_BYTES = 4 * 2**20
+
+
+def _float_dtype(*arrays):
+    """The dtype to compute in: float32 if every input is float32 (or smaller), else float64."""
+    dtype = np.result_type(*arrays, np.float32)
+    return dtype if dtype == np.float32 else np.dtype(np.float64)
+
+
+def _im2col_cython_into(x, field_height, field_width, padding, stride, cols=None):
+    """im2col_indices computed by the Cython kernel, written into cols if its shape fits.
+
+    Returns the im2col matrix, of shape (C * field_height * field_width, N * H_out * W_out).
+    """
+    N, C, H, W = x.shape
+    H_out = (H + 2 * padding - field_height) // stride + 1
+    W_out = (W + 2 * padding - field_width) // stride + 1
+    shape = (C * field_height * field_width, N, H_out * W_out)
+    if cols is None or cols.shape != shape:
+        cols = np.empty(shape, dtype=x.dtype)
+    im2col_cython(x, cols, field_height, field_width, padding, stride)
+    return cols.reshape(shape[0], -1)
+
+
+def _col2im_into(cols, dx, field_height, field_width, padding, stride):
+    """Overwrite dx, of shape (N, C, H, W), with col2im of cols, of shape (K, N * H_out * W_out)."""
+    if HAS_CYTHON:
+        col2im_cython(cols.reshape(cols.shape[0], dx.shape[0], -1), dx,
+                      field_height, field_width, padding, stride)
+    else:
+        dx[...] = col2im_indices(cols, dx.shape, field_height, field_width, padding, stride)
+
+
+def _im2col_chunks(x, w_shape, conv_param, chunk_bytes, use_cython):
+    """Yield (n0, cols) for consecutive chunks x[n0:n0 + n] of the mini-batch, n images'
+    im2col matrix, of shape (C * HH * WW, n * H_out * W_out), taking about chunk_bytes (at
+    least one image; all of them if chunk_bytes is None). With Cython one buffer is reused
+    for all chunks: use cols before asking for the next one."""
+    N, C, H, W = x.shape
+    _, _, HH, WW = w_shape
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    H_out = (H + 2 * pad - HH) // stride + 1
+    W_out = (W + 2 * pad - WW) // stride + 1
+    image_bytes = C * HH * WW * H_out * W_out * x.itemsize
+    images_per_chunk = max(1, N if chunk_bytes is None else chunk_bytes // image_bytes)
+    cols = None
+    for n0 in range(0, N, images_per_chunk):
+        x_chunk = x[n0:n0 + images_per_chunk]
+        if use_cython:
+            cols = _im2col_cython_into(x_chunk, HH, WW, pad, stride, cols)
+            yield n0, cols
+        else:
+            yield n0, im2col_indices(x_chunk, HH, WW, pad, stride)
+
+
+def _conv_forward(x, w, b, conv_param, caller, chunk_bytes, use_cython):
+    """Convolve chunk by chunk (see _im2col_chunks); returns out, of shape
+    (N, F, H_out, W_out), and the im2col matrix of the last chunk (of all of x if
+    chunk_bytes is None)."""
+    H_out, W_out = _conv_output_shape(np.shape(x), np.shape(w), conv_param, caller,
+                                      b_shape=np.shape(b))
+    dtype = _float_dtype(x, w, b)
+    x, w, b = (np.ascontiguousarray(a, dtype=dtype) for a in (x, w, b))
+    F = w.shape[0]
+    w_rows = w.reshape(F, -1)
+    out = np.empty((x.shape[0], F, H_out, W_out), dtype=dtype)
+    cols = None
+    for n0, cols in _im2col_chunks(x, w.shape, conv_param, chunk_bytes, use_cython):
+        y = (w_rows @ cols).reshape(F, -1, H_out, W_out)  # (F, n, H_out, W_out)
+        np.add(y.transpose(1, 0, 2, 3), b.reshape(F, 1, 1), out=out[n0:n0 + y.shape[1]])
+    return out, cols
+
+
+def _conv_backward(dout, x, w, conv_param, chunks):
+    """Gradients of a convolution, given the im2col matrices of x as (n0, cols) chunks."""
+    dtype = _float_dtype(dout, x, w)
+    dout = np.asarray(dout, dtype=dtype)
+    F, _, HH, WW = w.shape
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    w_rows = w.reshape(F, -1).astype(dtype, copy=False)
+    dx = np.empty(x.shape, dtype=dtype)
+    dw_rows = np.zeros(w_rows.shape, dtype=dtype)
+    for n0, cols in chunks:
+        n = cols.shape[1] // (dout.shape[2] * dout.shape[3])
+        dout_rows = dout[n0:n0 + n].transpose(1, 0, 2, 3).reshape(F, -1)  # (F, n * H_out * W_out)
+        dw_rows += dout_rows @ cols.T
+        _col2im_into(w_rows.T @ dout_rows, dx[n0:n0 + n], HH, WW, pad, stride)
+    db = dout.sum(axis=(0, 2, 3))
+    return dx, dw_rows.reshape(w.shape), db
+
+
+def conv_forward_im2col(x, w, b, conv_param):
+    """
+    A fast implementation of the forward pass for a convolutional layer based on im2col.
+
+    Inputs and outputs as in conv_forward_naive: x of shape (N, C, H, W), w of shape
+    (F, C, HH, WW), b of shape (F,); returns out of shape (N, F, H', W') and a cache
+    (x, w, b, conv_param, x_cols) with the im2col matrix x_cols, of shape
+    (C * HH * WW, N * H' * W').
+    """
+    out, x_cols = _conv_forward(x, w, b, conv_param, "conv_forward_im2col", None, HAS_CYTHON)
+    return out, (x, w, b, conv_param, x_cols)
+
+
+def conv_backward_im2col(dout, cache):
+    """
+    A fast implementation of the backward pass for a convolutional layer based on im2col.
+
+    Inputs:
+    - dout: Upstream derivatives, of shape (N, F, H', W')
+    - cache: (x, w, b, conv_param, x_cols) from conv_forward_im2col or conv_forward_strides
+
+    Returns a tuple of dx of shape (N, C, H, W), dw of shape (F, C, HH, WW), db of shape (F,).
+    """
+    x, w, _, conv_param, x_cols = cache
+    return _conv_backward(dout, x, w, conv_param, [(0, x_cols)])
+
+
+def conv_forward_strides(x, w, b, conv_param):
+    """
+    conv_forward_im2col with the im2col matrix built by numpy, as a copy of a strided view
+    of the padded input (no Cython needed). Same inputs, outputs and cache.
+    """
+    out, x_cols = _conv_forward(x, w, b, conv_param, "conv_forward_strides", None, False)
+    return out, (x, w, b, conv_param, x_cols)
+
+
+def conv_backward_strides(dout, cache):
+    """The backward pass for conv_forward_strides; same as conv_backward_im2col."""
+    return conv_backward_im2col(dout, cache)
+
+
+def conv_forward_fast(x, w, b, conv_param):
+    """
+    A fast implementation of the forward pass for a convolutional layer.
+
+    Inputs:
+    - x: Input data, of shape (N, C, H, W)
+    - w: Filter weights, of shape (F, C, HH, WW)
+    - b: Biases, of shape (F,)
+    - conv_param: A dictionary with the keys 'stride' and 'pad', as in conv_forward_naive
+
+    Returns a tuple of:
+    - out: Output data, of shape (N, F, H', W'), as in conv_forward_naive
+    - cache: (x, w, b, conv_param); the backward pass rebuilds the im2col matrix chunk by
+      chunk rather than keeping it, which saves its memory and, being cache-friendly, time.
+    """
+    out, _ = _conv_forward(x, w, b, conv_param, "conv_forward_fast", CHUNK_BYTES, HAS_CYTHON)
+    return out, (x, w, b, conv_param)
+
+
+def conv_backward_fast(dout, cache):
+    """
+    A fast implementation of the backward pass for a convolutional layer.
+
+    Inputs:
+    - dout: Upstream derivatives, of shape (N, F, H', W')
+    - cache: (x, w, b, conv_param) from conv_forward_fast
+
+    Returns a tuple of:
+    - dx: Gradient with respect to x, of shape (N, C, H, W)
+    - dw: Gradient with respect to w, of shape (F, C, HH, WW)
+    - db: Gradient with respect to b, of shape (F,)
+    """
+    x, w, _, conv_param = cache
+    dtype = _float_dtype(dout, x, w)
+    x = np.ascontiguousarray(x, dtype=dtype)
+    chunks = _im2col_chunks(x, w.shape, conv_param, CHUNK_BYTES, HAS_CYTHON)
+    return _conv_backward(dout, x, w, conv_param, chunks)
+
+
+def max_pool_forward_reshape(x, pool_param):
+    """
+    A fast implementation of the forward pass for a max-pooling layer whose windows tile the
+    input: pool_height == pool_width == stride, dividing H and W.
+
+    Inputs and outputs as in max_pool_forward_naive: x of shape (N, C, H, W); returns out of
+    shape (N, C, H', W') and a cache (x, x_reshaped, out).
+    """
+    H_out, W_out = _pool_output_shape(np.shape(x), pool_param, "max_pool_forward_reshape")
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    if not ph == pw == stride:
+        raise ValueError(
+            f"max_pool_forward_reshape: needs windows that tile the input, pool_height == "
+            f"pool_width == stride, got pool_height = {ph}, pool_width = {pw}, stride = {stride} "
+            f"(x has shape {np.shape(x)})")
+    N, C, _, _ = x.shape
+    x_reshaped = x.reshape(N, C, H_out, ph, W_out, pw)
+    out = x_reshaped.max(axis=(3, 5))
+    return out, (x, x_reshaped, out)
+
+
+def max_pool_backward_reshape(dout, cache):
+    """
+    The backward pass for max_pool_forward_reshape.
+
+    Inputs:
+    - dout: Upstream derivatives, of shape (N, C, H', W')
+    - cache: (x, x_reshaped, out) from max_pool_forward_reshape
+
+    Returns dx, of shape (N, C, H, W).
+    """
+    x, x_reshaped, out = cache
+    N, C, H_out, ph, W_out, pw = x_reshaped.shape
+    # Each window's first maximum, as a flat index into the window (N, C, H', W').
+    windows = x_reshaped.transpose(0, 1, 2, 4, 3, 5).reshape(N, C, H_out, W_out, ph * pw)
+    first_max = np.argmax(windows, axis=4)
+    dx_windows = np.zeros(windows.shape, dtype=np.result_type(x, dout))
+    np.put_along_axis(dx_windows, first_max[..., None], dout[..., None], axis=4)
+    dx = dx_windows.reshape(N, C, H_out, W_out, ph, pw).transpose(0, 1, 2, 4, 3, 5)
+    return dx.reshape(x.shape)
+
+
+def max_pool_forward_im2col(x, pool_param):
+    """
+    A fast implementation of the forward pass for a max-pooling layer with any windows,
+    based on im2col: every window is a column of the im2col matrix of x's (H, W) planes.
+
+    Inputs and outputs as in max_pool_forward_naive: x of shape (N, C, H, W); returns out of
+    shape (N, C, H', W') and a cache (x, x_cols, x_cols_argmax, pool_param).
+    """
+    H_out, W_out = _pool_output_shape(np.shape(x), pool_param, "max_pool_forward_im2col")
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = x.shape
+    planes = x.reshape(N * C, 1, H, W)
+    if HAS_CYTHON:
+        x_cols = _im2col_cython_into(np.ascontiguousarray(planes, dtype=_float_dtype(x)),
+                                     ph, pw, 0, stride)
+    else:
+        x_cols = im2col_indices(planes, ph, pw, padding=0, stride=stride)
+    x_cols_argmax = np.argmax(x_cols, axis=0)
+    out = x_cols[x_cols_argmax, np.arange(x_cols.shape[1])].reshape(N, C, H_out, W_out)
+    return out.astype(x.dtype, copy=False), (x, x_cols, x_cols_argmax, pool_param)
+
+
+def max_pool_backward_im2col(dout, cache):
+    """
+    The backward pass for max_pool_forward_im2col.
+
+    Inputs:
+    - dout: Upstream derivatives, of shape (N, C, H', W')
+    - cache: (x, x_cols, x_cols_argmax, pool_param) from max_pool_forward_im2col
+
+    Returns dx, of shape (N, C, H, W).
+    """
+    x, x_cols, x_cols_argmax, pool_param = cache
+    N, C, H, W = x.shape
+    dcols = np.zeros(x_cols.shape, dtype=np.result_type(x_cols, dout))
+    dcols[x_cols_argmax, np.arange(dcols.shape[1])] = np.ravel(dout)
+    dx = np.empty((N * C, 1, H, W), dtype=dcols.dtype)
+    _col2im_into(dcols, dx, pool_param["pool_height"], pool_param["pool_width"], 0,
+                 pool_param["stride"])
+    return dx.reshape(N, C, H, W)
+
+
+def max_pool_forward_fast(x, pool_param):
+    """
+    A fast implementation of the forward pass for a max-pooling layer.
+
+    Inputs:
+    - x: Input data, of shape (N, C, H, W)
+    - pool_param: A dictionary with the keys 'pool_height', 'pool_width' and 'stride'
+
+    Returns a tuple of:
+    - out: Output data, of shape (N, C, H', W'), as in max_pool_forward_naive
+    - cache: (method, method's cache) for max_pool_backward_fast
+    """
+    H_out, W_out = _pool_output_shape(np.shape(x), pool_param, "max_pool_forward_fast")
+    if HAS_CYTHON:
+        x_c = np.ascontiguousarray(x, dtype=_float_dtype(x))
+        out = np.empty(x_c.shape[:2] + (H_out, W_out), dtype=x_c.dtype)
+        argmax = np.empty(out.shape, dtype=np.intp)
+        max_pool_forward_cython(x_c, out, argmax, pool_param["pool_height"],
+                                pool_param["pool_width"], pool_param["stride"])
+        return out.astype(x.dtype, copy=False), ("cython", (x, argmax))
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    if ph == pw == stride:
+        out, cache = max_pool_forward_reshape(x, pool_param)
+        return out, ("reshape", cache)
+    out, cache = max_pool_forward_im2col(x, pool_param)
+    return out, ("im2col", cache)
+
+
+def max_pool_backward_fast(dout, cache):
+    """
+    A fast implementation of the backward pass for a max-pooling layer.
+
+    Inputs:
+    - dout: Upstream derivatives, of shape (N, C, H', W')
+    - cache: (method, method's cache) from max_pool_forward_fast
+
+    Returns:
+    - dx: Gradient with respect to x, of shape (N, C, H, W)
+    """
+    method, real_cache = cache
+    if method == "reshape":
+        return max_pool_backward_reshape(dout, real_cache)
+    if method == "im2col":
+        return max_pool_backward_im2col(dout, real_cache)
+    x, argmax = real_cache
+    dtype = _float_dtype(x, dout)
+    dx = np.empty(np.shape(x), dtype=dtype)
+    max_pool_backward_cython(np.ascontiguousarray(dout, dtype=dtype), argmax, dx)
+    return dx
