@@ -43,7 +43,8 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
     if not submission.exists():
         raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")
     try:
-        report = grade_submission(submission, config=config, fixture_dir=fixture_dir)
+        report = grade_submission(submission, config=config, fixture_dir=fixture_dir,
+                                  hidden=[out_dir.resolve()] if out_dir else [])
     except FixtureError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary_table(report))
@@ -54,6 +55,26 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
     if out_dir:
         results, feedback = write_report(report, out_dir, config.hidden_visibility)
         click.echo(f"wrote {results} and {feedback}")
+
+
+@main.command()
+@click.argument("submissions", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Results folder.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Parallel workers.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Course config (TOML).")
+@click.option("--profile", type=click.Choice(sorted(PROFILES)), help="Course profile (detected per submission when omitted).")
+@click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path), help="Fixture folder to use.")
+@click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_progress):
+    """Grade every submission (folder or .zip) in SUBMISSIONS; resumable, in parallel."""
+    from .batch import run_batch
+
+    config = _config(config_path, profile=profile)
+    result = run_batch(submissions, out_dir, jobs=jobs, config=config, fixture_dir=fixture_dir,
+                       progress=not no_progress)
+    click.echo(f"graded {len(result.graded)}, already done {len(result.skipped)}, "
+               f"with errors {len(result.errors)} in {result.seconds:.1f} s; "
+               f"see {out_dir / 'gradebook.csv'} and {out_dir / 'summary.md'}")
 
 
 @main.group()

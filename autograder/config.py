@@ -30,6 +30,8 @@ class Config:
     """Run the hidden checks (they need the hidden fixtures)."""
     hidden_visibility: str = "after_published"
     """Gradescope visibility of hidden tests."""
+    sandbox: str = "auto"
+    """``auto`` (namespaces where available), ``namespaces`` (required) or ``limits`` (resource limits only)."""
     limits: Limits = field(default_factory=Limits)
     """Time, memory and output limits of the child process."""
 

@@ -2,8 +2,9 @@
 with a clear reason without losing what was found so far."""
 from __future__ import annotations
 
-import tempfile
+import shutil
 import time
+from contextlib import contextmanager
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -13,22 +14,31 @@ from .config import Config
 from .model import Report, TestResult, Verdict
 from .profiles import PREFERRED, PROFILES, adapt_inputs, detect
 from .runner import run_cases
+from .sandbox import make_sandbox, new_scratch
 from .submission import SubmissionError, find_layout, stage, unpack
 
 CHILD_PREFIX = "_submission"
 
 
-def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox=None, runner=None) -> Report:
+def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox=None, runner=None,
+          hidden=()) -> Report:
     """Grade a submission folder or zip and return its :class:`~autograder.model.Report`.
 
-    ``runner`` replaces the sandboxed child (``autograder.inprocess.run_in_process`` for the trusted reference).
+    ``sandbox`` is shared by the children of a batch (made from the config when None); ``hidden`` lists extra
+    paths the child must not see (the results folder, the other submissions). ``runner`` replaces the
+    sandboxed child (``autograder.inprocess.run_in_process``: for the trusted reference and benchmarks only).
     """
     config = config or Config()
     started = time.monotonic()
     report = Report(submission=Path(submission).name)
     store = fixture_store.load(fixture_dir, include_hidden=config.include_hidden)
     cases = [c for c in all_cases() if (c.visibility == "public" or store.has_hidden) and _selected(c, config.select)]
-    with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
+    if runner is None and sandbox is None:
+        sandbox = make_sandbox(config.sandbox, hidden=[*hidden, *([fixture_dir] if fixture_dir else [])],
+                               processes=config.limits.processes)
+    if sandbox is not None:
+        report.notes.append(sandbox.describe())
+    with _scratch() as scratch:
         try:
             layout = find_layout(unpack(Path(submission), Path(scratch)), config.packages)
             stage_dir, packages = stage(layout, Path(scratch))
@@ -73,6 +83,15 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
         report.results.extend(_judge_case(case, outcome, found, import_errors, store, config))
     report.execution_time = time.monotonic() - started
     return report
+
+
+@contextmanager
+def _scratch():
+    folder = new_scratch()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _selected(case, patterns):

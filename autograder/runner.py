@@ -7,6 +7,7 @@ killed with everything it started and a new one continues with the next case.
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import select
@@ -14,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -79,6 +81,19 @@ def install_child_code(scratch):
     return target
 
 
+def _die_with_parent():
+    """In the forked child before exec: be killed (with the whole sandbox) when the grader dies."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG survives exec
+    except (OSError, AttributeError):
+        pass
+
+
+def _SINGLE_THREADED():
+    """preexec_fn is only safe without other threads (it can deadlock in a threaded parent)."""
+    return threading.active_count() == 1
+
+
 class Child:
     """One child process speaking the framed protocol of :mod:`autograder.child.codec`."""
 
@@ -106,7 +121,7 @@ class Child:
             self.proc = subprocess.Popen(
                 command, cwd=self.scratch, env=_scrubbed_env(self.scratch), pass_fds=(req_r, rep_w),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=_die_with_parent if _SINGLE_THREADED() else None,
             )
         finally:
             os.close(req_r)

@@ -1,0 +1,254 @@
+"""Grade a whole class: parallel, resumable, and robust to any single broken submission.
+
+Each entry of the submissions folder (a folder or a .zip, as in a Gradescope or Canvas export) is one
+student. Workers grade entries in parallel, each submission in its own sandboxed child. A student's
+``results.json`` is written last and atomically, and carries a key made of the submission's content hash and
+the grader's version, so a batch killed at any point and run again grades only what is missing or changed.
+``gradebook.csv`` and ``summary.md`` are rebuilt from the results on disk at the end of every run.
+"""
+from __future__ import annotations
+
+import concurrent.futures as futures
+import csv
+import ctypes
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import re
+import signal
+import time
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import atomic, paths
+from .config import Config
+from .report import feedback_markdown, results_json
+
+SKIP = {".DS_Store", "__MACOSX", "Thumbs.db"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One student's submission in the batch."""
+
+    student: str
+    """Name of the student's output folder (the entry's name, made safe and unique)."""
+    path: Path
+    """The submission folder or zip."""
+
+
+@dataclass
+class BatchResult:
+    """What a batch run did."""
+
+    graded: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    errors: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def discover(submissions: Path) -> list:
+    """The entries of a submissions folder, sorted by name; names made unique and safe for folders."""
+    submissions = Path(submissions)
+    if not submissions.is_dir():
+        raise NotADirectoryError(f"{submissions} is not a folder of submissions (one folder or .zip per student)")
+    entries, used = [], Counter()
+    for path in sorted(submissions.iterdir(), key=lambda p: p.name):
+        if path.name in SKIP or path.name.startswith(".") or not (path.is_dir() or path.suffix.lower() == ".zip"):
+            continue
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem if path.is_file() else path.name).strip("._") or "student"
+        used[base] += 1
+        entries.append(Entry(base if used[base] == 1 else f"{base}-{used[base]}", path))
+    return entries
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 over every file of a folder (relative path and bytes) or over a zip's bytes."""
+    digest = hashlib.sha256()
+    if path.is_file():
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+    for file in sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink()):
+        digest.update(str(file.relative_to(path)).encode() + b"\0")
+        if file.is_symlink():
+            digest.update(b"link:" + os.readlink(file).encode())
+        else:
+            with open(file, "rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+    return digest.hexdigest()
+
+
+def grader_version(config: Config, fixture_dir=None) -> str:
+    """Hash of the grader's code, the fixtures' manifest and the configuration."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for file in sorted(package.rglob("*.py")):
+        digest.update(str(file.relative_to(package)).encode() + file.read_bytes())
+    manifest = Path(fixture_dir or paths.fixtures_dir()) / "manifest.json"
+    digest.update(manifest.read_bytes() if manifest.exists() else b"no fixtures")
+    for file in sorted(paths.provided_files().values()):
+        digest.update(file.name.encode() + file.read_bytes())
+    digest.update(repr(config).encode())
+    return digest.hexdigest()[:16]
+
+
+def _die_with_parent():
+    """Ask the kernel to kill this process when its parent dies (Linux), so nothing outlives the batch."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker_init():
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides what Ctrl-C does
+
+
+def grade_entry(entry: Entry, out_dir: Path, key: str, config: Config, fixture_dir, hidden):
+    """Grade one entry and write its files (results.json last); never raises."""
+    from .grade import grade
+
+    target = Path(out_dir) / entry.student
+    try:
+        report = grade(entry.path, config=config, fixture_dir=fixture_dir, hidden=hidden)
+        report.submission = entry.student
+        data = results_json(report, config.hidden_visibility)
+        feedback = feedback_markdown(report)
+    except Exception as exc:  # noqa: BLE001 - a grader failure on one student must not stop the batch
+        data = {"score": 0.0, "max_score": 0.0, "execution_time": 0.0, "tests": [],
+                "output": f"The submission could not be graded: internal error {type(exc).__name__}: {exc}",
+                "extra_data": {"error": f"internal error {type(exc).__name__}: {exc}"}}
+        feedback = f"# Feedback for {entry.student}\n\n> {data['output']}\n"
+    data.setdefault("extra_data", {})["key"] = key
+    atomic.write_text(target / "feedback.md", feedback)
+    atomic.write_text(target / "results.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+    return entry.student, data["score"], data["extra_data"].get("error", "")
+
+
+def _is_done(out_dir: Path, entry: Entry, key: str) -> bool:
+    try:
+        data = json.loads((out_dir / entry.student / "results.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return data.get("extra_data", {}).get("key") == key
+
+
+def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fixture_dir=None, progress=True):
+    """Grade every entry of ``submissions`` into ``out_dir``; returns a :class:`BatchResult`."""
+    config = config or Config()
+    started = time.monotonic()
+    submissions, out_dir = Path(submissions).resolve(), Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    entries = discover(submissions)
+    version = grader_version(config, fixture_dir)
+    keys = {e.student: f"{version}:{content_hash(e.path)}" for e in entries}
+    result = BatchResult()
+    todo = []
+    for entry in entries:
+        (result.skipped if _is_done(out_dir, entry, keys[entry.student]) else todo).append(entry)
+    hidden = [submissions, out_dir]
+    bar = _progress(len(entries), len(result.skipped), progress)
+    context = multiprocessing.get_context("forkserver")
+    try:
+        with futures.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_worker_init) as pool:
+            pending = {pool.submit(grade_entry, e, out_dir, keys[e.student], config, fixture_dir, hidden): e for e in todo}
+            for done in futures.as_completed(pending):
+                entry = pending[done]
+                try:
+                    student, _, error = done.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the system
+                    student, error = entry.student, f"the worker grading this submission died: {exc}"
+                    grade_entry_error(entry, out_dir, keys[entry.student], error)
+                result.graded.append(student)
+                if error:
+                    result.errors[student] = error
+                bar.update(1)
+    finally:
+        bar.close()
+        write_gradebook(out_dir, [e.student for e in entries])
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def grade_entry_error(entry, out_dir, key, error):
+    data = {"score": 0.0, "max_score": 0.0, "execution_time": 0.0, "tests": [], "output": error,
+            "extra_data": {"error": error, "key": key}}
+    atomic.write_text(Path(out_dir) / entry.student / "feedback.md", f"# Feedback for {entry.student}\n\n> {error}\n")
+    atomic.write_text(Path(out_dir) / entry.student / "results.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress(total, done, enabled):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=done, unit="submission", desc="grading", dynamic_ncols=True)
+
+
+def _load_results(out_dir, students):
+    rows = OrderedDict()
+    for student in students:
+        try:
+            rows[student] = json.loads((out_dir / student / "results.json").read_text())
+        except (OSError, ValueError):
+            rows[student] = None
+    return rows
+
+
+def write_gradebook(out_dir: Path, students):
+    """``gradebook.csv`` (one row per student, one column per check group) and ``summary.md``."""
+    rows = _load_results(Path(out_dir), students)
+    groups = sorted({t["tags"][2] for data in rows.values() if data for t in data.get("tests", []) if len(t.get("tags", [])) > 2})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", *groups, "score", "max_score", "error"])
+    for student, data in rows.items():
+        if data is None:
+            writer.writerow([student, *["" for _ in groups], "", "", "not graded yet"])
+            continue
+        per_group = Counter()
+        for test in data.get("tests", []):
+            if len(test.get("tags", [])) > 2:
+                per_group[test["tags"][2]] += test["score"]
+        writer.writerow([student, *[f"{per_group[g]:g}" for g in groups], f"{data['score']:g}",
+                         f"{data.get('max_score', 0):g}", data.get("extra_data", {}).get("error", "")])
+    atomic.write_text(Path(out_dir) / "gradebook.csv", buffer.getvalue())
+    atomic.write_text(Path(out_dir) / "summary.md", summary_markdown(rows))
+
+
+def summary_markdown(rows):
+    """Class summary: score histogram and the pass rate of every check."""
+    graded = {s: d for s, d in rows.items() if d}
+    lines = ["# Class summary", "", f"Submissions: {len(rows)}, graded: {len(graded)}, "
+             f"with errors: {sum(1 for d in graded.values() if d.get('extra_data', {}).get('error'))}", ""]
+    if graded:
+        fractions = [d["score"] / d["max_score"] if d.get("max_score") else 0.0 for d in graded.values()]
+        lines += ["## Score histogram", "", "| score | students |", "|---|---|"]
+        bins = Counter(min(int(f * 10), 9) for f in fractions)
+        for b in range(10):
+            lines.append(f"| {b * 10}-{b * 10 + 10}% | {bins[b]} {'#' * bins[b]} |")
+        lines += ["", f"Mean: {100 * sum(fractions) / len(fractions):.1f}%", ""]
+        passes, totals = Counter(), Counter()
+        for data in graded.values():
+            for test in data.get("tests", []):
+                totals[test["name"]] += 1
+                passes[test["name"]] += test["status"] == "passed"
+        lines += ["## Pass rate per check", "", "| check | passed |", "|---|---|"]
+        for name in sorted(totals, key=lambda n: (passes[n] / totals[n], n)):
+            lines.append(f"| {name.replace('|', '/')} | {passes[name]}/{totals[name]} ({100 * passes[name] / totals[name]:.0f}%) |")
+    return "\n".join(lines) + "\n"
