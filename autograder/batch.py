@@ -26,6 +26,7 @@ from pathlib import Path
 from . import atomic, paths
 from .config import Config
 from .report import feedback_markdown, results_json
+from .sandbox import make_sandbox
 
 SKIP = {".DS_Store", "__MACOSX", "Thumbs.db"}
 
@@ -111,13 +112,13 @@ def _worker_init():
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides what Ctrl-C does
 
 
-def grade_entry(entry: Entry, out_dir: Path, key: str, config: Config, fixture_dir, hidden):
+def grade_entry(entry: Entry, out_dir: Path, key: str, config: Config, fixture_dir, sandbox):
     """Grade one entry and write its files (results.json last); never raises."""
     from .grade import grade
 
     target = Path(out_dir) / entry.student
     try:
-        report = grade(entry.path, config=config, fixture_dir=fixture_dir, hidden=hidden)
+        report = grade(entry.path, config=config, fixture_dir=fixture_dir, sandbox=sandbox)
         report.submission = entry.student
         data = results_json(report, config.hidden_visibility)
         feedback = feedback_markdown(report)
@@ -153,12 +154,13 @@ def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fix
     todo = []
     for entry in entries:
         (result.skipped if _is_done(out_dir, entry, keys[entry.student]) else todo).append(entry)
-    hidden = [submissions, out_dir]
+    sandbox = make_sandbox(config.sandbox, hidden=[submissions, out_dir, *([fixture_dir] if fixture_dir else [])],
+                           processes=config.limits.processes)  # decided once: every student gets the same
     bar = _progress(len(entries), len(result.skipped), progress)
     context = multiprocessing.get_context("forkserver")
     try:
         with futures.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_worker_init) as pool:
-            pending = {pool.submit(grade_entry, e, out_dir, keys[e.student], config, fixture_dir, hidden): e for e in todo}
+            pending = {pool.submit(grade_entry, e, out_dir, keys[e.student], config, fixture_dir, sandbox): e for e in todo}
             for done in futures.as_completed(pending):
                 entry = pending[done]
                 try:

@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -47,7 +48,7 @@ def namespaces_available() -> str:
         return "the unshare and mount commands (util-linux) are not installed"
     try:
         probe = subprocess.run(UNSHARE + ["sh", "-c", "mount --make-rprivate / && mount -o remount,bind,ro /"],
-                               capture_output=True, timeout=10)
+                               capture_output=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"unshare failed to start ({exc})"
     if probe.returncode != 0:
@@ -123,11 +124,7 @@ class Sandbox:
                     os.kill(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
-        if group is not None:
-            try:
-                group.rmdir()
-            except OSError:
-                pass
+        _remove_group(group)
 
 
 def _setup_script(scratch: Path, hidden: list) -> str:
@@ -149,6 +146,34 @@ def _setup_script(scratch: Path, hidden: list) -> str:
         lines.append(f"mount --move /dev/shm/.scratch {q(str(scratch))}")
     lines += ["mount -o remount,bind,ro /", 'exec "$@"']
     return "\n".join(lines)
+
+
+def _remove_group(group, attempts=50):
+    """A cgroup can be removed once its last process has been reaped; wait a little for that."""
+    if group is None:
+        return
+    for _ in range(attempts):
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.02)
+
+
+def remove_stale_groups(min_age=600):
+    """Remove empty cgroups left by a grader that was killed (no process, untouched for ``min_age`` s)."""
+    parent = PIDS_CGROUP / "autograder"
+    if not parent.is_dir():
+        return
+    for group in parent.iterdir():
+        try:
+            stale = group.is_dir() and time.time() - group.stat().st_mtime > min_age
+        except OSError:
+            continue
+        if stale and not _pids_in_group(group):
+            _remove_group(group, attempts=1)
 
 
 def _pids_in_group(group):
@@ -177,6 +202,7 @@ def _pids_with_marker(token):
 def make_sandbox(kind="auto", hidden=(), processes=256) -> Sandbox:
     """``auto`` uses namespaces where they work; ``namespaces`` requires them; ``limits`` never uses them."""
     hidden = tuple(dict.fromkeys(str(Path(p).resolve()) for p in [*default_hidden(), *hidden]))
+    remove_stale_groups()
     if kind == "limits":
         return Sandbox("limits", "the configuration asks for resource limits only", hidden, processes)
     reason = namespaces_available()

@@ -1,0 +1,178 @@
+"""Hostile submissions graded in one batch together with a correct one: each is contained, scored only on
+what it really computed, and the correct submission's report is the one it gets alone."""
+import json
+import os
+import shutil
+import socket
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+from autograder.batch import run_batch
+from autograder.config import Config
+from autograder.runner import Limits
+from autograder.sandbox import namespaces_available
+
+from conftest import REFERENCE
+
+pytestmark = pytest.mark.slow
+SELECT = ("relu_*", "affine_forward*", "affine_backward*")
+CONFIG = Config(select=SELECT, limits=Limits(check_seconds=3, startup_seconds=5, memory_bytes=1024**3))
+MARK = "AUTOGRADER_TEST_LEFTOVER"
+
+
+def _relu(body):
+    return f"def relu_forward(x):\n{textwrap.indent(textwrap.dedent(body), '    ')}\n"
+
+
+HOSTILE = {
+    # name: (code appended to layers.py, functions that may lose points)
+    "loop_in_function": (_relu("while True:\n    pass"), {"relu_forward", "relu_backward"}),
+    "loop_at_import": ("while True:\n    pass\n", "all"),
+    "sleep_forever": (_relu("import time\ntime.sleep(10**6)"), {"relu_forward", "relu_backward"}),
+    "memory_exhaustion": (_relu("import numpy as np\nblocks = []\nwhile True:\n    blocks.append(np.ones(10**8))"),
+                          {"relu_forward", "relu_backward"}),
+    "fork_and_leave_processes": (_relu(f"""
+        import os, subprocess
+        for _ in range(20):
+            subprocess.Popen(["sleep", "1000"], start_new_session=True, env={{"{MARK}": "1"}})
+        for _ in range(200):
+            try:
+                if os.fork() == 0:
+                    import time; time.sleep(1000)
+            except OSError:
+                break
+        return x.clip(min=0), x"""), {"relu_forward", "relu_backward"}),
+    "sys_exit": (_relu("import sys\nsys.exit(1)"), {"relu_forward", "relu_backward"}),
+    "os_exit": (_relu("import os\nos._exit(0)"), {"relu_forward", "relu_backward"}),
+    "segfault": (_relu("import ctypes\nctypes.string_at(0)"), {"relu_forward", "relu_backward"}),
+    "kill_parent": (_relu("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nreturn x.clip(min=0), x"),
+                    {"relu_forward", "relu_backward"}),
+    "print_hundreds_of_mb": (_relu("import os\nchunk = 'x' * (1 << 20)\nfor _ in range(100):\n    print(chunk)\n"
+                                   "    os.write(1, chunk.encode())\nreturn x.clip(min=0), x"), {"relu_forward", "relu_backward"}),
+    "monkeypatch_numpy": ("import numpy as _np\n_np.allclose = lambda *a, **k: True\n_np.max = lambda *a, **k: 0.0\n"
+                          "_np.abs = lambda x, *a, **k: x * 0\n" + _relu("return x * 0, x"),
+                          {"relu_forward", "relu_backward"}),
+    "patch_comparison_helpers": ("try:\n    import autograder.compare as _c\n    _c.rel_error = lambda *a: 0.0\n"
+                                 "except Exception:\n    pass\n" + _relu("return x, x"), {"relu_forward", "relu_backward"}),
+    "read_fixtures_and_reference": (_relu(f"""
+        import numpy as np
+        for path in {[str(REFERENCE / "cs231n" / "layers.py"), str(REFERENCE.parent / "fixtures" / "hidden.npz")]!r}:
+            with open(path, "rb") as handle:
+                handle.read()
+        return x.clip(min=0), x"""), {"relu_forward", "relu_backward"}),
+    "write_into_grader_and_reports": (_relu("""
+        import os
+        for path in TARGETS:
+            try:
+                with open(path, "w") as handle:
+                    handle.write("pwned")
+            except OSError:
+                pass
+        return x.clip(min=0), x"""), set()),
+    "network_connection": (_relu("""
+        import socket
+        socket.create_connection(("127.0.0.1", PORT), timeout=2).sendall(b"leak")
+        return x.clip(min=0), x"""), {"relu_forward", "relu_backward"}),
+    "hard_coded_notebook_outputs": ("""
+import numpy as _np
+def affine_forward(x, w, b):
+    out = _np.array([[1.49834967, 1.70660132, 1.91485297], [3.25553199, 3.5141327, 3.77273342]])
+    return out, (x, w, b)
+""", {"affine_forward", "affine_backward"}),
+    "garbage_on_the_protocol_channel": ("import os as _os\nfor _fd in range(3, 12):\n    try:\n"
+                                        "        _os.write(_fd, b'\\xff' * 64)\n    except OSError:\n        pass\n",
+                                        "all"),
+}
+
+
+def _write(root, code):
+    shutil.copytree(REFERENCE / "cs231n", root / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c"))
+    with open(root / "cs231n" / "layers.py", "a") as handle:
+        handle.write("\n\n" + code)
+
+
+@pytest.fixture
+def listener():
+    """A loopback server that records whether anything connected (the network test's target)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(0.2)
+    got = []
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+                got.append(conn.recv(16))
+                conn.close()
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], got
+    stop.set()
+    thread.join(2)
+    server.close()
+
+
+def _leftovers():
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and MARK.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def test_hostile_batch_is_contained(tmp_path, listener):
+    port, connections = listener
+    subs, out, alone = tmp_path / "subs", tmp_path / "out", tmp_path / "alone"
+    victims = [out / "correct" / "results.json", Path(__file__).resolve().parents[1] / "autograder" / "grade.py",
+               REFERENCE.parent / "fixtures" / "public.npz"]
+    before = {p: p.read_bytes() for p in victims[1:]}
+    _write(subs / "correct", "")
+    for name, (code, _) in HOSTILE.items():
+        code = code.replace("PORT", str(port)).replace("TARGETS", repr([str(v) for v in victims]))
+        _write(subs / name, code)
+    result = run_batch(subs, out, jobs=2, config=CONFIG, progress=False)
+    assert sorted(result.graded) == sorted(["correct", *HOSTILE])
+
+    correct_alone = run_batch(subs, alone, jobs=1, config=CONFIG, progress=False)  # resumes nothing: new out dir
+    assert correct_alone.graded
+    reports = {name: json.loads((out / name / "results.json").read_text()) for name in ["correct", *HOSTILE]}
+    full = reports["correct"]["max_score"]
+    assert reports["correct"]["score"] == full > 0
+    same_alone = json.loads((alone / "correct" / "results.json").read_text())
+    for data in (reports["correct"], same_alone):
+        data.pop("execution_time")
+    assert reports["correct"] == same_alone
+
+    for name, (_, allowed) in HOSTILE.items():
+        data = reports[name]
+        lost = {t["name"].split(":")[0] for t in data["tests"] if t["status"] == "failed"}
+        if allowed == "all":
+            assert data["score"] < full, name
+        else:
+            assert lost <= allowed, (name, lost)
+            assert data["score"] == full or lost, name
+        if name in ("loop_in_function", "sleep_forever"):
+            assert any("time limit of 3 s exceeded" in t["output"] for t in data["tests"]), name
+    assert reports["hard_coded_notebook_outputs"]["score"] < full
+    assert reports["monkeypatch_numpy"]["score"] < full
+    assert reports["patch_comparison_helpers"]["score"] < full
+    reason = namespaces_available()
+    if reason:
+        pytest.skip(f"namespaces unavailable ({reason}): reading, writing and network are not blocked")
+    assert reports["read_fixtures_and_reference"]["score"] < full
+    assert not connections, "a child reached a loopback server outside its network namespace"
+    assert all(p.read_bytes() == before[p] for p in before)
+    assert json.loads((out / "correct" / "results.json").read_text())["score"] == full
+    assert not _leftovers(), "processes started by a submission outlived the batch"
