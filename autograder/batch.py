@@ -58,7 +58,8 @@ def discover(submissions: Path) -> list:
         raise NotADirectoryError(f"{submissions} is not a folder of submissions (one folder or .zip per student)")
     entries, used = [], Counter()
     for path in sorted(submissions.iterdir(), key=lambda p: p.name):
-        if path.name in SKIP or path.name.startswith(".") or not (path.is_dir() or path.suffix.lower() == ".zip"):
+        if path.name in SKIP or path.name.startswith(".") or not (
+                path.is_dir() or path.suffix.lower() in (".zip", ".ipynb")):
             continue
         base = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem if path.is_file() else path.name).strip("._") or "student"
         used[base] += 1

@@ -8,6 +8,7 @@ the grade and no compiled file from a submission is ever loaded.
 from __future__ import annotations
 
 import re
+import json
 import shutil
 import stat
 import zipfile
@@ -44,6 +45,8 @@ def unpack(source: Path, scratch: Path) -> Path:
         return source
     if not source.exists():
         raise SubmissionError(f"{source} does not exist; pass a submission folder or a .zip file")
+    if source.suffix.lower() == ".ipynb":
+        raise SubmissionError(_notebook_alone(source))
     if not zipfile.is_zipfile(source):
         raise SubmissionError(f"{source.name} is neither a folder nor a valid .zip archive (corrupt or wrong type)")
     target = Path(scratch) / "unpacked"
@@ -60,6 +63,14 @@ def unpack(source: Path, scratch: Path) -> Path:
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
         raise SubmissionError(f"{source.name} could not be unpacked: {exc}") from None
     return target
+
+
+def _notebook_alone(source):
+    try:
+        json.loads(source.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        return f"{source.name} is not a valid notebook (not JSON: {exc}); submit the folder or zip with your code"
+    return f"{source.name} is a notebook alone; submit the folder or zip that holds your code package as well"
 
 
 def _extract(archive, member, target):

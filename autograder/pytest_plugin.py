@@ -1,0 +1,358 @@
+"""The grader's checks as pytest tests: one test per check, with the verdict and message ``autograder grade`` gives.
+
+Registered through the ``pytest11`` entry point, so it is loaded in every pytest run of an environment where the
+autograder is installed; it does nothing unless a submission is named, either on the command line
+(``pytest --submission PATH``) or by the ini option ``autograder_submission`` (the student template's
+``pytest.ini`` names its own folder).
+
+Collection: the submission's main package folder (``cs231n/``; a zip file itself) becomes a collector whose
+children are the checked functions (``affine_backward``) and whose grandchildren are their checks
+(``numerical gradient: dw``), so ``-k conv`` selects by function and ``-m gradient`` by kind. Only the public
+checks are collected, unless the instructor passes fixtures that hold the hidden ones.
+
+Running: grading is done by :func:`autograder.grade.grade` in its sandboxed child process, once per batch: the
+first check run in a pytest process grades every check that process is about to run (all the selected ones
+without xdist; the ones queued on the worker with ``pytest -n``), and each test then reports its own
+:class:`~autograder.model.TestResult`. A summary at the end previews the score.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import asdict, replace
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+
+from .model import KINDS
+
+STATE = pytest.StashKey["_State"]()
+SCORES = pytest.StashKey[dict]()
+PROPERTY = "autograder"
+NOTES = "autograder-notes"
+DETECTION_NAMES = ("FullyConnectedNet", "TwoLayerNet")
+"""The names :func:`autograder.profiles.detect` reads; the child must look for them even when no selected check
+needs them, or a subset of the checks could be graded under another course profile than the full grading."""
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("autograder", "autograder: the grader's checks as tests")
+    group.addoption("--submission", metavar="PATH",
+                    help="Run the grader's public checks against this submission (a folder or a .zip).")
+    group.addoption("--autograder-profile", metavar="NAME",
+                    help="Course profile (see `autograder profiles`); detected from the submission when omitted.")
+    group.addoption("--autograder-config", metavar="TOML", help="Course config of the grader (TOML).")
+    group.addoption("--instructor-fixtures", metavar="DIR",
+                    help="Fixture folder holding hidden.npz: run the hidden checks too (instructors only).")
+    group.addoption("--hidden", action="store_true",
+                    help="Run the hidden checks too, with the installed fixtures (instructors only).")
+    parser.addini("autograder_submission", type="paths", default=[],
+                  help="Submission folder whose checks are run (relative to the ini file).")
+    parser.addini("autograder_profile", default="", help="Course profile (detected when empty).")
+    parser.addini("autograder_config", type="paths", default=[], help="Course config of the grader (TOML).")
+
+
+class CheckFailed(Exception):
+    """A check's verdict was 'failed': shown as the grader's message and hint, without a traceback."""
+
+    def __init__(self, result):
+        super().__init__(result.message)
+        self.result = result
+
+
+def pytest_configure(config):
+    cli = config.getoption("submission")
+    ini = config.getini("autograder_submission")
+    if cli is None and not ini:
+        return
+    submission = Path(cli).resolve() if cli is not None else Path(ini[0]).resolve()
+    state = _State.create(config, submission)
+    config.stash[STATE] = state
+    for kind in KINDS:
+        config.addinivalue_line("markers", f"{kind}: autograder checks of kind '{kind}'")
+    config.addinivalue_line("markers", "public: autograder checks shipped with the assignment")
+    config.addinivalue_line("markers", "hidden: autograder checks on other inputs (instructors only)")
+    config.pluginmanager.register(ScorePreview(state), "autograder-score-preview")
+    explicit = config.args_source == pytest.Config.ArgsSource.ARGS
+    if cli is not None and not explicit:
+        config.args[:] = [str(state.anchor)]
+    elif (cli is not None or not explicit) and not _covered(state.anchor, config):
+        config.args.append(str(state.anchor))
+
+
+def _covered(path, config):
+    base = config.invocation_params.dir
+    for arg in config.args:
+        arg_path = (base / arg.split("::")[0]).resolve()
+        if path == arg_path or arg_path in path.parents:
+            return True
+    return False
+
+
+class _State:
+    """Everything one pytest process knows about the submission: its config, cases and the grades so far."""
+
+    def __init__(self, submission, anchor, config, fixture_dir, hidden, cases):
+        self.submission, self.anchor, self.config = submission, anchor, config
+        self.fixture_dir, self.hidden, self.cases = fixture_dir, hidden, cases
+        self.results = {}   # (case id, full test name) -> TestResult
+        self.graded = {}    # case id -> None, or the exception that stopped its grading
+        self.notes = []
+
+    @classmethod
+    def create(cls, pconfig, submission):
+        from .catalog import all_cases
+        from .config import ConfigError, load_config
+        from .fixtures import FixtureError
+        from .fixtures import load as load_fixtures
+        from .profiles import PROFILES
+
+        if not submission.exists():
+            raise pytest.UsageError(f"--submission: {submission} does not exist")
+        config_paths = pconfig.getini("autograder_config")
+        config_path = pconfig.getoption("autograder_config") or (config_paths[0] if config_paths else None)
+        profile = pconfig.getoption("autograder_profile") or pconfig.getini("autograder_profile") or None
+        if profile is not None and profile not in PROFILES:
+            raise pytest.UsageError(f"unknown course profile {profile!r}; known: {', '.join(sorted(PROFILES))}")
+        instructor = pconfig.getoption("instructor_fixtures")
+        hidden = bool(instructor or pconfig.getoption("hidden"))
+        fixture_dir = Path(instructor).resolve() if instructor else None
+        try:
+            config = load_config(config_path, profile=profile, include_hidden=hidden)
+            store = load_fixtures(fixture_dir, include_hidden=hidden)
+        except (ConfigError, FixtureError) as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if hidden and not store.has_hidden:
+            where = fixture_dir or "the installed fixtures"
+            raise pytest.UsageError(f"no hidden fixtures (hidden.npz) in {where}: the hidden checks cannot run")
+        cases = [c for c in all_cases() if (c.visibility == "public" or hidden) and _selected(c, config.select)]
+        return cls(submission, _anchor(submission, config.packages), config, fixture_dir, hidden, cases)
+
+    def result(self, item):
+        """The item's TestResult, grading it (with the other checks queued in this process) if needed."""
+        if item.case.id not in self.graded:
+            self._grade([item.case.id] + [c for c in _upcoming_cases(item) if c not in self.graded])
+        error = self.graded[item.case.id]
+        if error is not None:
+            raise error
+        return self.results[(item.case.id, item.full_name)]
+
+    def _grade(self, case_ids):
+        case_ids = list(dict.fromkeys(case_ids))
+        config = replace(self.config, select=tuple(_escape(c) for c in case_ids), include_hidden=self.hidden)
+        try:
+            report = grade_subset(self.submission, config, self.fixture_dir)
+        except Exception as exc:  # noqa: BLE001 - every check of the batch reports it
+            for case_id in case_ids:
+                self.graded[case_id] = exc
+            raise
+        for result in report.results:
+            self.results[(result.case_id, result.name)] = result
+        for case_id in case_ids:
+            self.graded[case_id] = None
+        notes = list(report.notes) + ([f"The submission could not be graded: {report.error}"] if report.error else [])
+        self.notes.extend(n for n in notes if n not in self.notes)
+
+
+def grade_subset(submission, config, fixture_dir=None):
+    """:func:`autograder.grade.grade` on the selected cases, with the course profile detected as a full grading
+    detects it (the child also looks for :data:`DETECTION_NAMES`); otherwise the same call, sandbox and limits."""
+    from .grade import grade
+    from .runner import run_cases
+    from .sandbox import make_sandbox
+
+    if config.profile:
+        return grade(submission, config=config, fixture_dir=fixture_dir)
+    sandbox = make_sandbox(config.sandbox, hidden=[fixture_dir] if fixture_dir else [],
+                           processes=config.limits.processes)
+
+    def runner(child_config, plan):
+        wanted = list(dict.fromkeys([*child_config["wanted"], *DETECTION_NAMES]))
+        child_config = dict(child_config, wanted=wanted)
+        return run_cases(Path(child_config["root"]).parent, child_config, plan, config.limits, sandbox)
+
+    return grade(submission, config=config, fixture_dir=fixture_dir, sandbox=sandbox, runner=runner)
+
+
+def _selected(case, patterns):
+    return not patterns or any(fnmatch(case.id, p) or fnmatch(case.target, p) for p in patterns)
+
+
+def _escape(name):
+    """A shell pattern that matches exactly ``name``."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+def _anchor(submission, packages):
+    """The path the checks are collected under: the main package folder (``cs231n/``), or the zip itself."""
+    from .submission import SubmissionError, find_layout
+
+    if not submission.is_dir():
+        return submission
+    try:
+        layout = find_layout(submission, packages)
+    except SubmissionError:
+        return submission  # grading reports why; the checks still appear
+    main = layout.packages[0]
+    return (layout.root / main).resolve() if main else layout.root.resolve()
+
+
+def _upcoming_cases(item):
+    """Case ids of the checks this process will run next: all selected ones, or those queued on this xdist worker."""
+    session = item.session
+    worker = _xdist_worker(session.config)
+    if worker is None:
+        items = session.items
+    else:
+        try:
+            with worker.torun.lock() as queued:
+                indices = [worker.nextitem_index, *queued]
+            items = [session.items[i] for i in indices if isinstance(i, int)]
+        except (AttributeError, TypeError, IndexError):  # another xdist: grade the item's function at least
+            items = [i for i in session.items if isinstance(i, CheckItem) and i.case.target == item.case.target]
+    return [i.case.id for i in items if isinstance(i, CheckItem)]
+
+
+def _xdist_worker(config):
+    if not hasattr(config, "workerinput"):
+        return None
+    for plugin in config.pluginmanager.get_plugins():
+        if hasattr(plugin, "torun") and hasattr(plugin, "nextitem_index"):
+            return plugin
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collect_directory(path, parent):
+    state = parent.config.stash.get(STATE, None)
+    if state is not None and path == state.anchor:
+        return SubmissionDir.from_parent(parent, path=path, nodeid=_nodeid(path, parent.config))
+    return None
+
+
+def pytest_collect_file(file_path, parent):
+    state = parent.config.stash.get(STATE, None)
+    if state is not None and file_path == state.anchor:
+        return SubmissionFile.from_parent(parent, path=file_path, nodeid=_nodeid(file_path, parent.config))
+    return None
+
+
+def _nodeid(path, config):
+    rel = os.path.relpath(path, config.rootpath)
+    return (path.name if rel == "." else rel).replace(os.sep, "/")
+
+
+class _Checks:
+    """Collects one :class:`TargetChecks` per checked function, in catalog order."""
+
+    def collect(self):
+        state = self.config.stash[STATE]
+        targets = {}
+        for case in state.cases:
+            targets.setdefault(case.target, []).append(case)
+        for target, cases in targets.items():
+            yield TargetChecks.from_parent(self, name=target, nodeid=f"{self.nodeid}::{target}", cases=cases)
+
+
+class SubmissionDir(_Checks, pytest.Directory):
+    """The submission's main package folder: its children are the checked functions, not its files."""
+
+
+class SubmissionFile(_Checks, pytest.File):
+    """A zipped submission."""
+
+
+class TargetChecks(pytest.Collector):
+    """The checks of one function or class (``affine_backward``)."""
+
+    def __init__(self, *, cases, **kwargs):
+        super().__init__(**kwargs)
+        self.cases = cases
+
+    def collect(self):
+        xdist = self.config.pluginmanager.hasplugin("xdist")
+        for case in self.cases:
+            for test in case.tests:
+                item = CheckItem.from_parent(self, name=item_name(test.name), case=case, test=test)
+                item.add_marker(test.kind)
+                item.add_marker(case.visibility)
+                if xdist:
+                    item.add_marker(pytest.mark.xdist_group(case.id))
+                yield item
+
+
+def item_name(test_name):
+    """A node-id-safe, still readable name for a check: no ``::``, path separators or brackets."""
+    name = test_name.replace("::", ":").replace("[", "(").replace("]", ")")
+    return re.sub(r"[/\\\n\r\t]", "|", name)
+
+
+class CheckItem(pytest.Item):
+    """One check of the catalog: passes, fails or is skipped (not assigned in the course) as the grader says."""
+
+    def __init__(self, *, case, test, **kwargs):
+        super().__init__(**kwargs)
+        self.case, self.test = case, test
+        self.full_name = f"{case.target}: {test.name}"
+        self.extra_keyword_matches.update({case.id, case.group})
+
+    def runtest(self):
+        result = self.config.stash[STATE].result(self)
+        self.user_properties.append((PROPERTY, asdict(result)))
+        self.user_properties.append((NOTES, list(self.config.stash[STATE].notes)))
+        if result.status == "not_applicable":
+            pytest.skip(result.message)
+        if result.status != "passed":
+            raise CheckFailed(result)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CheckFailed):
+            result = excinfo.value.result
+            return result.message + (f"\nHint: {result.hint}" if result.hint else "")
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, self.full_name
+
+
+class ScorePreview:
+    """Adds up the checks' points from the test reports (also those of xdist workers) and prints a preview."""
+
+    def __init__(self, state):
+        self.state = state
+        self.results = {}  # nodeid -> the TestResult fields
+        self.notes = []    # the grader's notes, from every process
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call":
+            for name, value in report.user_properties:
+                if name == PROPERTY:
+                    self.results[report.nodeid] = value
+                elif name == NOTES:
+                    self.notes.extend(n for n in value if n not in self.notes)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if not self.results:
+            return
+        graded = [r for r in self.results.values() if r["status"] != "not_applicable"]
+        passed = sum(r["status"] == "passed" for r in graded)
+        earned = sum(r["score"] for r in graded)
+        possible = sum(r["max_score"] for r in graded)
+        skipped = len(self.results) - len(graded)
+        write = terminalreporter.write_line
+        terminalreporter.write_sep("=", "autograder score preview")
+        write(f"{passed} of {len(graded)} checks passed: {earned:g} / {possible:g} points"
+              + (f" ({skipped} not assigned in this course)" if skipped else ""))
+        if self.state.hidden:
+            write("These are the public and the hidden checks.")
+        else:
+            write("Only the public checks ran here; the grader also runs hidden checks on other inputs, "
+                  "so the final score can be lower.")
+        total = sum(len(c.tests) for c in self.state.cases)
+        if len(self.results) < total:
+            write(f"Only {len(self.results)} of the {total} checks ran (a -k/-m selection or a stopped run).")
+        verbose = terminalreporter.config.getoption("verbose") > 0
+        for note in self.notes:
+            if verbose or not note.startswith("sandbox"):
+                write(f"note: {note}")

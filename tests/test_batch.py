@@ -1,0 +1,113 @@
+"""Batch grading: bad entries become error rows, results do not depend on -j, and a killed batch resumes."""
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+
+from autograder.batch import discover, run_batch
+from autograder.config import Config
+from autograder.runner import Limits
+
+from conftest import REFERENCE, ROOT
+
+CONFIG = Config(select=("relu_*", "affine_forward*"), limits=Limits(check_seconds=5))
+
+
+def _correct(root):
+    shutil.copytree(REFERENCE / "cs231n", root / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c"))
+
+
+def _class(tmp_path, n=4):
+    subs = tmp_path / "subs"
+    for i in range(n):
+        _correct(subs / f"student{i}")
+    return subs
+
+
+def _reports(out):
+    data = {}
+    for path in sorted(out.glob("*/results.json")):
+        report = json.loads(path.read_text())
+        report.pop("execution_time")
+        data[path.parent.name] = report
+    return data
+
+
+def test_bad_entries_become_rows_with_a_clear_error_and_the_batch_goes_on(tmp_path):
+    subs = tmp_path / "subs"
+    _correct(subs / "good")
+    (subs / "empty").mkdir()
+    (subs / "corrupt.zip").write_bytes(b"PK\x03\x04 this is not really a zip")
+    with zipfile.ZipFile(subs / "escape.zip", "w") as archive:
+        archive.writestr("../../evil.py", "print('outside')")
+    (subs / "broken.ipynb").write_text('{"cells": [')
+    result = run_batch(subs, tmp_path / "out", jobs=2, config=CONFIG, progress=False)
+    assert sorted(result.graded) == ["broken", "corrupt", "empty", "escape", "good"]
+    rows = {row["student"]: row for row in csv.DictReader(open(tmp_path / "out" / "gradebook.csv"))}
+    assert float(rows["good"]["score"]) == float(rows["good"]["max_score"]) > 0
+    expected = {"empty": "no student package", "corrupt": "neither a folder nor a valid .zip",
+                "escape": "points outside the submission folder", "broken": "not a valid notebook (not JSON"}
+    for student, text in expected.items():
+        assert float(rows[student]["score"]) == 0 and text in rows[student]["error"], rows[student]
+    assert not (tmp_path / "evil.py").exists() and not (tmp_path.parent / "evil.py").exists()
+    assert "Pass rate per check" in (tmp_path / "out" / "summary.md").read_text()
+
+
+@pytest.mark.slow
+def test_results_do_not_depend_on_the_number_of_workers(tmp_path):
+    subs = _class(tmp_path, 4)
+    (subs / "student2" / "cs231n" / "layers.py").open("a").write("\ndef relu_backward(dout, cache):\n    return dout\n")
+    run_batch(subs, tmp_path / "j1", jobs=1, config=CONFIG, progress=False)
+    run_batch(subs, tmp_path / "j4", jobs=4, config=CONFIG, progress=False)
+    assert _reports(tmp_path / "j1") == _reports(tmp_path / "j4")
+    assert (tmp_path / "j1" / "gradebook.csv").read_text() == (tmp_path / "j4" / "gradebook.csv").read_text()
+
+
+def test_entries_are_named_uniquely_and_safely(tmp_path):
+    for name in ("Ann Lee", "ann_lee.zip", "bob"):
+        path = tmp_path / name
+        path.mkdir() if not name.endswith(".zip") else path.write_bytes(b"")
+    (tmp_path / ".hidden").mkdir()
+    assert [e.student for e in discover(tmp_path)] == ["Ann_Lee", "ann_lee", "bob"]
+
+
+@pytest.mark.slow
+def test_a_batch_killed_with_sigkill_resumes_without_regrading_or_half_written_files(tmp_path):
+    subs, out = _class(tmp_path, 6), tmp_path / "out"
+    command = [sys.executable, "-m", "autograder.cli", "batch", str(subs), "--out", str(out), "-j", "2",
+               "--no-progress", "--profile", "cs231n-2021"]
+    env = dict(os.environ)
+    proc = subprocess.Popen(command + ["--config", str(_config_file(tmp_path))], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(out.glob("*/results.json"))) < 2:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/results.json")}
+    assert 2 <= len(finished) < 6
+    for path in out.rglob("*"):
+        assert not path.name.endswith(".tmp"), f"half-written file left behind: {path}"
+    for path in out.glob("*/results.json"):
+        json.loads(path.read_text())
+    again = subprocess.run(command + ["--config", str(_config_file(tmp_path))], capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"already done {len(finished)}" in again.stdout
+    for student, mtime in finished.items():
+        assert (out / student / "results.json").stat().st_mtime_ns == mtime, f"{student} was graded again"
+    rows = list(csv.DictReader(open(out / "gradebook.csv")))
+    assert len(rows) == 6 and all(float(r["score"]) == float(r["max_score"]) > 0 for r in rows)
+
+
+def _config_file(tmp_path):
+    path = tmp_path / "course.toml"
+    path.write_text('select = ["relu_*", "affine_forward*"]\n[limits]\ncheck_seconds = 5\n')
+    return path
