@@ -1,0 +1,73 @@
+"""Batch-grading throughput: ``python -m benchmarks.batch [--n 50]``.
+
+Measures, in one run on the same generated class (copies of the reference, every tenth with a planted bug):
+1. unsandboxed: every submission graded one by one in this single process (no child, no limits);
+2. ``autograder batch -j 1``: the sandboxed runner, one worker;
+3. ``autograder batch -j 2``: two workers.
+It prints submissions per minute and the ratios the issue sets targets for: the sandbox's cost over
+unsandboxed grading (target <= 20 %) and the speed-up of -j 2 over -j 1 (target >= 1.7x).
+"""
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # the baseline computes single-threaded, as the children do
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import shutil  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from autograder import paths  # noqa: E402
+from autograder.batch import run_batch  # noqa: E402
+from autograder.config import Config  # noqa: E402
+from autograder.grade import grade  # noqa: E402
+from autograder.inprocess import run_in_process  # noqa: E402
+
+BUG = "\ndef relu_backward(dout, cache):\n    return dout * (cache >= 0)\n"
+
+
+def make_class(folder: Path, n: int) -> Path:
+    subs = folder / "subs"
+    for i in range(n):
+        target = subs / f"student{i:03d}"
+        shutil.copytree(paths.reference_dir(), target / "cs231n",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c"))
+        if i % 10 == 9:
+            with open(target / "cs231n" / "layers.py", "a") as handle:
+                handle.write(BUG)
+    return subs
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=50, help="submissions in the class")
+    parser.add_argument("--select", nargs="*", default=(), help="only these checks (shell patterns)")
+    args = parser.parse_args(argv)
+    config = Config(select=tuple(args.select))
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        subs = make_class(Path(tmp), args.n)
+        entries = sorted(subs.iterdir())
+        t0 = time.perf_counter()
+        scores = [grade(e, config=config, runner=run_in_process).score for e in entries]
+        unsandboxed = time.perf_counter() - t0
+        timings = {}
+        for jobs in (1, 2):
+            t0 = time.perf_counter()
+            run_batch(subs, Path(tmp) / f"out-j{jobs}", jobs=jobs, config=config, progress=False)
+            timings[jobs] = time.perf_counter() - t0
+    rate = lambda seconds: 60.0 * args.n / seconds  # noqa: E731
+    print(f"class: {args.n} submissions ({sum(s > 0 for s in scores)} graded), checks: {args.select or 'all'}")
+    print(f"{'mode':<32}{'seconds':>10}{'subs/min':>10}")
+    print(f"{'unsandboxed, one process':<32}{unsandboxed:>10.1f}{rate(unsandboxed):>10.1f}")
+    for jobs, seconds in timings.items():
+        print(f"{f'batch -j {jobs} (sandboxed)':<32}{seconds:>10.1f}{rate(seconds):>10.1f}")
+    print(f"sandbox cost (-j 1 vs unsandboxed): {100 * (timings[1] / unsandboxed - 1):+.1f}%  (target <= +20%)")
+    print(f"speed-up of -j 2 over -j 1: {timings[1] / timings[2]:.2f}x  (target >= 1.7x)")
+    print(f"-j 2 vs unsandboxed one-by-one: {unsandboxed / timings[2]:.2f}x faster")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
