@@ -34,6 +34,9 @@ class Config:
     """``auto`` (namespaces where available), ``namespaces`` (required) or ``limits`` (resource limits only)."""
     limits: Limits = field(default_factory=Limits)
     """Time, memory and output limits of the child process."""
+    notebooks: dict = field(default_factory=dict)
+    """Notebook checks: points per rule, whether out-of-order execution counts, re-execution settings
+    (validated by :mod:`autograder.notebooks`)."""
 
 
 def load_config(path=None, **overrides) -> Config:
