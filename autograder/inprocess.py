@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 
 from .child import codec
-from .child.loader import Submission
+from .child.loader import Submission, describe
 from .child.probes import PROBES, ProbeError
 from .runner import RunOutcome
 
@@ -20,10 +20,8 @@ def run_in_process(config, plan):
     sub = Submission(config["root"], config["packages"], f"{config['prefix']}_{next(_COUNTER)}").load()
     try:
         api, where = sub.find(config["wanted"], config.get("pinned"), config.get("preferred", ()))
-        outcome.manifest = {"found": {n: [where[n], []] for n in api}, "import_errors": sub.import_errors}
-        from .child.loader import describe
-        for name, obj in api.items():
-            outcome.manifest["found"][name][1] = describe(obj)
+        outcome.manifest = {"found": {n: [where[n], describe(obj)] for n, obj in api.items()},
+                            "import_errors": sub.import_errors}
         for case_id, request, _ in plan(outcome.manifest):
             outcome.replies[case_id] = _run(request, api)
     finally:

@@ -74,11 +74,19 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "public: autograder checks shipped with the assignment")
     config.addinivalue_line("markers", "hidden: autograder checks on other inputs (instructors only)")
     config.pluginmanager.register(ScorePreview(state), "autograder-score-preview")
+    if getattr(config.option, "dist", "no") == "load" and not _dist_chosen(config):
+        config.option.dist = "loadgroup"  # each xdist worker gets whole cases: see TargetChecks.collect
     explicit = config.args_source == pytest.Config.ArgsSource.ARGS
     if cli is not None and not explicit:
         config.args[:] = [str(state.anchor)]
     elif (cli is not None or not explicit) and not _covered(state.anchor, config):
         config.args.append(str(state.anchor))
+
+
+def _dist_chosen(config):
+    """Whether the user picked an xdist distribution mode (``--dist``) rather than getting ``-n``'s default."""
+    args = [*config.invocation_params.args, *os.environ.get("PYTEST_ADDOPTS", "").split(), *config.getini("addopts")]
+    return any(str(a).startswith("--dist") or str(a) == "-d" for a in args)
 
 
 def _covered(path, config):
@@ -271,14 +279,19 @@ class TargetChecks(pytest.Collector):
         self.cases = cases
 
     def collect(self):
+        state = self.config.stash[STATE]
         xdist = self.config.pluginmanager.hasplugin("xdist")
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
         for case in self.cases:
             for test in case.tests:
                 item = CheckItem.from_parent(self, name=item_name(test.name), case=case, test=test)
                 item.add_marker(test.kind)
                 item.add_marker(case.visibility)
                 if xdist:
-                    item.add_marker(pytest.mark.xdist_group(case.id))
+                    # With --dist loadgroup (the default here under -n), the cases are dealt round-robin to as many
+                    # groups as there are workers: each worker's queue holds its whole share from the start, and
+                    # it grades that share in one child process.
+                    item.add_marker(pytest.mark.xdist_group(f"autograder-{state.cases.index(case) % workers}"))
                 yield item
 
 
@@ -302,7 +315,7 @@ class CheckItem(pytest.Item):
         self.user_properties.append((PROPERTY, asdict(result)))
         self.user_properties.append((NOTES, list(self.config.stash[STATE].notes)))
         if result.status == "not_applicable":
-            pytest.skip(result.message)
+            raise pytest.skip.Exception(result.message, _use_item_location=True)
         if result.status != "passed":
             raise CheckFailed(result)
 
@@ -313,7 +326,7 @@ class CheckItem(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
-        return self.path, None, self.full_name
+        return self.path, 0, self.full_name
 
 
 class ScorePreview:

@@ -89,7 +89,7 @@ def _die_with_parent():
         pass
 
 
-def _SINGLE_THREADED():
+def _single_threaded():
     """preexec_fn is only safe without other threads (it can deadlock in a threaded parent)."""
     return threading.active_count() == 1
 
@@ -121,7 +121,7 @@ class Child:
             self.proc = subprocess.Popen(
                 command, cwd=self.scratch, env=_scrubbed_env(self.scratch), pass_fds=(req_r, rep_w),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=_die_with_parent if _SINGLE_THREADED() else None,
+                start_new_session=True, preexec_fn=_die_with_parent if _single_threaded() else None,
             )
         finally:
             os.close(req_r)

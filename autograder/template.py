@@ -3,18 +3,38 @@
 Everything between a START line and its END line is dropped and replaced by ``pass`` at the same
 indentation; the code around a region (``out = None`` before it, ``return out, cache`` after it, the
 docstring and the TODO comment) is what the student starts from. Provided files are copied unchanged.
+
+Besides the ``cs231n/`` package the template holds the notebooks (built from ``reference/notebooks/*.py``
+with their solution regions stubbed the same way, see :mod:`autograder.notebooks`), the offline digits
+data, ``cs231n/datasets/get_datasets.sh`` for CIFAR-10, and the students' README, requirements, setup.py
+(builds the Cython layers in place) and the pytest configuration that runs the grader's public checks
+(``autograder/template_files/``).
 """
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from . import paths
+from . import notebooks, paths
 
 START = paths.SOLUTION_START
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 COPIED_SUFFIXES = (".py", ".pyx")
+FILES_DIR = Path(__file__).resolve().parent / "template_files"
+STUDENT_FILES = {
+    "README.md": "README.md",
+    "conftest.py": "conftest.py",
+    "pytest.ini": "pytest.ini",
+    "requirements.txt": "requirements.txt",
+    "setup.py": "setup.py",
+    "cs231n/datasets/get_datasets.sh": "get_datasets.sh",
+}
+"""Template path -> file in ``autograder/template_files`` (copied as it is)."""
+EXECUTABLE = ("cs231n/datasets/get_datasets.sh",)
+IGNORED_DIRS = ("__pycache__", "build")
+IGNORED_SUFFIXES = (".so", ".pyd", ".c", ".pyc")
 
 
 class TemplateError(Exception):
@@ -44,7 +64,7 @@ def stub_source(text: str, name: str = "<source>") -> str:
 
 
 def render() -> dict:
-    """Relative path -> file content (text or bytes) of the template package."""
+    """Relative path -> file content (text or bytes) of the whole template folder."""
     ref = paths.reference_dir()
     files = {}
     for path in sorted(ref.rglob("*")):
@@ -55,7 +75,10 @@ def render() -> dict:
         files[str(Path("cs231n") / rel)] = stub_source(text, str(rel)) if START in text else text
     digits = paths.fixtures_dir() / "datasets" / "digits.npz"
     files["cs231n/datasets/digits.npz"] = digits.read_bytes()
-    return files
+    for rel, source in STUDENT_FILES.items():
+        files[rel] = (FILES_DIR / source).read_text(encoding="utf-8")
+    files.update(notebooks.render(stub_source))
+    return dict(sorted(files.items()))
 
 
 def _write(folder: Path, files: dict):
@@ -66,29 +89,51 @@ def _write(folder: Path, files: dict):
             target.write_bytes(content)
         else:
             target.write_text(content, encoding="utf-8")
+        if rel in EXECUTABLE:
+            target.chmod(0o755)
 
 
 def template_dir() -> Path:
     return paths.reference_dir().parent.parent / "student_template"
 
 
+def _ignored(rel: Path) -> bool:
+    """Files a student or a local run makes, which are neither generated nor checked."""
+    return (any(part.startswith(".") or part in IGNORED_DIRS for part in rel.parts)
+            or rel.suffix in IGNORED_SUFFIXES or rel.parts[:3] == ("cs231n", "datasets", "cifar-10-batches-py"))
+
+
+def _extra_files(out_dir: Path, want: dict) -> list:
+    return [path for path in sorted(out_dir.rglob("*"))
+            if path.is_file() and not _ignored(path.relative_to(out_dir)) and str(path.relative_to(out_dir)) not in want]
+
+
 def build(out_dir=None) -> Path:
-    """Write the template's package folder (replacing the previous one in one step)."""
+    """Write the template folder: each generated top-level entry is replaced in one step, stale files removed."""
     out_dir = Path(out_dir) if out_dir else template_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
+    files = render()
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".build-") as tmp:
-        _write(Path(tmp), render())
-        target = out_dir / "cs231n"
-        old = out_dir / ".cs231n-old"
-        if target.exists():
-            target.rename(old)
-        Path(tmp, "cs231n").rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+        _write(Path(tmp), files)
+        for top in sorted({Path(rel).parts[0] for rel in files}):
+            _replace(Path(tmp, top), out_dir / top)
+    for path in _extra_files(out_dir, files):
+        path.unlink()
     return out_dir
 
 
+def _replace(new: Path, target: Path):
+    if new.is_dir() and target.exists():
+        old = target.with_name(f".{target.name}-old")
+        target.rename(old)
+        new.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, target)
+
+
 def check(out_dir=None) -> list:
-    """Differences between the committed template package and what :func:`build` would write."""
+    """Differences between the committed template folder and what :func:`build` would write."""
     out_dir = Path(out_dir) if out_dir else template_dir()
     want = render()
     problems = []
@@ -97,13 +142,10 @@ def check(out_dir=None) -> list:
         if not path.exists():
             problems.append(f"{rel} is missing")
             continue
-        have = path.read_bytes()
-        if have != (content if isinstance(content, bytes) else content.encode("utf-8")):
+        if path.read_bytes() != (content if isinstance(content, bytes) else content.encode("utf-8")):
             problems.append(f"{rel} differs from the reference it is generated from")
-    package = out_dir / "cs231n"
-    if package.exists():
-        for path in sorted(package.rglob("*")):
-            rel = str(path.relative_to(out_dir))
-            if path.is_file() and "__pycache__" not in rel and not path.name.endswith((".so", ".c")) and rel not in want:
-                problems.append(f"{rel} is not generated from the reference (remove it)")
+        elif rel in EXECUTABLE and not os.access(path, os.X_OK):
+            problems.append(f"{rel} is not executable")
+    problems += [f"{path.relative_to(out_dir)} is not generated from the reference (remove it)"
+                 for path in _extra_files(out_dir, want)]
     return problems
