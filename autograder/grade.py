@@ -107,8 +107,9 @@ def _points(case, test, config):
 
 def _result(case, test, config, passed, message, status=None):
     points = _points(case, test, config)
+    target = test.target or case.target
     return TestResult(
-        case_id=case.id, name=f"{case.target}: {test.name}", target=case.target, kind=test.kind,
+        case_id=case.id, name=f"{target}: {test.name}", target=target, kind=test.kind,
         visibility=case.visibility, group=case.group, score=points if passed else 0.0, max_score=points,
         status=status or ("passed" if passed else "failed"), message=message, hint="" if passed else test.hint,
     )
@@ -121,19 +122,20 @@ def _failed(case, test, profile, config, reason):
 
 
 def _not_applicable(case, test, profile):
-    return TestResult(case.id, f"{case.target}: {test.name}", case.target, test.kind, case.visibility, case.group,
+    target = test.target or case.target
+    return TestResult(case.id, f"{target}: {test.name}", target, test.kind, case.visibility, case.group,
                       0.0, 0.0, "not_applicable", f"not assigned in {profile.description}")
 
 
-def _missing_reason(case, found, import_errors):
+def _missing_reason(case, found, import_errors, broken_defines):
     missing = [n for n in case.all_requires() if n not in found]
     if not missing:
         return ""
-    text = f"{missing[0]} was not found in the submission"
-    if import_errors:
-        broken = ", ".join(f"{m.replace('.', '/')}.py ({e})" for m, e in sorted(import_errors.items()))
-        text += f"; these files could not be imported: {broken}"
-    return text
+    culprits = [m for m in sorted(import_errors) if missing[0] in broken_defines.get(m, ())]
+    if culprits:
+        module = culprits[0]
+        return f"{missing[0]} is in {module.replace('.', '/')}.py, which could not be imported: {import_errors[module]}"
+    return f"{missing[0]} was not found in the submission"
 
 
 def _reply_error(case, reply):
@@ -150,7 +152,7 @@ def _reply_error(case, reply):
 def _judge_case(case, outcome, found, import_errors, store, config):
     if case.id in outcome.failures:
         return [_result(case, test, config, False, outcome.failures[case.id]) for test in case.tests]
-    missing = _missing_reason(case, found, import_errors)
+    missing = _missing_reason(case, found, import_errors, outcome.manifest.get("broken_defines", {}))
     if missing:
         return [_result(case, test, config, False, missing) for test in case.tests]
     reply = outcome.replies.get(case.id)

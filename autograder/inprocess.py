@@ -21,7 +21,7 @@ def run_in_process(config, plan):
     try:
         api, where = sub.find(config["wanted"], config.get("pinned"), config.get("preferred", ()))
         outcome.manifest = {"found": {n: [where[n], describe(obj)] for n, obj in api.items()},
-                            "import_errors": sub.import_errors}
+                            "import_errors": sub.import_errors, "broken_defines": sub.broken_defines}
         for case_id, request, _ in plan(outcome.manifest):
             outcome.replies[case_id] = _run(request, api)
     finally:

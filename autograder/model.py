@@ -21,6 +21,8 @@ class Test:
     """One of :data:`KINDS`; used for pytest markers and the report's grouping."""
     hint: str = ""
     """Advice shown when the test fails."""
+    target: str = ""
+    """The function this test is about when it is not the case's target (a forward output in a backward case)."""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ import pytest
 from .model import KINDS
 
 STATE = pytest.StashKey["_State"]()
-SCORES = pytest.StashKey[dict]()
 PROPERTY = "autograder"
 NOTES = "autograder-notes"
 DETECTION_NAMES = ("FullyConnectedNet", "TwoLayerNet")
@@ -74,13 +73,37 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "public: autograder checks shipped with the assignment")
     config.addinivalue_line("markers", "hidden: autograder checks on other inputs (instructors only)")
     config.pluginmanager.register(ScorePreview(state), "autograder-score-preview")
-    if getattr(config.option, "dist", "no") == "load" and not _dist_chosen(config):
-        config.option.dist = "loadgroup"  # each xdist worker gets whole cases: see TargetChecks.collect
     explicit = config.args_source == pytest.Config.ArgsSource.ARGS
     if cli is not None and not explicit:
         config.args[:] = [str(state.anchor)]
     elif (cli is not None or not explicit) and not _covered(state.anchor, config):
         config.args.append(str(state.anchor))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under ``pytest -n`` (without ``--dist``), deal whole cases round-robin to the workers, all at the start.
+
+    Each worker's queue then holds its whole share, which it grades in one child process (see
+    :func:`_upcoming_cases`); xdist's default would hand out a few checks at a time, so that every worker graded
+    small batches, most cases twice.
+    """
+    state = config.stash.get(STATE, None)
+    if state is None or config.getvalue("dist") != "load" or _dist_chosen(config):
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    workers = max(1, len(config.getvalue("tx") or ()))
+    groups = {f"{case.target}::{item_name(test.name)}": f"autograder-{index % workers}"
+              for index, case in enumerate(state.cases) for test in case.tests}
+
+    class CaseScheduling(LoadScopeScheduling):
+        """Work units: the checks' round-robin shares of the cases (any other test is a unit of its own)."""
+
+        def _split_scope(self, nodeid):
+            return groups.get("::".join(nodeid.split("::")[-2:]), nodeid)
+
+    return CaseScheduling(config, log)
 
 
 def _dist_chosen(config):
@@ -279,19 +302,11 @@ class TargetChecks(pytest.Collector):
         self.cases = cases
 
     def collect(self):
-        state = self.config.stash[STATE]
-        xdist = self.config.pluginmanager.hasplugin("xdist")
-        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
         for case in self.cases:
             for test in case.tests:
                 item = CheckItem.from_parent(self, name=item_name(test.name), case=case, test=test)
                 item.add_marker(test.kind)
                 item.add_marker(case.visibility)
-                if xdist:
-                    # With --dist loadgroup (the default here under -n), the cases are dealt round-robin to as many
-                    # groups as there are workers: each worker's queue holds its whole share from the start, and
-                    # it grades that share in one child process.
-                    item.add_marker(pytest.mark.xdist_group(f"autograder-{state.cases.index(case) % workers}"))
                 yield item
 
 

@@ -5,7 +5,7 @@ from ..compare import lookup
 
 
 def _fmt(values):
-    return np.array2string(np.asarray(values, dtype=np.float64), precision=6, separator=", ")
+    return np.array2string(np.asarray(values, dtype=np.float64), precision=8, separator=", ")
 
 
 def stats_close(path, axes, *, mean=None, std=None, mean_atol=1e-6, std_rtol=1e-4, what="output", reshape=None):

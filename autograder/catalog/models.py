@@ -135,7 +135,7 @@ FC_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 FC_NORM_NAMES = ("W1", "W2", "W3", "b3", "gamma1", "beta1", "gamma2", "beta2")
 
 
-def _fc_case(id, title, spec, names, tol, regs=(0.0, 3.14), initial=True, seed=231, tols=None):
+def _fc_case(id, title, spec, names, tol, regs=(0.0, 3.14), initial=True, seed=231, tols=None, requires=()):
     tests = ()
     if initial:
         tests += (Test(f"{title}: initial loss about log(10) with reg = 0", Predicate(_initial_loss(0, 10, 0.2)),
@@ -147,18 +147,19 @@ def _fc_case(id, title, spec, names, tol, regs=(0.0, 3.14), initial=True, seed=2
     return Case(id, "FullyConnectedNet", "model_loss",
                 _model_inputs("FullyConnectedNet", spec, _random_batch(2, (15,), 10), regs=regs, numeric=names,
                               max_points=200),
-                tests, seed=seed, group="models")
+                tests, requires=requires, seed=seed, group="models")
 
 
 FULLY_CONNECTED = [
     _fc_case("FullyConnectedNet.notebook", "notebook", FC_SPEC, FC_NAMES, 1e-5),
     _fc_case("FullyConnectedNet.batchnorm", "batchnorm", {**FC_SPEC, "normalization": "batchnorm"}, FC_NORM_NAMES,
-             1e-4, initial=False),
+             1e-4, initial=False, requires=("batchnorm_forward",)),
     _fc_case("FullyConnectedNet.layernorm", "layernorm", {**FC_SPEC, "normalization": "layernorm"}, FC_NORM_NAMES,
-             1e-4, initial=False),
+             1e-4, initial=False, requires=("layernorm_forward",)),
 ] + [
     _fc_case(f"FullyConnectedNet.dropout{keep}", f"dropout keep {keep}",
-             {**FC_SPEC, "dropout_keep": keep, "seed": 123}, FC_NAMES, 1e-4, regs=(0.0,), initial=False)
+             {**FC_SPEC, "dropout_keep": keep, "seed": 123}, FC_NAMES, 1e-4, regs=(0.0,), initial=False,
+             requires=("dropout_forward",))
     for keep in (0.75, 0.5)
 ]
 

@@ -71,6 +71,7 @@ def main():
     codec.write_message(reply_fd, {
         "found": {name: [where[name], describe(obj)] for name, obj in api.items()},
         "import_errors": sub.import_errors,
+        "broken_defines": sub.broken_defines,
     })
     while True:
         try:
@@ -112,7 +113,7 @@ def run(request, api, probes, probe_error, np):
         for frame in traceback.extract_tb(exc.__traceback__):
             if frame.filename.startswith(str(root)):
                 where = f"{Path(frame.filename).name}, line {frame.lineno}, in {frame.name}"
-        text = str(exc).splitlines()[0][:300] if str(exc) else ""
+        text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
         return {"id": request["id"], "ok": False, "kind": "exception", "type": type(exc).__name__,
                 "error": text, "where": where}
 

@@ -10,6 +10,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import inspect
+import re
 import sys
 import traceback
 import types
@@ -60,6 +61,15 @@ def _error_text(exc, root, prefix=""):
     return f"{type(exc).__name__}{': ' + message if message else ''}{where}"
 
 
+def _defined_names(path):
+    """Top-level function and class names of a file that may not even parse (read with a regex)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return sorted(set(re.findall(r"^(?:def|class)\s+([A-Za-z_]\w*)", text, flags=re.MULTILINE)))
+
+
 class Submission:
     """The imported modules of one submission and the objects found in them."""
 
@@ -69,6 +79,7 @@ class Submission:
         self.prefix = prefix
         self.modules = {}          # dotted name relative to the root -> module
         self.import_errors = {}    # dotted name -> error text
+        self.broken_defines = {}   # dotted name of a module that failed -> names it defines (read as text)
         self._finder = _AliasFinder(prefix, self.packages)
 
     def load(self):
@@ -85,8 +96,9 @@ class Submission:
             except BaseException as exc:  # noqa: BLE001 - student code may raise anything, even SystemExit
                 folder = self.root / name.replace(".", "/")
                 # A package's error is keyed by its __init__ module, so that it reads as the file it is in.
-                self.import_errors[f"{name}.__init__" if folder.is_dir() else name] = _error_text(
-                    exc, self.root, self.prefix)
+                key = f"{name}.__init__" if folder.is_dir() else name
+                self.import_errors[key] = _error_text(exc, self.root, self.prefix)
+                self.broken_defines[key] = _defined_names(self.root / (key.replace(".", "/") + ".py"))
                 if folder.is_dir():
                     self._empty_package(name, folder)
         return self

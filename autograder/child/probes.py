@@ -30,6 +30,8 @@ def _get(api, name):
 
 
 def _unpack(result, n, name, form):
+    if result is None:
+        raise ProbeError(f"{name} returned None: not implemented yet? (expected {form})")
     if not isinstance(result, (tuple, list)) or len(result) != n:
         got = f"a {type(result).__name__}" + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
         raise ProbeError(f"{name} returned {got}, expected {form}")
@@ -92,6 +94,8 @@ def forward_backward(api, forward, backward, args, dout, numeric=(), h=1e-5, n_g
         "args_after": tuple(call_args), "dout_after": dout_copy,
     }
     pick = lambda result: _unpack(result, 2, forward, "(out, cache)")[0]  # noqa: E731
+    if out is None:
+        raise ProbeError(f"{forward} returned out = None: not implemented yet?")
     for index in numeric:
         outputs[f"perturbed_{index}"] = _perturbed(fwd, args, index, h, pick, max_points)
     return outputs
@@ -120,6 +124,12 @@ def batchnorm_warmup(api, target, xs, args, x_test, bn_param):
     bn_param["mode"] = "test"
     out, _ = _unpack(fn(np.array(x_test), *copy.deepcopy(list(args)), bn_param), 2, target, "(out, cache)")
     return {"out": out, "bn_param": bn_param}
+
+
+def _built(model, cls):
+    if not getattr(model, "params", None):
+        raise ProbeError(f"{cls}.__init__ is not implemented yet: model.params is empty")
+    return model
 
 
 def construct(cls, spec):
@@ -161,7 +171,7 @@ def construct(cls, spec):
 @probe
 def model_init(api, cls, spec):
     """The parameters of a freshly built model."""
-    model = construct(_get(api, cls), spec)
+    model = _built(construct(_get(api, cls), spec), cls)
     return {"params": dict(model.params)}
 
 
@@ -169,7 +179,7 @@ def model_init(api, cls, spec):
 def model_loss(api, cls, spec, X, y=None, params=None, regs=(None,), numeric=(), h=1e-5, max_points=None):
     """Scores (``y`` is None) or, for each value of ``model.reg`` in ``regs``, ``(loss, grads)`` plus raw
     perturbed losses for the ``numeric`` parameters. ``params`` overrides the initial parameters."""
-    model = construct(_get(api, cls), spec)
+    model = _built(construct(_get(api, cls), spec), cls)
     for name, value in (params or {}).items():
         model.params[name] = np.array(value)
     outputs = {"params": {k: np.array(v, copy=True) for k, v in dict(model.params).items()}}
@@ -215,7 +225,7 @@ def update(api, target, w, dw, config):
 @probe
 def train(api, cls, spec, data, solver, update_rule):
     """Train a model with the trusted Solver and the student's update rule; return the histories."""
-    model = construct(_get(api, cls), spec)
+    model = _built(construct(_get(api, cls), spec), cls)
     solver = _get(api, "Solver")(model, {k: np.array(v) for k, v in data.items()},
                                  update_rule=_get(api, update_rule), verbose=False, **solver)
     solver.train()

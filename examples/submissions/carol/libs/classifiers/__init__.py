@@ -1,0 +1,1 @@
+from libs.classifiers.fc_net import *
