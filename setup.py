@@ -8,28 +8,7 @@
 """
 import numpy
 from Cython.Build import cythonize
-from setuptools import Extension, setup
-from setuptools.command.build_ext import build_ext
-from setuptools.errors import CCompilerError, CompileError, LinkError
-
-OPENMP_FLAGS = ["-fopenmp"]
-
-
-class BuildExtOpenMPIfAvailable(build_ext):
-    """Build with OpenMP (parallel im2col and pooling kernels); where the compiler has no OpenMP
-    (e.g. Apple clang), build again without it: the kernels then run serially."""
-
-    def build_extension(self, ext):
-        try:
-            super().build_extension(ext)
-        except (CCompilerError, CompileError, LinkError):
-            if not set(OPENMP_FLAGS) & set(ext.extra_compile_args):
-                raise
-            print(f"warning: building {ext.name} without OpenMP: its kernels will run serially")
-            ext.extra_compile_args = [a for a in ext.extra_compile_args if a not in OPENMP_FLAGS]
-            ext.extra_link_args = [a for a in ext.extra_link_args if a not in OPENMP_FLAGS]
-            super().build_extension(ext)
-
+from setuptools import Extension, find_packages, setup
 
 extensions = [
     Extension(
@@ -37,27 +16,30 @@ extensions = [
         ["reference/cs231n/im2col_cython.pyx"],
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        extra_compile_args=["-O3", *OPENMP_FLAGS],
-        extra_link_args=OPENMP_FLAGS,
+        extra_compile_args=["-O3"],
     )
 ]
 
 setup(
-    packages=[
-        "autograder",
+    packages=find_packages(include=["autograder", "autograder.*"]) + [
         "autograder._reference",
         "autograder._reference.classifiers",
         "autograder._fixtures",
+        "autograder._fixtures.datasets",
+        "autograder.notebooks",
     ],
     package_dir={
         "autograder": "autograder",
         "autograder._reference": "reference/cs231n",
         "autograder._fixtures": "fixtures",
+        "autograder.notebooks": "reference/notebooks",
     },
     package_data={
+        "autograder": ["template_files/*", "template_files/.*"],
         "autograder._reference": ["*.pyx"],
-        "autograder._fixtures": ["*.json", "*.npz", "**/*.json", "**/*.npz", "**/*.py"],
+        "autograder._fixtures": ["*.json", "*.npz"],
+        "autograder._fixtures.datasets": ["*.npz"],
+        "autograder.notebook_checks": ["kernel/*"],
     },
     ext_modules=cythonize(extensions, language_level=3, quiet=True),
-    cmdclass={"build_ext": BuildExtOpenMPIfAvailable},
 )

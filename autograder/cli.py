@@ -118,7 +118,7 @@ def template():
 @template.command("build")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Template folder (default: student_template/).")
 def template_build(out_dir):
-    """Write student_template/cs231n from reference/cs231n with the solution regions stubbed."""
+    """Write student_template/ (package, notebooks, students' tests) from reference/ with solution regions stubbed."""
     from .template import TemplateError, build
 
     try:

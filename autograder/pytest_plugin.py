@@ -30,9 +30,6 @@ from .model import KINDS
 STATE = pytest.StashKey["_State"]()
 PROPERTY = "autograder"
 NOTES = "autograder-notes"
-DETECTION_NAMES = ("FullyConnectedNet", "TwoLayerNet")
-"""The names :func:`autograder.profiles.detect` reads; the child must look for them even when no selected check
-needs them, or a subset of the checks could be graded under another course profile than the full grading."""
 
 
 def pytest_addoption(parser):
@@ -94,7 +91,7 @@ def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
     workers = max(1, len(config.getvalue("tx") or ()))
-    groups = {f"{case.target}::{item_name(test.name)}": f"autograder-{index % workers}"
+    groups = {f"{test.target or case.target}::{item_name(test.name)}": f"autograder-{index % workers}"
               for index, case in enumerate(state.cases) for test in case.tests}
 
     class CaseScheduling(LoadScopeScheduling):
@@ -167,7 +164,10 @@ class _State:
         error = self.graded[item.case.id]
         if error is not None:
             raise error
-        return self.results[(item.case.id, item.full_name)]
+        try:
+            return self.results[(item.case.id, item.full_name)]
+        except KeyError:
+            raise RuntimeError(f"the grader gave no result for {item.full_name!r} (case {item.case.id})") from None
 
     def _grade(self, case_ids):
         case_ids = list(dict.fromkeys(case_ids))
@@ -187,23 +187,11 @@ class _State:
 
 
 def grade_subset(submission, config, fixture_dir=None):
-    """:func:`autograder.grade.grade` on the selected cases, with the course profile detected as a full grading
-    detects it (the child also looks for :data:`DETECTION_NAMES`); otherwise the same call, sandbox and limits."""
+    """:func:`autograder.grade.grade` on the selected cases (the grader detects the course profile from the
+    submission's classes even when only a few cases are selected)."""
     from .grade import grade
-    from .runner import run_cases
-    from .sandbox import make_sandbox
 
-    if config.profile:
-        return grade(submission, config=config, fixture_dir=fixture_dir)
-    sandbox = make_sandbox(config.sandbox, hidden=[fixture_dir] if fixture_dir else [],
-                           processes=config.limits.processes)
-
-    def runner(child_config, plan):
-        wanted = list(dict.fromkeys([*child_config["wanted"], *DETECTION_NAMES]))
-        child_config = dict(child_config, wanted=wanted)
-        return run_cases(Path(child_config["root"]).parent, child_config, plan, config.limits, sandbox)
-
-    return grade(submission, config=config, fixture_dir=fixture_dir, sandbox=sandbox, runner=runner)
+    return grade(submission, config=config, fixture_dir=fixture_dir)
 
 
 def _selected(case, patterns):
@@ -241,7 +229,7 @@ def _upcoming_cases(item):
                 indices = [worker.nextitem_index, *queued]
             items = [session.items[i] for i in indices if isinstance(i, int)]
         except (AttributeError, TypeError, IndexError):  # another xdist: grade the item's function at least
-            items = [i for i in session.items if isinstance(i, CheckItem) and i.case.target == item.case.target]
+            items = [i for i in session.items if isinstance(i, CheckItem) and i.parent is item.parent]
     return [i.case.id for i in items if isinstance(i, CheckItem)]
 
 
@@ -278,12 +266,12 @@ class _Checks:
     """Collects one :class:`TargetChecks` per checked function, in catalog order."""
 
     def collect(self):
-        state = self.config.stash[STATE]
         targets = {}
-        for case in state.cases:
-            targets.setdefault(case.target, []).append(case)
-        for target, cases in targets.items():
-            yield TargetChecks.from_parent(self, name=target, nodeid=f"{self.nodeid}::{target}", cases=cases)
+        for case in self.config.stash[STATE].cases:
+            for test in case.tests:
+                targets.setdefault(test.target or case.target, []).append((case, test))
+        for target, checks in targets.items():
+            yield TargetChecks.from_parent(self, name=target, nodeid=f"{self.nodeid}::{target}", checks=checks)
 
 
 class SubmissionDir(_Checks, pytest.Directory):
@@ -297,17 +285,16 @@ class SubmissionFile(_Checks, pytest.File):
 class TargetChecks(pytest.Collector):
     """The checks of one function or class (``affine_backward``)."""
 
-    def __init__(self, *, cases, **kwargs):
+    def __init__(self, *, checks, **kwargs):
         super().__init__(**kwargs)
-        self.cases = cases
+        self.checks = checks  # [(case, test)]
 
     def collect(self):
-        for case in self.cases:
-            for test in case.tests:
-                item = CheckItem.from_parent(self, name=item_name(test.name), case=case, test=test)
-                item.add_marker(test.kind)
-                item.add_marker(case.visibility)
-                yield item
+        for case, test in self.checks:
+            item = CheckItem.from_parent(self, name=item_name(test.name), case=case, test=test)
+            item.add_marker(test.kind)
+            item.add_marker(case.visibility)
+            yield item
 
 
 def item_name(test_name):
@@ -322,7 +309,7 @@ class CheckItem(pytest.Item):
     def __init__(self, *, case, test, **kwargs):
         super().__init__(**kwargs)
         self.case, self.test = case, test
-        self.full_name = f"{case.target}: {test.name}"
+        self.full_name = f"{test.target or case.target}: {test.name}"
         self.extra_keyword_matches.update({case.id, case.group})
 
     def runtest(self):

@@ -5,7 +5,7 @@ indentation; the code around a region (``out = None`` before it, ``return out, c
 docstring and the TODO comment) is what the student starts from. Provided files are copied unchanged.
 
 Besides the ``cs231n/`` package the template holds the notebooks (built from ``reference/notebooks/*.py``
-with their solution regions stubbed the same way, see :mod:`autograder.notebooks`), the offline digits
+with their solution regions stubbed the same way, see :mod:`autograder.notebook_sources`), the offline digits
 data, ``cs231n/datasets/get_datasets.sh`` for CIFAR-10, and the students' README, requirements, setup.py
 (builds the Cython layers in place) and the pytest configuration that runs the grader's public checks
 (``autograder/template_files/``).
@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import notebooks, paths
+from . import notebook_sources, paths
 
 START = paths.SOLUTION_START
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
@@ -77,7 +77,7 @@ def render() -> dict:
     files["cs231n/datasets/digits.npz"] = digits.read_bytes()
     for rel, source in STUDENT_FILES.items():
         files[rel] = (FILES_DIR / source).read_text(encoding="utf-8")
-    files.update(notebooks.render(stub_source))
+    files.update(notebook_sources.render(stub_source))
     return dict(sorted(files.items()))
 
 

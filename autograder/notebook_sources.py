@@ -72,7 +72,8 @@ def dumps(notebook: nbformat.NotebookNode) -> str:
 
 
 def render(stub) -> dict:
-    """``{"<Name>.ipynb": text}`` for every notebook; ``stub`` maps a source text to the student's version."""
+    """``{"<Name>.ipynb": text}`` for every notebook; ``stub(text, name)`` turns a source into the student's."""
     folder = sources_dir()
-    return {f"{name}.ipynb": dumps(build(stub((folder / f"{name}.py").read_text(encoding="utf-8")), name))
+    return {f"{name}.ipynb": dumps(build(stub((folder / f"{name}.py").read_text(encoding="utf-8"),
+                                              f"notebooks/{name}.py"), name))
             for name in NAMES}
