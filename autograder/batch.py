@@ -25,6 +25,7 @@ from pathlib import Path
 
 from . import atomic, paths
 from .config import Config
+from .notebook_checks.summary import notebook_summary
 from .report import feedback_markdown, results_json
 from .sandbox import make_sandbox
 
@@ -254,4 +255,5 @@ def summary_markdown(rows):
         lines += ["## Pass rate per check", "", "| check | passed |", "|---|---|"]
         for name in sorted(totals, key=lambda n: (passes[n] / totals[n], n)):
             lines.append(f"| {name.replace('|', '/')} | {passes[name]}/{totals[name]} ({100 * passes[name] / totals[name]:.0f}%) |")
+    lines += notebook_summary(rows)
     return "\n".join(lines) + "\n"

@@ -25,6 +25,12 @@ def _config(config_path, **overrides):
         raise click.UsageError(str(exc)) from None
 
 
+def _with_execution(config, execute_notebooks):
+    from dataclasses import replace
+
+    return replace(config, notebooks={**config.notebooks, "execute": True}) if execute_notebooks else config
+
+
 @main.command()
 @click.argument("submission", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Write results.json and feedback.md here.")
@@ -33,13 +39,14 @@ def _config(config_path, **overrides):
 @click.option("--public-only", is_flag=True, help="Run only the notebooks' public checks.")
 @click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path), help="Fixture folder to use.")
 @click.option("--select", "-k", multiple=True, help="Only checks whose id or function matches (shell pattern, repeatable).")
-def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, select):
+@click.option("--execute-notebooks", is_flag=True, help="Also re-execute the submission's notebooks (slow).")
+def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, select, execute_notebooks):
     """Grade one SUBMISSION (a folder or a .zip) and print a summary table."""
     from .grade import grade as grade_submission
     from .report import summary_table, write_report
 
-    config = _config(config_path, profile=profile, include_hidden=False if public_only else None,
-                     select=tuple(select) or None)
+    config = _with_execution(_config(config_path, profile=profile, include_hidden=False if public_only else None,
+                                     select=tuple(select) or None), execute_notebooks)
     if not submission.exists():
         raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")
     try:
@@ -65,11 +72,12 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
 @click.option("--profile", type=click.Choice(sorted(PROFILES)), help="Course profile (detected per submission when omitted).")
 @click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path), help="Fixture folder to use.")
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
-def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_progress):
+@click.option("--execute-notebooks", is_flag=True, help="Also re-execute every submission's notebooks (slow).")
+def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_progress, execute_notebooks):
     """Grade every submission (folder or .zip) in SUBMISSIONS; resumable, in parallel."""
     from .batch import run_batch
 
-    config = _config(config_path, profile=profile)
+    config = _with_execution(_config(config_path, profile=profile), execute_notebooks)
     result = run_batch(submissions, out_dir, jobs=jobs, config=config, fixture_dir=fixture_dir,
                        progress=not no_progress)
     click.echo(f"graded {len(result.graded)}, already done {len(result.skipped)}, "
@@ -140,6 +148,28 @@ def template_check(out_dir):
             click.echo(f"mismatch: {problem}", err=True)
         sys.exit(1)
     click.echo("the template matches the reference")
+
+
+@main.command()
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Course config (TOML).")
+@click.option("--quick/--full", default=None,
+              help="Shortened training on re-execution (default: the config's notebooks.quick, true).")
+@click.option("--static-only", is_flag=True, help="Only check the notebooks as submitted; do not re-execute them.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Write results.json, feedback.md and the re-executed notebooks (executed/) here.")
+def notebooks(submission, config_path, quick, static_only, out_dir):
+    """Check and re-execute the notebooks of one SUBMISSION (folder or .zip) in the sandbox."""
+    from .notebook_checks import NotebookSettingsError, notebooks_command
+
+    if not submission.exists():
+        raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")
+    try:
+        status = notebooks_command(submission, config=_config(config_path), quick=quick, execute=not static_only,
+                                   out_dir=out_dir, echo=click.echo)
+    except NotebookSettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    sys.exit(status)
 
 
 if __name__ == "__main__":

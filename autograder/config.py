@@ -36,7 +36,7 @@ class Config:
     """Time, memory and output limits of the child process."""
     notebooks: dict = field(default_factory=dict)
     """Notebook checks: points per rule, whether out-of-order execution counts, re-execution settings
-    (validated by :mod:`autograder.notebooks`)."""
+    (validated by :mod:`autograder.notebook_checks.settings`)."""
 
 
 def load_config(path=None, **overrides) -> Config:
@@ -62,5 +62,11 @@ def load_config(path=None, **overrides) -> Config:
     for key in ("packages", "select"):
         if key in data:
             data[key] = tuple(data[key])
+    from .notebook_checks.settings import NotebookSettings, NotebookSettingsError
+
+    try:
+        NotebookSettings.from_dict(data.get("notebooks", {}))
+    except NotebookSettingsError as exc:
+        raise ConfigError(str(exc)) from None
     config = Config(**data, limits=replace(Limits(), **limits))
     return replace(config, **{k: v for k, v in overrides.items() if v is not None})

@@ -39,14 +39,18 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
     if sandbox is not None:
         report.notes.append(sandbox.describe())
     with _scratch() as scratch:
+        folder = None
         try:
-            layout = find_layout(unpack(Path(submission), Path(scratch)), config.packages)
+            folder = unpack(Path(submission), Path(scratch))
+            layout = find_layout(folder, config.packages)
             stage_dir, packages = stage(layout, Path(scratch))
         except SubmissionError as exc:
             report.error = str(exc)
             profile = PROFILES[config.profile or "cs231n-2021"]
             report.profile = profile.name
             report.results = [_failed(case, test, profile, config, str(exc)) for case in cases for test in case.tests]
+            if folder is not None:  # the notebooks can still be checked as submitted
+                _add_notebooks(report, folder, config, execute=False)
             report.execution_time = time.monotonic() - started
             return report
         child_config = {"root": str(stage_dir), "packages": list(packages), "prefix": CHILD_PREFIX,
@@ -68,6 +72,9 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
             outcome = run_cases(Path(scratch), child_config, plan, config.limits, sandbox)
         else:
             outcome = runner(child_config, plan)
+        notebook_report = Report(submission=report.submission)
+        _add_notebooks(notebook_report, folder, config, execute=bool(config.notebooks.get("execute", False)),
+                       stage=(stage_dir, packages), sandbox=sandbox)
     profile = chosen.get("profile") or PROFILES[config.profile or "cs231n-2021"]
     report.profile = profile.name
     found = outcome.manifest.get("found", {})
@@ -81,8 +88,20 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
             report.results.extend(_not_applicable(case, test, profile) for test in case.tests)
             continue
         report.results.extend(_judge_case(case, outcome, found, import_errors, store, config))
+    report.results.extend(notebook_report.results)
+    report.notes.extend(notebook_report.notes)
     report.execution_time = time.monotonic() - started
     return report
+
+
+def _add_notebooks(report, folder, config, execute, stage=None, sandbox=None):
+    """The notebook checks (static, and re-execution when the config asks) join the same report."""
+    from .notebook_checks import check_notebooks
+
+    results, notes = check_notebooks(folder, settings=config.notebooks, execute=execute, stage=stage,
+                                     sandbox=sandbox, limits=config.limits)
+    report.results.extend(results)
+    report.notes.extend(notes)
 
 
 @contextmanager
@@ -105,9 +124,9 @@ def _points(case, test, config):
     return test.points
 
 
-def _result(case, test, config, passed, message, status=None):
+def _result(case, test, config, passed, message, status=None, target=None):
     points = _points(case, test, config)
-    target = test.target or case.target
+    target = target or test.target or case.target
     return TestResult(
         case_id=case.id, name=f"{target}: {test.name}", target=target, kind=test.kind,
         visibility=case.visibility, group=case.group, score=points if passed else 0.0, max_score=points,
@@ -153,8 +172,8 @@ def _judge_case(case, outcome, found, import_errors, store, config):
     if case.id in outcome.failures:
         return [_result(case, test, config, False, outcome.failures[case.id]) for test in case.tests]
     missing = _missing_reason(case, found, import_errors, outcome.manifest.get("broken_defines", {}))
-    if missing:
-        return [_result(case, test, config, False, missing) for test in case.tests]
+    if missing:  # nothing of the case could run: its tests are reported under the case's own target
+        return [_result(case, test, config, False, missing, target=case.target) for test in case.tests]
     reply = outcome.replies.get(case.id)
     if reply is None:
         return [_result(case, test, config, False, "no result was produced") for test in case.tests]

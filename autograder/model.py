@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-KINDS = ("value", "gradient", "reference", "property", "side_effect", "model", "optimizer", "training")
+KINDS = ("value", "gradient", "reference", "property", "side_effect", "model", "optimizer", "training", "notebook")
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,13 @@ Every kernel writes into arrays its caller allocates (so a caller can reuse one 
 mini-batch chunks), works for float32 and float64 (fused type ``floating``; all array arguments
 of one call share the dtype) and releases the GIL. Shapes are the caller's responsibility:
 fast_layers.py validates them before calling. The kernels are serial on purpose: the matrix
-products that follow them already use every core (numpy's BLAS), and OpenMP threads alternating
+products between them already use every core (numpy's BLAS), and OpenMP threads alternating
 with BLAS threads made a chunked convolution many times slower on a busy 2-core machine.
 
-The im2col matrix has shape (C * HH * WW, N, H_out * W_out): row (c, kh, kw) holds, for every
-image n and output position (ho, wo), the input pixel x[n, c, ho * stride + kh - pad,
-wo * stride + kw - pad] (zero in the padding). Reshaped to (C * HH * WW, N * H_out * W_out)
-it is the right-hand side of one GEMM: w.reshape(F, -1) @ cols has shape (F, N, H_out * W_out).
+The im2col matrix has shape (N, C * HH * WW, H_out * W_out): for image n, row (c, kh, kw),
+column (ho, wo) holds the input pixel x[n, c, ho * stride + kh - pad, wo * stride + kw - pad]
+(zero in the padding), so that the convolution of image n is the matrix product
+w.reshape(F, -1) @ cols[n], of shape (F, H_out * W_out): out[n] without any transposition.
 """
 from cython cimport floating
 from libc.string cimport memcpy, memset
@@ -33,42 +33,49 @@ cdef inline Py_ssize_t _end_inside(Py_ssize_t k, Py_ssize_t pad, Py_ssize_t stri
     return min(out_size, (span - 1) // stride + 1)
 
 
-cdef void _im2col_plane(const floating* x, floating* cols, Py_ssize_t row_step,
+cdef void _im2col_plane(const floating* x, floating* cols,
                         Py_ssize_t H, Py_ssize_t W, Py_ssize_t HH, Py_ssize_t WW,
                         Py_ssize_t H_out, Py_ssize_t W_out,
                         Py_ssize_t pad, Py_ssize_t stride) noexcept nogil:
-    """Write the HH * WW im2col rows of one (H, W) plane; consecutive rows are row_step apart."""
+    """Write the HH * WW consecutive im2col rows, each H_out * W_out long, of one (H, W) plane."""
     cdef Py_ssize_t kh, kw, ho, wo, h, lo, hi
-    cdef floating* dst
+    cdef floating* dst = cols
     cdef const floating* src
     for kh in range(HH):
         for kw in range(WW):
             lo = _first_inside(kw, pad, stride)
-            hi = _end_inside(kw, pad, stride, W, W_out)
+            hi = max(lo, _end_inside(kw, pad, stride, W, W_out))
             for ho in range(H_out):
-                dst = cols + (kh * WW + kw) * row_step + ho * W_out
                 h = ho * stride + kh - pad
-                if h < 0 or h >= H or hi <= lo:
-                    memset(dst, 0, W_out * sizeof(floating))
-                    continue
-                memset(dst, 0, lo * sizeof(floating))
-                memset(dst + hi, 0, (W_out - hi) * sizeof(floating))
-                src = x + h * W + lo * stride + kw - pad
-                if stride == 1:
-                    memcpy(dst + lo, src, (hi - lo) * sizeof(floating))
+                if h < 0 or h >= H:
+                    for wo in range(W_out):
+                        dst[wo] = 0
                 else:
-                    for wo in range(hi - lo):
-                        dst[lo + wo] = src[wo * stride]
+                    for wo in range(lo):
+                        dst[wo] = 0
+                    src = x + h * W + lo * stride + kw - pad
+                    if stride == 1:
+                        for wo in range(hi - lo):
+                            dst[lo + wo] = src[wo]
+                    elif stride == 2:
+                        for wo in range(hi - lo):
+                            dst[lo + wo] = src[2 * wo]
+                    else:
+                        for wo in range(hi - lo):
+                            dst[lo + wo] = src[wo * stride]
+                    for wo in range(hi, W_out):
+                        dst[wo] = 0
+                dst += W_out
 
 
-cdef void _col2im_plane(const floating* cols, floating* dx, Py_ssize_t row_step,
+cdef void _col2im_plane(const floating* cols, floating* dx,
                         Py_ssize_t H, Py_ssize_t W, Py_ssize_t HH, Py_ssize_t WW,
                         Py_ssize_t H_out, Py_ssize_t W_out,
                         Py_ssize_t pad, Py_ssize_t stride) noexcept nogil:
     """Overwrite one (H, W) plane of dx with the sum of its HH * WW im2col rows (the adjoint of
     _im2col_plane: entries that fell into the padding are dropped)."""
     cdef Py_ssize_t kh, kw, ho, wo, h, lo, hi
-    cdef const floating* src
+    cdef const floating* src = cols
     cdef floating* dst
     memset(dx, 0, H * W * sizeof(floating))
     for kh in range(HH):
@@ -77,16 +84,15 @@ cdef void _col2im_plane(const floating* cols, floating* dx, Py_ssize_t row_step,
             hi = _end_inside(kw, pad, stride, W, W_out)
             for ho in range(H_out):
                 h = ho * stride + kh - pad
-                if h < 0 or h >= H:
-                    continue
-                src = cols + (kh * WW + kw) * row_step + ho * W_out + lo
-                dst = dx + h * W + lo * stride + kw - pad
-                if stride == 1:
-                    for wo in range(hi - lo):
-                        dst[wo] += src[wo]
-                else:
-                    for wo in range(hi - lo):
-                        dst[wo * stride] += src[wo]
+                if 0 <= h < H:
+                    dst = dx + h * W + lo * stride + kw - pad
+                    if stride == 1:
+                        for wo in range(hi - lo):
+                            dst[wo] += src[lo + wo]
+                    else:
+                        for wo in range(hi - lo):
+                            dst[wo * stride] += src[lo + wo]
+                src += W_out
 
 
 def im2col_cython(const floating[:, :, :, ::1] x, floating[:, :, ::1] cols,
@@ -96,7 +102,7 @@ def im2col_cython(const floating[:, :, :, ::1] x, floating[:, :, ::1] cols,
 
     Inputs:
     - x: Input data, of shape (N, C, H, W)
-    - cols: Output buffer, of shape (C * field_height * field_width, N, H_out * W_out)
+    - cols: Output buffer, of shape (N, C * field_height * field_width, H_out * W_out)
     - field_height, field_width: Filter size
     - padding: Zero-padding on each side of H and W
     - stride: Step between neighbouring receptive fields
@@ -104,13 +110,12 @@ def im2col_cython(const floating[:, :, :, ::1] x, floating[:, :, ::1] cols,
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
     cdef Py_ssize_t H_out = (H + 2 * padding - field_height) // stride + 1
     cdef Py_ssize_t W_out = (W + 2 * padding - field_width) // stride + 1
-    cdef Py_ssize_t row_step = N * H_out * W_out, n, c
+    cdef Py_ssize_t n, c
     with nogil:
         for n in range(N):
             for c in range(C):
-                _im2col_plane(&x[n, c, 0, 0], &cols[c * field_height * field_width, n, 0],
-                              row_step, H, W, field_height, field_width, H_out, W_out,
-                              padding, stride)
+                _im2col_plane(&x[n, c, 0, 0], &cols[n, c * field_height * field_width, 0],
+                              H, W, field_height, field_width, H_out, W_out, padding, stride)
 
 
 def col2im_cython(const floating[:, :, ::1] cols, floating[:, :, :, ::1] dx,
@@ -120,42 +125,59 @@ def col2im_cython(const floating[:, :, ::1] cols, floating[:, :, :, ::1] dx,
 
     Inputs:
     - cols: Gradient with respect to the im2col matrix, of shape
-      (C * field_height * field_width, N, H_out * W_out)
+      (N, C * field_height * field_width, H_out * W_out)
     - dx: Output buffer, of shape (N, C, H, W)
     - field_height, field_width, padding, stride: As for im2col_cython
     """
     cdef Py_ssize_t N = dx.shape[0], C = dx.shape[1], H = dx.shape[2], W = dx.shape[3]
     cdef Py_ssize_t H_out = (H + 2 * padding - field_height) // stride + 1
     cdef Py_ssize_t W_out = (W + 2 * padding - field_width) // stride + 1
-    cdef Py_ssize_t row_step = N * H_out * W_out, n, c
+    cdef Py_ssize_t n, c
     with nogil:
         for n in range(N):
             for c in range(C):
-                _col2im_plane(&cols[c * field_height * field_width, n, 0], &dx[n, c, 0, 0],
-                              row_step, H, W, field_height, field_width, H_out, W_out,
-                              padding, stride)
+                _col2im_plane(&cols[n, c * field_height * field_width, 0], &dx[n, c, 0, 0],
+                              H, W, field_height, field_width, H_out, W_out, padding, stride)
 
 
 cdef void _max_pool_plane(const floating* x, floating* out, Py_ssize_t* argmax,
                           Py_ssize_t W, Py_ssize_t H_out, Py_ssize_t W_out,
                           Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t stride) noexcept nogil:
-    """Max-pool one plane; argmax gets the flat index h * W + w of each window's first maximum
-    (a NaN counts as the maximum, as in np.max)."""
-    cdef Py_ssize_t ho, wo, i, j, start, best
+    """Max-pool one plane; argmax gets the flat index h * W + w of each window's first maximum.
+    A window with a NaN gives NaN at its first NaN, as np.max and np.argmax do; that case is
+    flagged and redone apart, so that the common one stays free of unpredictable branches."""
+    cdef Py_ssize_t ho, wo, i, j, start, at, best
     cdef floating m, v
+    cdef bint has_nan
     for ho in range(H_out):
         for wo in range(W_out):
             start = ho * stride * W + wo * stride
-            best = start
             m = x[start]
+            best = start
+            has_nan = False
             for i in range(ph):
                 for j in range(pw):
-                    v = x[start + i * W + j]
-                    if v > m or (v != v and m == m):
-                        m = v
-                        best = start + i * W + j
+                    at = start + i * W + j
+                    v = x[at]
+                    has_nan |= v != v
+                    best = at if v > m else best
+                    m = v if v > m else m
+            if has_nan:
+                best = _first_nan(x, start, W, ph, pw)
+                m = x[best]
             out[ho * W_out + wo] = m
             argmax[ho * W_out + wo] = best
+
+
+cdef Py_ssize_t _first_nan(const floating* x, Py_ssize_t start, Py_ssize_t W,
+                           Py_ssize_t ph, Py_ssize_t pw) noexcept nogil:
+    """Flat index of the first NaN in the ph x pw window at x[start] (one must be there)."""
+    cdef Py_ssize_t i, j
+    for i in range(ph):
+        for j in range(pw):
+            if x[start + i * W + j] != x[start + i * W + j]:
+                return start + i * W + j
+    return start
 
 
 def max_pool_forward_cython(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out,

@@ -3,8 +3,8 @@
 conv_forward_fast / conv_backward_fast and max_pool_forward_fast / max_pool_backward_fast pick
 the fastest implementation available; the other functions are the individual methods:
 
-- conv_*_im2col: turn the input into an im2col matrix (Cython kernel) and convolve with a
-  single matrix product; the matrix is kept in the cache for the backward pass.
+- conv_*_im2col: turn the input into an im2col matrix (Cython kernel) and convolve with one
+  matrix product per image; the matrix is kept in the cache for the backward pass.
 - conv_*_strides: the same, with the im2col matrix built by numpy from a strided view.
 - conv_*_fast: the im2col method on chunks of the mini-batch small enough to stay in the CPU
   cache; the backward pass rebuilds each chunk's matrix instead of keeping them all.
@@ -21,12 +21,15 @@ All functions accept float32 and float64 and compute in the common floating type
 inputs; none modifies its inputs. Gradients of overlapping pooling windows add up; a window
 routes its gradient to its first maximum, as max_pool_backward_naive does.
 """
+import functools
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .im2col import col2im_indices, im2col_indices
-from .layers import _conv_output_shape, _pool_output_shape
+from .layer_checks import _conv_output_shape, _pool_output_shape
 
 try:
     from .im2col_cython import (col2im_cython, im2col_cython, max_pool_backward_cython,
@@ -39,9 +42,20 @@ except ImportError:
         "layers run on a slower pure-numpy fallback. Build it by running `pip install -e .` "
         "in the project's root directory.", RuntimeWarning, stacklevel=2)
 
-# conv_forward_fast and conv_backward_fast build the im2col matrix for this many bytes'
+__all__ = [
+    "conv_forward_fast", "conv_backward_fast", "max_pool_forward_fast", "max_pool_backward_fast",
+    "conv_forward_im2col", "conv_backward_im2col", "conv_forward_strides", "conv_backward_strides",
+    "max_pool_forward_reshape", "max_pool_backward_reshape",
+    "max_pool_forward_im2col", "max_pool_backward_im2col",
+]
+
+# conv_forward_fast and conv_backward_fast build the im2col matrix for about this many bytes'
 # worth of images at a time, so that it is still in the CPU cache when the GEMM reads it.
 CHUNK_BYTES = 4 * 2**20
+# Below this many multiply-adds per image, numpy's BLAS multiplies each image's matrices on
+# one core; conv_forward_fast then splits the mini-batch across THREADS threads instead.
+SMALL_GEMM = 2**18
+THREADS = min(os.cpu_count() or 1, 8)
 
 
 def _float_dtype(*arrays):
@@ -50,84 +64,104 @@ def _float_dtype(*arrays):
     return dtype if dtype == np.float32 else np.dtype(np.float64)
 
 
-def _im2col_cython_into(x, field_height, field_width, padding, stride, cols=None):
-    """im2col_indices computed by the Cython kernel, written into cols if its shape fits.
+@functools.cache
+def _thread_pool():
+    """The worker threads of _split_batch, started on first use."""
+    return ThreadPoolExecutor(max_workers=THREADS - 1, thread_name_prefix="fast_layers")
 
-    Returns the im2col matrix, of shape (C * field_height * field_width, N * H_out * W_out).
+
+def _split_batch(fn, N, parts):
+    """Call fn(s) for `parts` consecutive slices s of range(N), concurrently: the calling
+    thread takes the first one. Only code that releases the GIL gains (numpy's matmul and
+    the Cython kernels do)."""
+    bounds = np.linspace(0, N, max(1, min(parts, N)) + 1).astype(int)
+    slices = [slice(start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]
+    futures = [_thread_pool().submit(fn, s) for s in slices[1:]]
+    fn(slices[0])
+    for future in futures:
+        future.result()
+
+
+def _im2col_cython(x, field_height, field_width, padding, stride, cols=None):
+    """im2col_indices computed by the Cython kernel, into cols (a buffer for at least N images)
+    if given. Returns the im2col matrix, of shape (N, C * field_height * field_width, H_out * W_out).
     """
     N, C, H, W = x.shape
     H_out = (H + 2 * padding - field_height) // stride + 1
     W_out = (W + 2 * padding - field_width) // stride + 1
-    shape = (C * field_height * field_width, N, H_out * W_out)
-    if cols is None or cols.shape != shape:
-        cols = np.empty(shape, dtype=x.dtype)
-    im2col_cython(x, cols, field_height, field_width, padding, stride)
-    return cols.reshape(shape[0], -1)
+    if cols is None:
+        cols = np.empty((N, C * field_height * field_width, H_out * W_out), dtype=x.dtype)
+    im2col_cython(x, cols[:N], field_height, field_width, padding, stride)
+    return cols[:N]
 
 
 def _col2im_into(cols, dx, field_height, field_width, padding, stride):
-    """Overwrite dx, of shape (N, C, H, W), with col2im of cols, of shape (K, N * H_out * W_out)."""
+    """Overwrite dx, of shape (N, C, H, W), with col2im of cols, of shape
+    (N, C * field_height * field_width, H_out * W_out)."""
     if HAS_CYTHON:
-        col2im_cython(cols.reshape(cols.shape[0], dx.shape[0], -1), dx,
-                      field_height, field_width, padding, stride)
+        col2im_cython(cols, dx, field_height, field_width, padding, stride)
     else:
         dx[...] = col2im_indices(cols, dx.shape, field_height, field_width, padding, stride)
 
 
 def _im2col_chunks(x, w_shape, conv_param, chunk_bytes, use_cython):
-    """Yield (n0, cols) for consecutive chunks x[n0:n0 + n] of the mini-batch, n images'
-    im2col matrix, of shape (C * HH * WW, n * H_out * W_out), taking about chunk_bytes (at
-    least one image; all of them if chunk_bytes is None). With Cython one buffer is reused
-    for all chunks: use cols before asking for the next one."""
+    """Yield (n0, cols) for consecutive chunks x[n0:n0 + n] of the mini-batch: cols is the
+    chunk's im2col matrix, of shape (n, C * HH * WW, H_out * W_out), of about chunk_bytes (at
+    least one image; the whole batch if chunk_bytes is None). With Cython all chunks share
+    one buffer: use cols before asking for the next one."""
     N, C, H, W = x.shape
     _, _, HH, WW = w_shape
     stride, pad = conv_param["stride"], conv_param["pad"]
     H_out = (H + 2 * pad - HH) // stride + 1
     W_out = (W + 2 * pad - WW) // stride + 1
     image_bytes = C * HH * WW * H_out * W_out * x.itemsize
-    images_per_chunk = max(1, N if chunk_bytes is None else chunk_bytes // image_bytes)
-    cols = None
-    for n0 in range(0, N, images_per_chunk):
-        x_chunk = x[n0:n0 + images_per_chunk]
+    chunks = 1 if chunk_bytes is None else max(1, -(-N * image_bytes // chunk_bytes))
+    images = max(1, -(-N // chunks))  # the same number in every chunk but the last
+    buffer = None
+    if use_cython:
+        buffer = np.empty((min(N, images), C * HH * WW, H_out * W_out), dtype=x.dtype)
+    for n0 in range(0, max(N, 1), images):  # an empty batch is one empty chunk
         if use_cython:
-            cols = _im2col_cython_into(x_chunk, HH, WW, pad, stride, cols)
-            yield n0, cols
+            yield n0, _im2col_cython(x[n0:n0 + images], HH, WW, pad, stride, buffer)
         else:
-            yield n0, im2col_indices(x_chunk, HH, WW, pad, stride)
+            yield n0, im2col_indices(x[n0:n0 + images], HH, WW, pad, stride)
 
 
-def _conv_forward(x, w, b, conv_param, caller, chunk_bytes, use_cython):
-    """Convolve chunk by chunk (see _im2col_chunks); returns out, of shape
-    (N, F, H_out, W_out), and the im2col matrix of the last chunk (of all of x if
-    chunk_bytes is None)."""
+def _prepare_conv(x, w, b, conv_param, caller):
+    """Validate the shapes, convert to the computing dtype (C-contiguous) and allocate out,
+    of shape (N, F, H', W'). Returns x, w, b, out."""
     H_out, W_out = _conv_output_shape(np.shape(x), np.shape(w), conv_param, caller,
                                       b_shape=np.shape(b))
     dtype = _float_dtype(x, w, b)
     x, w, b = (np.ascontiguousarray(a, dtype=dtype) for a in (x, w, b))
+    return x, w, b, np.empty((x.shape[0], w.shape[0], H_out, W_out), dtype=dtype)
+
+
+def _convolve(x, w, b, conv_param, out, chunk_bytes, use_cython):
+    """Write the convolution of x into out, chunk by chunk (see _im2col_chunks): out[n] is
+    w.reshape(F, -1) @ cols[n] + b. Returns the last chunk's im2col matrix."""
     F = w.shape[0]
     w_rows = w.reshape(F, -1)
-    out = np.empty((x.shape[0], F, H_out, W_out), dtype=dtype)
-    cols = None
     for n0, cols in _im2col_chunks(x, w.shape, conv_param, chunk_bytes, use_cython):
-        y = (w_rows @ cols).reshape(F, -1, H_out, W_out)  # (F, n, H_out, W_out)
-        np.add(y.transpose(1, 0, 2, 3), b.reshape(F, 1, 1), out=out[n0:n0 + y.shape[1]])
-    return out, cols
+        out_chunk = out[n0:n0 + len(cols)]
+        np.matmul(w_rows, cols, out=out_chunk.reshape(len(cols), F, cols.shape[2]))
+        out_chunk += b.reshape(F, 1, 1)
+    return cols
 
 
 def _conv_backward(dout, x, w, conv_param, chunks):
     """Gradients of a convolution, given the im2col matrices of x as (n0, cols) chunks."""
     dtype = _float_dtype(dout, x, w)
-    dout = np.asarray(dout, dtype=dtype)
+    dout = np.ascontiguousarray(dout, dtype=dtype)
     F, _, HH, WW = w.shape
     stride, pad = conv_param["stride"], conv_param["pad"]
-    w_rows = w.reshape(F, -1).astype(dtype, copy=False)
+    w_cols = np.ascontiguousarray(w.reshape(F, -1).T, dtype=dtype)  # (C * HH * WW, F)
     dx = np.empty(x.shape, dtype=dtype)
-    dw_rows = np.zeros(w_rows.shape, dtype=dtype)
+    dw_rows = np.zeros((F, w_cols.shape[0]), dtype=dtype)
     for n0, cols in chunks:
-        n = cols.shape[1] // (dout.shape[2] * dout.shape[3])
-        dout_rows = dout[n0:n0 + n].transpose(1, 0, 2, 3).reshape(F, -1)  # (F, n * H_out * W_out)
-        dw_rows += dout_rows @ cols.T
-        _col2im_into(w_rows.T @ dout_rows, dx[n0:n0 + n], HH, WW, pad, stride)
+        dout_chunk = dout[n0:n0 + len(cols)].reshape(len(cols), F, cols.shape[2])  # (n, F, H'*W')
+        dw_rows += np.matmul(dout_chunk, cols.transpose(0, 2, 1)).sum(axis=0)
+        _col2im_into(np.matmul(w_cols, dout_chunk), dx[n0:n0 + len(cols)], HH, WW, pad, stride)
     db = dout.sum(axis=(0, 2, 3))
     return dx, dw_rows.reshape(w.shape), db
 
@@ -139,9 +173,10 @@ def conv_forward_im2col(x, w, b, conv_param):
     Inputs and outputs as in conv_forward_naive: x of shape (N, C, H, W), w of shape
     (F, C, HH, WW), b of shape (F,); returns out of shape (N, F, H', W') and a cache
     (x, w, b, conv_param, x_cols) with the im2col matrix x_cols, of shape
-    (C * HH * WW, N * H' * W').
+    (N, C * HH * WW, H' * W').
     """
-    out, x_cols = _conv_forward(x, w, b, conv_param, "conv_forward_im2col", None, HAS_CYTHON)
+    x, w, b, out = _prepare_conv(x, w, b, conv_param, "conv_forward_im2col")
+    x_cols = _convolve(x, w, b, conv_param, out, None, HAS_CYTHON)
     return out, (x, w, b, conv_param, x_cols)
 
 
@@ -164,7 +199,8 @@ def conv_forward_strides(x, w, b, conv_param):
     conv_forward_im2col with the im2col matrix built by numpy, as a copy of a strided view
     of the padded input (no Cython needed). Same inputs, outputs and cache.
     """
-    out, x_cols = _conv_forward(x, w, b, conv_param, "conv_forward_strides", None, False)
+    x, w, b, out = _prepare_conv(x, w, b, conv_param, "conv_forward_strides")
+    x_cols = _convolve(x, w, b, conv_param, out, None, use_cython=False)
     return out, (x, w, b, conv_param, x_cols)
 
 
@@ -188,7 +224,13 @@ def conv_forward_fast(x, w, b, conv_param):
     - cache: (x, w, b, conv_param); the backward pass rebuilds the im2col matrix chunk by
       chunk rather than keeping it, which saves its memory and, being cache-friendly, time.
     """
-    out, _ = _conv_forward(x, w, b, conv_param, "conv_forward_fast", CHUNK_BYTES, HAS_CYTHON)
+    x, w, b, out = _prepare_conv(x, w, b, conv_param, "conv_forward_fast")
+    per_image_gemm = w.size * out.shape[2] * out.shape[3]  # multiply-adds
+
+    def convolve(s):
+        _convolve(x[s], w, b, conv_param, out[s], CHUNK_BYTES, HAS_CYTHON)
+
+    _split_batch(convolve, len(x), THREADS if per_image_gemm < SMALL_GEMM else 1)
     return out, (x, w, b, conv_param)
 
 
@@ -206,8 +248,7 @@ def conv_backward_fast(dout, cache):
     - db: Gradient with respect to b, of shape (F,)
     """
     x, w, _, conv_param = cache
-    dtype = _float_dtype(dout, x, w)
-    x = np.ascontiguousarray(x, dtype=dtype)
+    x = np.ascontiguousarray(x, dtype=_float_dtype(dout, x, w))
     chunks = _im2col_chunks(x, w.shape, conv_param, CHUNK_BYTES, HAS_CYTHON)
     return _conv_backward(dout, x, w, conv_param, chunks)
 
@@ -257,7 +298,7 @@ def max_pool_backward_reshape(dout, cache):
 def max_pool_forward_im2col(x, pool_param):
     """
     A fast implementation of the forward pass for a max-pooling layer with any windows,
-    based on im2col: every window is a column of the im2col matrix of x's (H, W) planes.
+    based on im2col: every window is a column of the im2col matrix of an (H, W) plane.
 
     Inputs and outputs as in max_pool_forward_naive: x of shape (N, C, H, W); returns out of
     shape (N, C, H', W') and a cache (x, x_cols, x_cols_argmax, pool_param).
@@ -267,12 +308,12 @@ def max_pool_forward_im2col(x, pool_param):
     N, C, H, W = x.shape
     planes = x.reshape(N * C, 1, H, W)
     if HAS_CYTHON:
-        x_cols = _im2col_cython_into(np.ascontiguousarray(planes, dtype=_float_dtype(x)),
-                                     ph, pw, 0, stride)
+        x_cols = _im2col_cython(np.ascontiguousarray(planes, dtype=_float_dtype(x)),
+                                ph, pw, 0, stride)
     else:
         x_cols = im2col_indices(planes, ph, pw, padding=0, stride=stride)
-    x_cols_argmax = np.argmax(x_cols, axis=0)
-    out = x_cols[x_cols_argmax, np.arange(x_cols.shape[1])].reshape(N, C, H_out, W_out)
+    x_cols_argmax = np.argmax(x_cols, axis=1)  # (N * C, H' * W')
+    out = x_cols.max(axis=1).reshape(N, C, H_out, W_out)
     return out.astype(x.dtype, copy=False), (x, x_cols, x_cols_argmax, pool_param)
 
 
@@ -289,7 +330,8 @@ def max_pool_backward_im2col(dout, cache):
     x, x_cols, x_cols_argmax, pool_param = cache
     N, C, H, W = x.shape
     dcols = np.zeros(x_cols.shape, dtype=np.result_type(x_cols, dout))
-    dcols[x_cols_argmax, np.arange(dcols.shape[1])] = np.ravel(dout)
+    np.put_along_axis(dcols, x_cols_argmax[:, np.newaxis], np.reshape(dout, (N * C, 1, dcols.shape[2])),
+                      axis=1)
     dx = np.empty((N * C, 1, H, W), dtype=dcols.dtype)
     _col2im_into(dcols, dx, pool_param["pool_height"], pool_param["pool_width"], 0,
                  pool_param["stride"])

@@ -1,9 +1,9 @@
 """Pure-numpy im2col and col2im: the fallback for the Cython kernels in im2col_cython.pyx.
 
-The im2col matrix has shape (C * field_height * field_width, N * H_out * W_out): row
-(c, kh, kw), column (n, ho, wo) holds x[n, c, ho * stride + kh - padding, wo * stride + kw - padding]
+The im2col matrix has shape (N, C * field_height * field_width, H_out * W_out): for image n,
+row (c, kh, kw), column (ho, wo) holds x[n, c, ho * stride + kh - padding, wo * stride + kw - padding]
 (zero in the padding). With w of shape (F, C, field_height, field_width),
-w.reshape(F, -1) @ cols is the convolution, of shape (F, N * H_out * W_out).
+w.reshape(F, -1) @ cols is the convolution, of shape (N, F, H_out * W_out).
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -26,7 +26,7 @@ def im2col_indices(x, field_height, field_width, padding=1, stride=1):
     - stride: Step between neighbouring windows
 
     Returns:
-    - cols: Array of shape (C * field_height * field_width, N * H_out * W_out)
+    - cols: Array of shape (N, C * field_height * field_width, H_out * W_out)
     """
     N, C, _, _ = x.shape
     H_out, W_out = _output_size(x.shape, field_height, field_width, padding, stride)
@@ -35,18 +35,18 @@ def im2col_indices(x, field_height, field_width, padding=1, stride=1):
     sN, sC, sH, sW = x_padded.strides
     windows = as_strided(
         x_padded,
-        shape=(C, field_height, field_width, N, H_out, W_out),
-        strides=(sC, sH, sW, sN, stride * sH, stride * sW),
+        shape=(N, C, field_height, field_width, H_out, W_out),
+        strides=(sN, sC, sH, sW, stride * sH, stride * sW),
         writeable=False,
     )
-    return windows.reshape(C * field_height * field_width, N * H_out * W_out)
+    return windows.reshape(N, C * field_height * field_width, H_out * W_out)
 
 
 def col2im_indices(cols, x_shape, field_height=3, field_width=3, padding=1, stride=1):
     """The adjoint of im2col_indices: sum every column entry back into its input pixel.
 
     Inputs:
-    - cols: Array of shape (C * field_height * field_width, N * H_out * W_out)
+    - cols: Array of shape (N, C * field_height * field_width, H_out * W_out)
     - x_shape: Shape (N, C, H, W) of the input that im2col_indices was given
     - field_height, field_width, padding, stride: As for im2col_indices
 
@@ -56,11 +56,11 @@ def col2im_indices(cols, x_shape, field_height=3, field_width=3, padding=1, stri
     N, C, H, W = x_shape
     H_out, W_out = _output_size(x_shape, field_height, field_width, padding, stride)
     p = padding
-    cols6 = cols.reshape(C, field_height, field_width, N, H_out, W_out)
+    cols6 = cols.reshape(N, C, field_height, field_width, H_out, W_out)
     x_padded = np.zeros((N, C, H + 2 * p, W + 2 * p), dtype=cols.dtype)
     for kh in range(field_height):
         for kw in range(field_width):
             rows = slice(kh, kh + stride * H_out, stride)
             columns = slice(kw, kw + stride * W_out, stride)
-            x_padded[:, :, rows, columns] += cols6[:, kh, kw].transpose(1, 0, 2, 3)
+            x_padded[:, :, rows, columns] += cols6[:, :, kh, kw]
     return x_padded[:, :, p:p + H, p:p + W] if p > 0 else x_padded

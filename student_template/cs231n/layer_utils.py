@@ -4,13 +4,7 @@ Each sandwich has the same API as a single layer: the forward pass returns (out,
 and the backward pass takes (dout, cache) and returns the gradients of all its inputs.
 """
 from .layers import *
-
-# Until fast_layers.py exists, the conv sandwiches run on the naive layers under the fast
-# names; replace these four imports with `from .fast_layers import *` to switch.
-from .layers import conv_forward_naive as conv_forward_fast
-from .layers import conv_backward_naive as conv_backward_fast
-from .layers import max_pool_forward_naive as max_pool_forward_fast
-from .layers import max_pool_backward_naive as max_pool_backward_fast
+from .fast_layers import *
 
 
 def affine_relu_forward(x, w, b):

@@ -3,7 +3,6 @@ import pickle
 
 import numpy as np
 
-from . import optim
 
 
 class Solver(object):
@@ -140,6 +139,8 @@ class Solver(object):
         # Make sure the update rule exists, then replace the string
         # name with the actual function (a function may also be given directly)
         if not callable(self.update_rule):
+            from . import optim  # only here: a provided solver.py may sit beside no optim.py
+
             if not hasattr(optim, self.update_rule):
                 raise ValueError('Invalid update_rule "%s"' % self.update_rule)
             self.update_rule = getattr(optim, self.update_rule)

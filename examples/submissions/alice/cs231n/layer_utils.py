@@ -4,7 +4,6 @@ Each sandwich has the same API as a single layer: the forward pass returns (out,
 and the backward pass takes (dout, cache) and returns the gradients of all its inputs.
 """
 from .layers import *
-
 from .fast_layers import *
 
 

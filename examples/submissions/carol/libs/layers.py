@@ -4,8 +4,14 @@ Every layer has a forward function `<layer>_forward(x, ...) -> (out, cache)` and
 backward function `<layer>_backward(dout, cache) -> (dx, ...)`. The forward pass
 returns the data the backward pass needs in `cache`. Neither modifies its inputs,
 except that the batchnorm forward passes store their running averages in bn_param.
+
+Bad shapes raise a ValueError naming the parameter, through the provided checks in
+layer_checks.py (shared with fast_layers.py).
 """
 import numpy as np
+
+from libs.layer_checks import (_check_affine_shapes, _check_ndim, _check_shape, _conv_output_shape,
+                           _pool_output_shape, _shapes)
 
 
 def affine_forward(x, w, b):

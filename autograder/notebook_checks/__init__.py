@@ -1,0 +1,116 @@
+"""Notebook execution checks: were the submitted notebooks really run, in order, without errors, against the
+submitted code, and do their printed test results meet the notebooks' stated thresholds?
+
+* :mod:`.static`: reading notebooks (never crashing on a bad file) and what they show;
+* :mod:`.rules`: the printed test results and their thresholds, one declarative entry per kind;
+* :mod:`.execute`: headless re-execution with nbclient inside the grader's sandbox;
+* :mod:`.checks`: the report lines; :mod:`.settings`: the ``[notebooks]`` config table;
+* :mod:`.command`: ``autograder notebooks SUBMISSION``.
+
+The grader calls :func:`check_notebooks` for every submission.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .checks import notebook_results
+from .settings import POINT_KEYS, NotebookSettings, NotebookSettingsError
+from .static import display_names, find_notebooks, load
+
+__all__ = ["check_notebooks", "check_and_run", "notebooks_command", "NotebookSettings", "NotebookSettingsError",
+           "POINT_KEYS"]
+
+
+def check_notebooks(folder, *, settings: dict, execute: bool, stage=None, sandbox=None,
+                    limits=None) -> tuple:
+    """Check every notebook under ``folder`` (the unpacked submission root); returns ``(results, notes)``.
+
+    ``settings`` is the raw ``Config.notebooks`` table (validated here: :class:`NotebookSettingsError`).
+    With ``execute`` the notebooks are also re-executed, against ``stage`` = ``(stage_dir, packages)`` of the
+    staged submission (staged here from ``folder`` when None), in ``sandbox`` (a :class:`~autograder.sandbox.
+    Sandbox`, or none: resource limits only), with the file and process limits of ``limits``
+    (:class:`~autograder.runner.Limits`). No notebook: ``([], [])``.
+    """
+    results, notes, _, _ = check_and_run(folder, settings=settings, execute=execute, stage=stage, sandbox=sandbox,
+                                         limits=limits)
+    return results, notes
+
+
+def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits=None) -> tuple:
+    """:func:`check_notebooks` that also returns what it read and ran: ``(results, notes, loaded, runs)`` with
+    ``loaded`` the :class:`~.static.Loaded` notebooks and ``runs`` their :class:`~.execute.NotebookRun` by path."""
+    config = settings if isinstance(settings, NotebookSettings) else NotebookSettings.from_dict(settings)
+    paths = find_notebooks(folder, config.include, config.exclude)
+    if not paths:
+        return [], [], [], {}
+    names = display_names(paths, folder)
+    loaded = [load(path, names[path]) for path in paths]
+    notes, runs, problem = [], {}, ""
+    if execute:
+        started = time.monotonic()
+        runs, problem = _execute_all(folder, loaded, config, stage, sandbox, limits)
+        if runs:
+            notes.append(_execution_note(runs, config, time.monotonic() - started))
+    results = []
+    for item in loaded:
+        results.extend(notebook_results(item, config, runs.get(item.path), execute, problem))
+    return results, notes, loaded, runs
+
+
+def _execute_all(folder, loaded, config, stage, sandbox, limits):
+    """Re-execute every readable notebook; returns ``({path: NotebookRun}, problem)``."""
+    from .execute import run_notebook
+
+    readable = [item for item in loaded if item.notebook is not None]
+    if not readable:
+        return {}, ""
+    scratch = None
+    try:
+        if stage is None:
+            stage, scratch, problem = _stage(folder)
+            if stage is None:
+                return {}, problem
+        stage_dir, packages = stage
+
+        def one(item):
+            return item.path, run_notebook(item.path, item.notebook, stage_dir=stage_dir, packages=packages,
+                                           settings=config, sandbox=sandbox, limits=limits)
+
+        if config.jobs == 1:  # in this thread: the runner then dies with the grader (PR_SET_PDEATHSIG)
+            return dict(map(one, readable)), ""
+        with ThreadPoolExecutor(max_workers=config.jobs) as pool:
+            return dict(pool.map(one, readable)), ""
+    finally:
+        if scratch is not None:
+            import shutil
+
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _stage(folder):
+    """Stage the submission's package for re-execution when the caller did not: ``(stage, scratch, problem)``."""
+    from ..sandbox import new_scratch
+    from ..submission import SubmissionError, find_layout, stage
+
+    scratch = new_scratch()
+    try:
+        layout = find_layout(Path(folder))
+        return stage(layout, scratch), scratch, ""
+    except SubmissionError as exc:
+        return None, scratch, f"not re-executed: {exc}"
+
+
+def _execution_note(runs, config, seconds):
+    rule = (f"quick training: CS231N_QUICK=1, Solver and num_epochs literals capped at {config.quick_epochs} "
+            f"epoch(s), num_iters literals at {config.quick_iters}" if config.quick else "full training")
+    return (f"notebooks re-executed in {seconds:.0f} s ({len(runs)} notebook(s), {rule}; offline: "
+            f"get_CIFAR10_data returns the shipped digits)")
+
+
+def notebooks_command(*args, **kwargs):
+    """``autograder notebooks SUBMISSION``: see :func:`.command.notebooks_command`."""
+    from .command import notebooks_command as command
+
+    return command(*args, **kwargs)

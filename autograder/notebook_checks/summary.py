@@ -1,0 +1,48 @@
+"""The class summary's notebook section: how many submissions' notebooks were run, in order, without errors,
+within the printed thresholds, and (when re-executed) reproduce, counted from the students' results.json."""
+from __future__ import annotations
+
+from collections import Counter
+
+CHECKS = (
+    ("valid notebook file", "readable notebooks"),
+    ("every code cell executed", "every cell executed"),
+    ("no error outputs", "no error outputs"),
+    ("cells executed in order, top to bottom", "run in order"),
+    ("re-executes without errors", "re-execute without errors"),
+    ("printed values match the re-execution", "outputs match the re-execution"),
+)
+
+
+def notebook_summary(rows) -> list:
+    """Markdown lines for ``summary.md``; ``rows`` maps a student to their results.json data (or None).
+
+    Counts students (not notebooks): a student passes a check when every one of their notebooks passes it.
+    Returns no lines when no submission has a notebook.
+    """
+    with_notebooks, passed, present, printed = 0, Counter(), Counter(), Counter()
+    for data in rows.values():
+        tests = [t for t in (data or {}).get("tests", []) if len(t.get("tags", [])) > 2 and t["tags"][2] == "notebooks"]
+        if not tests:
+            continue
+        with_notebooks += 1
+        for check, _ in CHECKS:
+            mine = [t for t in tests if t["name"].endswith(f": {check}")]
+            if mine:
+                present[check] += 1
+                passed[check] += all(t["status"] == "passed" for t in mine)
+        values = [t for t in tests if not any(t["name"].endswith(f": {c}") for c, _ in CHECKS)]
+        printed["values"] += len(values)
+        printed["passed"] += sum(t["status"] == "passed" for t in values)
+    if not with_notebooks:
+        return []
+    lines = ["## Notebooks", "", f"Submissions with notebooks: {with_notebooks}", "", "| check | students |",
+             "|---|---|"]
+    for check, label in CHECKS:
+        if present[check]:
+            share = 100 * passed[check] / present[check]
+            lines.append(f"| {label} | {passed[check]}/{present[check]} ({share:.0f}%) |")
+    if printed["values"]:
+        lines.append(f"| printed test values within their thresholds (all notebooks) | {printed['passed']}/"
+                     f"{printed['values']} ({100 * printed['passed'] / printed['values']:.0f}%) |")
+    return lines + [""]
