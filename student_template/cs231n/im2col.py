@@ -4,6 +4,7 @@ The im2col matrix has shape (N, C * field_height * field_width, H_out * W_out): 
 row (c, kh, kw), column (ho, wo) holds x[n, c, ho * stride + kh - padding, wo * stride + kw - padding]
 (zero in the padding). With w of shape (F, C, field_height, field_width),
 w.reshape(F, -1) @ cols is the convolution, of shape (N, F, H_out * W_out).
+The functions keep the names of CS231n's im2col.py, whose versions used fancy indexing.
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -31,7 +32,7 @@ def im2col_indices(x, field_height, field_width, padding=1, stride=1):
     N, C, _, _ = x.shape
     H_out, W_out = _output_size(x.shape, field_height, field_width, padding, stride)
     p = padding
-    x_padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p > 0 else np.ascontiguousarray(x)
+    x_padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p > 0 else np.asarray(x)
     sN, sC, sH, sW = x_padded.strides
     windows = as_strided(
         x_padded,
