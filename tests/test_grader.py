@@ -159,3 +159,19 @@ def test_a_broken_provided_file_is_replaced_by_the_trusted_copy(make_submission)
     (sub / "cs231n" / "im2col_cython.cpython-311-x86_64-linux-gnu.so").write_bytes(b"not a library")
     report = grade(sub, config=Config(select=("conv_relu_pool_backward",)))
     assert report.score == report.max_score > 0
+
+
+def test_loading_a_submission_in_process_leaves_the_callers_modules_alone(make_submission):
+    import sys as _sys
+
+    import cs231n.solver as before
+
+    from autograder.child.loader import Submission
+    from autograder.submission import Layout, stage
+
+    root = make_submission()
+    stage_dir, packages = stage(Layout(root, ("cs231n",)), root.parent / "scratch")
+    sub = Submission(stage_dir, packages, "_in_process_test").load()
+    assert sub.find(["affine_forward"])[0]["affine_forward"].__module__.startswith("_in_process_test")
+    sub.unload()
+    assert _sys.modules["cs231n.solver"] is before

@@ -89,6 +89,9 @@ class Submission:
         root_pkg.__spec__ = importlib.machinery.ModuleSpec(self.prefix, None, is_package=True)
         root_pkg.__spec__.submodule_search_locations = [str(self.root)]
         sys.modules[self.prefix] = root_pkg
+        # Modules of the same top-level names already imported in this process (the grader's own
+        # ``cs231n``, another submission) step aside while this submission is loaded, and come back after.
+        self._saved = {k: sys.modules.pop(k) for k in list(sys.modules) if k.split(".")[0] in self.packages}
         sys.meta_path.insert(0, self._finder)
         for name in self._module_names():
             try:
@@ -124,6 +127,8 @@ class Submission:
         for key in list(sys.modules):
             if key == self.prefix or key.startswith(self.prefix + ".") or key.split(".")[0] in self.packages:
                 del sys.modules[key]
+        sys.modules.update(getattr(self, "_saved", {}))
+        self._saved = {}
 
     def _module_names(self):
         names = []

@@ -12,6 +12,8 @@ The im2col matrix has shape (N, C * HH * WW, H_out * W_out): for image n, row (c
 column (ho, wo) holds the input pixel x[n, c, ho * stride + kh - pad, wo * stride + kw - pad]
 (zero in the padding), so that the convolution of image n is the matrix product
 w.reshape(F, -1) @ cols[n], of shape (F, H_out * W_out): out[n] without any transposition.
+A buffer may have more rows per image (fast_layers.py keeps a row of ones there, for the
+bias): the kernels only touch the first C * HH * WW.
 """
 from cython cimport floating
 from libc.string cimport memcpy, memset
@@ -102,7 +104,8 @@ def im2col_cython(const floating[:, :, :, ::1] x, floating[:, :, ::1] cols,
 
     Inputs:
     - x: Input data, of shape (N, C, H, W)
-    - cols: Output buffer, of shape (N, C * field_height * field_width, H_out * W_out)
+    - cols: Output buffer, of shape (N, K, H_out * W_out) with K >= C * field_height *
+      field_width: its first C * field_height * field_width rows per image are written
     - field_height, field_width: Filter size
     - padding: Zero-padding on each side of H and W
     - stride: Step between neighbouring receptive fields
@@ -124,8 +127,8 @@ def col2im_cython(const floating[:, :, ::1] cols, floating[:, :, :, ::1] dx,
     """Overwrite dx with the adjoint of im2col applied to cols (overlapping fields add up).
 
     Inputs:
-    - cols: Gradient with respect to the im2col matrix, of shape
-      (N, C * field_height * field_width, H_out * W_out)
+    - cols: Gradient with respect to the im2col matrix, of shape (N, K, H_out * W_out) with
+      K >= C * field_height * field_width (further rows are ignored)
     - dx: Output buffer, of shape (N, C, H, W)
     - field_height, field_width, padding, stride: As for im2col_cython
     """

@@ -82,17 +82,16 @@ def _split_batch(fn, N, parts):
         future.result()
 
 
-def _im2col_cython(x, field_height, field_width, padding, stride, cols=None):
-    """im2col_indices computed by the Cython kernel, into cols (a buffer for at least N images)
-    if given. Returns the im2col matrix, of shape (N, C * field_height * field_width, H_out * W_out).
-    """
+def _im2col(x, field_height, field_width, padding, stride):
+    """The im2col matrix of x, of shape (N, C * field_height * field_width, H_out * W_out)."""
+    if not HAS_CYTHON:
+        return im2col_indices(x, field_height, field_width, padding, stride)
     N, C, H, W = x.shape
     H_out = (H + 2 * padding - field_height) // stride + 1
     W_out = (W + 2 * padding - field_width) // stride + 1
-    if cols is None:
-        cols = np.empty((N, C * field_height * field_width, H_out * W_out), dtype=x.dtype)
-    im2col_cython(x, cols[:N], field_height, field_width, padding, stride)
-    return cols[:N]
+    cols = np.empty((N, C * field_height * field_width, H_out * W_out), dtype=x.dtype)
+    im2col_cython(x, cols, field_height, field_width, padding, stride)
+    return cols
 
 
 def _col2im_into(cols, dx, field_height, field_width, padding, stride):
@@ -105,26 +104,29 @@ def _col2im_into(cols, dx, field_height, field_width, padding, stride):
 
 
 def _im2col_chunks(x, w_shape, conv_param, chunk_bytes, use_cython):
-    """Yield (n0, cols) for consecutive chunks x[n0:n0 + n] of the mini-batch: cols is the
-    chunk's im2col matrix, of shape (n, C * HH * WW, H_out * W_out), of about chunk_bytes (at
-    least one image; the whole batch if chunk_bytes is None). With Cython all chunks share
-    one buffer: use cols before asking for the next one."""
+    """Yield (n0, cols) for consecutive chunks x[n0:n0 + n] of the mini-batch, of about
+    chunk_bytes of im2col matrix each (at least one image; the whole batch if chunk_bytes is
+    None). cols, of shape (n, C * HH * WW + 1, H' * W'), is the chunk's im2col matrix with a
+    last row of ones, CS231n's bias trick: [w | b] @ cols[n] = w @ im2col(x[n]) + b. All
+    chunks share one buffer: use cols before asking for the next one."""
     N, C, H, W = x.shape
     _, _, HH, WW = w_shape
     stride, pad = conv_param["stride"], conv_param["pad"]
     H_out = (H + 2 * pad - HH) // stride + 1
     W_out = (W + 2 * pad - WW) // stride + 1
-    image_bytes = C * HH * WW * H_out * W_out * x.itemsize
+    image_bytes = (C * HH * WW + 1) * H_out * W_out * x.itemsize
     chunks = 1 if chunk_bytes is None else max(1, -(-N * image_bytes // chunk_bytes))
     images = max(1, -(-N // chunks))  # the same number in every chunk but the last
-    buffer = None
-    if use_cython:
-        buffer = np.empty((min(N, images), C * HH * WW, H_out * W_out), dtype=x.dtype)
+    buffer = np.empty((min(N, images), C * HH * WW + 1, H_out * W_out), dtype=x.dtype)
+    buffer[:, -1] = 1
     for n0 in range(0, max(N, 1), images):  # an empty batch is one empty chunk
+        x_chunk = x[n0:n0 + images]
+        cols = buffer[:len(x_chunk)]
         if use_cython:
-            yield n0, _im2col_cython(x[n0:n0 + images], HH, WW, pad, stride, buffer)
+            im2col_cython(x_chunk, cols, HH, WW, pad, stride)
         else:
-            yield n0, im2col_indices(x[n0:n0 + images], HH, WW, pad, stride)
+            im2col_indices(x_chunk, HH, WW, pad, stride, out=cols)
+        yield n0, cols
 
 
 def _prepare_conv(x, w, b, conv_param, caller):
@@ -139,31 +141,30 @@ def _prepare_conv(x, w, b, conv_param, caller):
 
 def _convolve(x, w, b, conv_param, out, chunk_bytes, use_cython):
     """Write the convolution of x into out, chunk by chunk (see _im2col_chunks): out[n] is
-    w.reshape(F, -1) @ cols[n] + b. Returns the last chunk's im2col matrix."""
+    [w.reshape(F, -1) | b] @ cols[n]. Returns the last chunk's cols."""
     F = w.shape[0]
-    w_rows = w.reshape(F, -1)
+    w_and_b = np.concatenate([w.reshape(F, -1), b.reshape(F, 1)], axis=1)
     for n0, cols in _im2col_chunks(x, w.shape, conv_param, chunk_bytes, use_cython):
-        out_chunk = out[n0:n0 + len(cols)]
-        np.matmul(w_rows, cols, out=out_chunk.reshape(len(cols), F, cols.shape[2]))
-        out_chunk += b.reshape(F, 1, 1)
+        out_chunk = out[n0:n0 + len(cols)].reshape(len(cols), F, cols.shape[2])
+        np.matmul(w_and_b, cols, out=out_chunk)
     return cols
 
 
 def _conv_backward(dout, x, w, conv_param, chunks):
-    """Gradients of a convolution, given the im2col matrices of x as (n0, cols) chunks."""
+    """Gradients of a convolution, given the (n0, cols) chunks of _im2col_chunks. Through the
+    row of ones of cols, the product giving dw gives db as its last column."""
     dtype = _float_dtype(dout, x, w)
     dout = np.ascontiguousarray(dout, dtype=dtype)
     F, _, HH, WW = w.shape
     stride, pad = conv_param["stride"], conv_param["pad"]
     w_cols = np.ascontiguousarray(w.reshape(F, -1).T, dtype=dtype)  # (C * HH * WW, F)
     dx = np.empty(x.shape, dtype=dtype)
-    dw_rows = np.zeros((F, w_cols.shape[0]), dtype=dtype)
+    dw_and_db = np.zeros((F, w_cols.shape[0] + 1), dtype=dtype)
     for n0, cols in chunks:
         dout_chunk = dout[n0:n0 + len(cols)].reshape(len(cols), F, cols.shape[2])  # (n, F, H'*W')
-        dw_rows += np.matmul(dout_chunk, cols.transpose(0, 2, 1)).sum(axis=0)
+        dw_and_db += np.matmul(dout_chunk, cols.transpose(0, 2, 1)).sum(axis=0)
         _col2im_into(np.matmul(w_cols, dout_chunk), dx[n0:n0 + len(cols)], HH, WW, pad, stride)
-    db = dout.sum(axis=(0, 2, 3))
-    return dx, dw_rows.reshape(w.shape), db
+    return dx, dw_and_db[:, :-1].reshape(w.shape), dw_and_db[:, -1]
 
 
 def conv_forward_im2col(x, w, b, conv_param):
@@ -172,8 +173,8 @@ def conv_forward_im2col(x, w, b, conv_param):
 
     Inputs and outputs as in conv_forward_naive: x of shape (N, C, H, W), w of shape
     (F, C, HH, WW), b of shape (F,); returns out of shape (N, F, H', W') and a cache
-    (x, w, b, conv_param, x_cols) with the im2col matrix x_cols, of shape
-    (N, C * HH * WW, H' * W').
+    (x, w, b, conv_param, x_cols) with x_cols, of shape (N, C * HH * WW + 1, H' * W'), the
+    im2col matrix of x and a last row of ones (for the bias).
     """
     x, w, b, out = _prepare_conv(x, w, b, conv_param, "conv_forward_im2col")
     x_cols = _convolve(x, w, b, conv_param, out, None, HAS_CYTHON)
@@ -307,11 +308,7 @@ def max_pool_forward_im2col(x, pool_param):
     ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
     N, C, H, W = x.shape
     planes = x.reshape(N * C, 1, H, W)
-    if HAS_CYTHON:
-        x_cols = _im2col_cython(np.ascontiguousarray(planes, dtype=_float_dtype(x)),
-                                ph, pw, 0, stride)
-    else:
-        x_cols = im2col_indices(planes, ph, pw, padding=0, stride=stride)
+    x_cols = _im2col(np.ascontiguousarray(planes, dtype=_float_dtype(x)), ph, pw, 0, stride)
     x_cols_argmax = np.argmax(x_cols, axis=1)  # (N * C, H' * W')
     out = x_cols.max(axis=1).reshape(N, C, H_out, W_out)
     return out.astype(x.dtype, copy=False), (x, x_cols, x_cols_argmax, pool_param)

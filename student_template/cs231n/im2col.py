@@ -17,7 +17,7 @@ def _output_size(x_shape, field_height, field_width, padding, stride):
             (W + 2 * padding - field_width) // stride + 1)
 
 
-def im2col_indices(x, field_height, field_width, padding=1, stride=1):
+def im2col_indices(x, field_height, field_width, padding=1, stride=1, out=None):
     """Build the im2col matrix of x with a strided view of the padded input (one copy).
 
     Inputs:
@@ -25,9 +25,11 @@ def im2col_indices(x, field_height, field_width, padding=1, stride=1):
     - field_height, field_width: Window size
     - padding: Zero-padding on each side of H and W
     - stride: Step between neighbouring windows
+    - out: Optional C-contiguous array of shape (N, K, H_out * W_out), K >= C * field_height *
+      field_width, to write the matrix into (its first rows; the others are left as they are)
 
     Returns:
-    - cols: Array of shape (N, C * field_height * field_width, H_out * W_out)
+    - cols: Array of shape (N, C * field_height * field_width, H_out * W_out), or out
     """
     N, C, _, _ = x.shape
     H_out, W_out = _output_size(x.shape, field_height, field_width, padding, stride)
@@ -40,7 +42,11 @@ def im2col_indices(x, field_height, field_width, padding=1, stride=1):
         strides=(sN, sC, sH, sW, stride * sH, stride * sW),
         writeable=False,
     )
-    return windows.reshape(N, C * field_height * field_width, H_out * W_out)
+    K = C * field_height * field_width
+    if out is None:
+        return windows.reshape(N, K, H_out * W_out)
+    out[:, :K].reshape(windows.shape)[...] = windows  # splitting axes: a view of out
+    return out
 
 
 def col2im_indices(cols, x_shape, field_height=3, field_width=3, padding=1, stride=1):
