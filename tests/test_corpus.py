@@ -29,8 +29,8 @@ import pytest
 from autograder import catalog, paths
 from autograder.catalog import all_cases, wanted_names
 from autograder.config import Config, load_config
-from autograder.grade import grade as grade_with_notebooks
 from autograder.profiles import PROFILES
+from conftest import grade_catalog_only as grade
 from corpus import _segment, fresh, layouts, replace_in_function, stub_regions, write_tree
 from corpus.bugs import BUGS, groups
 
@@ -41,12 +41,6 @@ ACTIVE = [bug for bug in BUGS if not bug.needs or bug.needs in AVAILABLE]
 MISSING = [bug for bug in BUGS if bug.needs and bug.needs not in AVAILABLE]
 GROUPS = groups(ACTIVE)
 
-
-def grade(*args, **kwargs):
-    """The catalog's checks only: notebook checks (of any notebooks beside the code) are tested elsewhere."""
-    report = grade_with_notebooks(*args, **kwargs)
-    report.results = [r for r in report.results if r.group != "notebooks"]
-    return report
 
 
 # ----------------------------------------------------------------------------- grading helpers

@@ -14,11 +14,10 @@ import pytest
 
 from autograder.catalog import all_cases
 from autograder.config import Config
-from autograder.grade import grade as grade_with_notebooks
 from autograder.pytest_plugin import CheckItem, item_name
 from autograder.template import END, START
 
-from conftest import ROOT
+from conftest import ROOT, grade_catalog_only as grade
 
 pytest_plugins = ["pytester"]
 
@@ -28,12 +27,6 @@ PUBLIC = [(c, t) for c in all_cases() if c.visibility == "public" for t in c.tes
 FEW = "affine_forward or relu_backward or sgd_momentum"
 FEW_TARGETS = ("affine_forward", "relu_backward", "sgd_momentum")
 
-
-def grade(*args, **kwargs):
-    """The catalog's checks only: notebook checks (of any notebooks beside the code) are tested elsewhere."""
-    report = grade_with_notebooks(*args, **kwargs)
-    report.results = [r for r in report.results if r.group != "notebooks"]
-    return report
 
 
 def run(pytester, *args):
