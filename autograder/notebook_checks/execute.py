@@ -36,7 +36,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .. import paths
-from ..runner import Limits, _die_with_parent, _scrubbed_env
+from ..runner import Limits, _die_with_parent, _scrubbed_env, install_child_code
 from ..sandbox import new_scratch
 from ..submission import KNOWN_PACKAGES
 
@@ -171,6 +171,7 @@ def _setup(scratch, notebook_path, prepared, skipped, stage_dir, packages, setti
     _copy_font_cache(scratch / "mpl")
     (scratch / "ipc").mkdir()
     shutil.copyfile(KERNEL_FILES / "runner.py", scratch / "runner.py")
+    install_child_code(scratch)  # the runner reuses the child's resource limits
     kernel_env = {
         "PYTHONPATH": str(pkg), "IPYTHONDIR": str(scratch / "ipython"), "JUPYTER_PATH": str(scratch / "jupyter"),
         "JUPYTER_CONFIG_DIR": str(scratch / "jupyter-config"), "JUPYTER_DATA_DIR": str(scratch / "jupyter"),

@@ -1,7 +1,8 @@
 """Runs one notebook headless, inside the sandbox: ``python -I runner.py '<json settings>'``.
 
-This file is copied into the notebook's scratch folder and runs as the sandboxed child (standard library,
-nbformat and nbclient only; it never sees the grader). It lowers its resource limits first (the kernel, a
+This file is copied into the notebook's scratch folder, beside the self-contained child package whose resource
+limits it reuses, and runs as the sandboxed child (standard library, that package, nbformat and nbclient only;
+it never sees the grader). It lowers its resource limits first (the kernel, a
 grandchild, inherits them), makes itself non-dumpable so that the kernel cannot read or write its memory or
 open its file descriptors, starts an IPython kernel over Unix sockets (the sandbox has no network, not even
 loopback), executes the code cells one by one with a per-cell timeout, and reports every cell on the event
@@ -11,32 +12,18 @@ pipe as one JSON line: ``ready``, then ``start`` and ``cell`` per cell, then ``e
 import ctypes
 import json
 import os
-import resource
-import signal
 import sys
 import time
 
-_LIMITS = {
-    "cpu_seconds": resource.RLIMIT_CPU,
-    "memory_bytes": resource.RLIMIT_AS,
-    "file_bytes": resource.RLIMIT_FSIZE,
-    "open_files": resource.RLIMIT_NOFILE,
-    "processes": resource.RLIMIT_NPROC,
-    "core_bytes": resource.RLIMIT_CORE,
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the grader's child package is copied beside
+from _agchild.boot import apply_limits as apply_resource_limits  # noqa: E402 - after the path is set
 
 
 def apply_limits(limits):
-    for key, value in limits.items():
-        if value is None or key not in _LIMITS:
-            continue
-        try:
-            resource.setrlimit(_LIMITS[key], (int(value), int(value)))
-        except (ValueError, OSError):
-            pass
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    """The child's resource limits, then no ptrace and no /proc/<pid>/fd access from the kernel."""
+    apply_resource_limits(limits)
     try:
-        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no ptrace, no /proc/<pid>/fd from the kernel
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
     except (OSError, AttributeError):
         pass
 
