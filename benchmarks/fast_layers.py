@@ -7,10 +7,12 @@ The numbers in benchmarks/RESULTS.md come from
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m benchmarks.fast_layers --runs 3
 
-Every time is the median of --repeats calls after at least 0.3 s and two calls of warm-up, taken
-in one process so that all implementations see the same machine (the warm-up also outlasts the
-threads that the implementation measured before leaves spinning: OpenBLAS's spin for about 0.1 s). Two shapes: (A) the notebooks' cells, conv
-x (100, 3, 31, 31), w (25, 3, 3, 3), stride 2, pad 1 and 2x2 max pool, stride 2, on
+Everything is timed in one process so that all implementations see the same machine: a time
+is the median of --rounds rounds of --repeats calls, the implementations taking turns round by
+round (so that a burst of load from elsewhere tends to hit them all), every turn after at least
+0.3 s and two calls of warm-up (which also outlast the threads left spinning by the turn
+before: OpenBLAS's spin for about 0.1 s after a call). Two shapes: (A) the notebooks' cells,
+conv x (100, 3, 31, 31), w (25, 3, 3, 3), stride 2, pad 1 and 2x2 max pool, stride 2, on
 (100, 3, 32, 32); (B) a VGG-like layer, conv x (64, 64, 32, 32), w (64, 64, 3, 3), stride 1,
 pad 1 and the same pool on (64, 64, 32, 32); each in float64 and float32. PyTorch runs
 torch.nn.functional.conv2d / max_pool2d on inputs with requires_grad=True (so its forward
@@ -58,11 +60,11 @@ TARGETS = {("float64", "conv"): 1.0, ("float32", "conv"): 2.0,
            ("float64", "pool"): 1.5, ("float32", "pool"): 1.5}
 
 
-def median_time(fn, repeats, warmup=2):
-    """Median wall-clock seconds of repeats calls of fn(), after warming up: at least `warmup`
-    calls and at least WARMUP_SECONDS of calls, long enough for the threads left spinning by
-    the implementation measured before (OpenBLAS's spin for about 0.1 s after a call) to have
-    gone to sleep, and for fn's own threads and caches to be warm."""
+def timed_calls(fn, repeats, warmup=2):
+    """Wall-clock seconds of repeats calls of fn(), after warming up: at least `warmup` calls
+    and at least WARMUP_SECONDS of calls, long enough for the threads left spinning by the
+    implementation measured before (OpenBLAS's spin for about 0.1 s after a call) to have gone
+    to sleep, and for fn's own threads and caches to be warm."""
     start = time.perf_counter()
     calls = 0
     while calls < warmup or time.perf_counter() - start < WARMUP_SECONDS:
@@ -73,7 +75,18 @@ def median_time(fn, repeats, warmup=2):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    return times
+
+
+def median_times(fns, repeats, rounds):
+    """{name: median seconds of fn()} over `rounds` rounds, in each of which every fn in turn
+    is warmed up and timed `repeats` times: a burst of load from elsewhere on the machine
+    then tends to hit all implementations rather than one."""
+    times = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            times[name] += timed_calls(fn, repeats)
+    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 @contextlib.contextmanager
@@ -86,31 +99,32 @@ def numpy_fallback():
         fast_layers.HAS_CYTHON = saved
 
 
-def time_layer(forward, backward, inputs, dout, repeats, warmup=2):
-    """(forward seconds, backward seconds) of a numpy layer pair; inputs = forward's arguments."""
-    t_forward = median_time(lambda: forward(*inputs), repeats, warmup)
-    _, cache = forward(*inputs)
-    t_backward = median_time(lambda: backward(dout, cache), repeats, warmup)
-    return t_forward, t_backward
+def layer_calls(forward, backward, inputs, dout, fallback=False):
+    """(forward call, backward call) of a numpy layer pair, optionally on the numpy fallback."""
+    def in_mode(fn):
+        def call():
+            with numpy_fallback() if fallback else contextlib.nullcontext():
+                return fn()
+        return call
+
+    _, cache = in_mode(lambda: forward(*inputs))()
+    return in_mode(lambda: forward(*inputs)), in_mode(lambda: backward(dout, cache))
 
 
-def time_torch(op, arrays, params, dout, repeats):
-    """(forward seconds, backward seconds) of torch op(*tensors, **params), autograd backward."""
+def torch_calls(op, arrays, params, dout):
+    """(forward call, backward call) of torch op(*tensors, **params); backward by autograd."""
     tensors = [torch.from_numpy(a).requires_grad_() for a in arrays]
-    t_forward = median_time(lambda: op(*tensors, **params), repeats)
     out = op(*tensors, **params)
     grad = torch.from_numpy(dout)
-    t_backward = median_time(
-        lambda: torch.autograd.grad(out, tensors, grad, retain_graph=True), repeats)
-    return t_forward, t_backward
+    return (lambda: op(*tensors, **params),
+            lambda: torch.autograd.grad(out, tensors, grad, retain_graph=True))
 
 
 def time_naive(forward, backward, x, others, params, dout, images, repeats):
     """Naive layer times on the first `images` images, scaled to the whole batch."""
-    scale = len(x) / images
-    times = time_layer(forward, backward, (x[:images], *others, params), dout[:images],
-                       repeats, warmup=1)
-    return tuple(t * scale for t in times)
+    calls = layer_calls(forward, backward, (x[:images], *others, params), dout[:images])
+    return [float(np.median(timed_calls(call, repeats, warmup=1))) * len(x) / images
+            for call in calls]
 
 
 def peak_extra_memory(fn):
@@ -124,7 +138,7 @@ def peak_extra_memory(fn):
         tracemalloc.stop()
 
 
-def measure(shape, dtype, repeats, naive_repeats):
+def measure(shape, dtype, repeats, rounds, naive_repeats):
     """Times of every implementation of every op on one shape and dtype, plus GEMM and memory."""
     spec = SHAPES[shape]
     rng = np.random.default_rng(231)
@@ -137,36 +151,37 @@ def measure(shape, dtype, repeats, naive_repeats):
     pool_out, _ = fast_layers.max_pool_forward_fast(pool_x, POOL_PARAM)
     pool_dout = rng.standard_normal(pool_out.shape).astype(dtype)
 
-    conv = (fast_layers.conv_forward_fast, fast_layers.conv_backward_fast, (x, w, b, conv_param), conv_dout)
-    pool = (fast_layers.max_pool_forward_fast, fast_layers.max_pool_backward_fast, (pool_x, POOL_PARAM), pool_dout)
+    conv = (fast_layers.conv_forward_fast, fast_layers.conv_backward_fast,
+            (x, w, b, conv_param), conv_dout)
+    pool = (fast_layers.max_pool_forward_fast, fast_layers.max_pool_backward_fast,
+            (pool_x, POOL_PARAM), pool_dout)
     times = {}
     for kind, (forward, backward, inputs, dout) in (("conv", conv), ("pool", pool)):
-        fast = time_layer(forward, backward, inputs, dout, repeats)
-        with numpy_fallback():
-            fallback = time_layer(forward, backward, inputs, dout, repeats)
+        calls = {"fast": layer_calls(forward, backward, inputs, dout),
+                 "numpy": layer_calls(forward, backward, inputs, dout, fallback=True)}
+        if torch is not None and kind == "conv":
+            calls["torch"] = torch_calls(torch_F.conv2d, (x, w, b), {
+                "stride": conv_param["stride"], "padding": conv_param["pad"]}, conv_dout)
+        elif torch is not None:
+            calls["torch"] = torch_calls(torch_F.max_pool2d, (pool_x,), {
+                "kernel_size": 2, "stride": 2}, pool_dout)
         if kind == "conv":
             naive = time_naive(conv_forward_naive, conv_backward_naive, x, (w, b), conv_param,
                                conv_dout, spec["naive_images"], naive_repeats)
         else:
             naive = time_naive(max_pool_forward_naive, max_pool_backward_naive, pool_x, (),
                                POOL_PARAM, pool_dout, spec["naive_images"], naive_repeats)
-        if torch is None:
-            torch_times = (float("nan"), float("nan"))
-        elif kind == "conv":
-            torch_times = time_torch(torch_F.conv2d, (x, w, b), {
-                "stride": conv_param["stride"], "padding": conv_param["pad"]}, conv_dout, repeats)
-        else:
-            torch_times = time_torch(torch_F.max_pool2d, (pool_x,), {
-                "kernel_size": 2, "stride": 2}, pool_dout, repeats)
         for i, direction in enumerate(("forward", "backward")):
-            for impl, t in zip(IMPLS, (naive, fast, fallback, torch_times)):
-                times[(f"{kind} {direction}", impl)] = t[i]
+            op = f"{kind} {direction}"
+            measured = median_times({impl: c[i] for impl, c in calls.items()}, repeats, rounds)
+            times.update({(op, impl): measured.get(impl, float("nan")) for impl in IMPLS})
+            times[(op, "naive")] = naive[i]
 
     F, C, HH, WW = w.shape
     K, columns = C * HH * WW, conv_out.size // F
     A = rng.standard_normal((F, K)).astype(dtype)
     B = rng.standard_normal((K, columns)).astype(dtype)
-    times[("gemm", "numpy")] = median_time(lambda: A @ B, repeats)
+    times[("gemm", "numpy")] = median_times({"gemm": lambda: A @ B}, repeats, 1)["gemm"]
     del A, B
     memory = peak_extra_memory(lambda: fast_layers.conv_forward_fast(x, w, b, conv_param))
     return {"times": times, "flops": 2 * F * K * columns, "memory": memory,
@@ -226,7 +241,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=1,
                         help="whole-benchmark runs; every cell is the median over them (default 1)")
-    parser.add_argument("--repeats", type=int, default=7, help="timed calls per cell (default 7)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="timed calls per implementation and round (default 5)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds in which fast, numpy and torch take turns (default 3)")
     parser.add_argument("--naive-repeats", type=int, default=3, help="timed calls of the naive layers")
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
     parser.add_argument("--dtypes", nargs="+", default=list(DTYPES), choices=list(DTYPES))
@@ -240,8 +258,9 @@ def main(argv=None):
         print("torch is not installed: its column is skipped (pip install .[torch] installs it)")
     else:
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"{args.runs} run(s); a time is the median of {args.repeats} calls ({args.naive_repeats} "
-          f"for naive) after at least {WARMUP_SECONDS} s and 2 calls of warm-up. fast: conv_*_fast / "
+    print(f"{args.runs} run(s); a time is the median of {args.rounds} rounds x {args.repeats} calls "
+          f"({args.naive_repeats} calls for naive), fast, numpy and torch taking turns, each turn "
+          f"after at least {WARMUP_SECONDS} s and 2 calls of warm-up. fast: conv_*_fast / "
           f"max_pool_*_fast; numpy: the same functions on the pure-numpy fallback; torch: "
           f"torch.nn.functional on the CPU, backward by autograd")
 
@@ -250,7 +269,7 @@ def main(argv=None):
     for _ in range(args.runs):
         for shape, dtype_name in cases:
             runs[(shape, dtype_name)].append(
-                measure(shape, DTYPES[dtype_name], args.repeats, args.naive_repeats))
+                measure(shape, DTYPES[dtype_name], args.repeats, args.rounds, args.naive_repeats))
     summary = [(shape, dtype_name, *row) for shape, dtype_name in cases
                for row in report(shape, dtype_name, runs[(shape, dtype_name)])]
 

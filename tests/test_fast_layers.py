@@ -71,6 +71,8 @@ def check_conv(method, dtype, x_shape, w_shape, conv_param, seed=0):
     for name, g, g_fast in zip(("dx", "dw", "db"), grads, grads_fast):
         assert g_fast.shape == g.shape and g_fast.dtype == dtype, name
         assert rel_error(g, g_fast) < TOLERANCE[dtype], name
+    for g_fast, g_again in zip(grads_fast, backward(dout, cache_fast)):  # the cache is intact
+        np.testing.assert_array_equal(g_fast, g_again)
     for before, after in zip(inputs, (x, w, b, conv_param, dout)):
         if isinstance(before, dict):
             assert before == after
@@ -119,7 +121,8 @@ def test_conv_notebook_shapes():
     out_naive, cache_naive = conv_forward_naive(x, w, b, conv_param)
     out_fast, cache_fast = fl.conv_forward_fast(x, w, b, conv_param)
     assert rel_error(out_naive, out_fast) < 1e-9
-    for g, g_fast in zip(conv_backward_naive(dout, cache_naive), fl.conv_backward_fast(dout, cache_fast)):
+    grads_naive = conv_backward_naive(dout, cache_naive)
+    for g, g_fast in zip(grads_naive, fl.conv_backward_fast(dout, cache_fast)):
         assert rel_error(g, g_fast) < 1e-9
 
 
@@ -163,6 +166,7 @@ def check_pool(method, dtype, x_shape, pool_param, seed=0):
     assert dx_fast.shape == dx.shape and dx_fast.dtype == dtype
     assert rel_error(out, out_fast) == 0.0
     assert rel_error(dx, dx_fast) < TOLERANCE[dtype]
+    np.testing.assert_array_equal(backward(dout, cache_fast), dx_fast)  # the cache is intact
     np.testing.assert_array_equal(inputs[0], x)
     assert inputs[1] == pool_param
     np.testing.assert_array_equal(inputs[2], dout)
@@ -189,7 +193,8 @@ def test_max_pool_ties_go_to_the_first_maximum(method, backend):
     dout = np.arange(1.0, 9.0).reshape(1, 2, 2, 2)
     forward, backward = POOL_METHODS[method]
     dx = backward(dout, forward(x, pool_param)[1])
-    np.testing.assert_array_equal(dx, max_pool_backward_naive(dout, max_pool_forward_naive(x, pool_param)[1]))
+    _, cache = max_pool_forward_naive(x, pool_param)
+    np.testing.assert_array_equal(dx, max_pool_backward_naive(dout, cache))
 
 
 @pytest.mark.parametrize("method", POOL_METHODS)
@@ -264,8 +269,9 @@ def test_max_pool_bad_parameters_raise_like_naive(method, case):
 
 
 def test_max_pool_reshape_rejects_windows_that_do_not_tile():
+    pool_param = {"pool_height": 3, "pool_width": 3, "stride": 2}
     with pytest.raises(ValueError, match="max_pool_forward_reshape: .*pool_height = 3, pool_width = 3, stride = 2"):
-        fl.max_pool_forward_reshape(np.zeros((1, 1, 7, 7)), {"pool_height": 3, "pool_width": 3, "stride": 2})
+        fl.max_pool_forward_reshape(np.zeros((1, 1, 7, 7)), pool_param)
 
 
 def test_cython_extension_is_built():
