@@ -34,7 +34,7 @@ def _run(request, api):
     try:
         np.random.seed(request["seed"])
         outputs = PROBES[request["probe"]](api, **request["inputs"])
-        outputs = codec.from_wire(codec.to_wire(outputs))  # the same types a child's reply has
+        outputs = codec.roundtrip(outputs)  # the same types a child's reply has
         return {"id": request["id"], "ok": True, "outputs": outputs}
     except ProbeError as exc:
         return {"id": request["id"], "ok": False, "kind": "form", "error": str(exc)}

@@ -1,0 +1,52 @@
+"""The benchmark commands run end to end and print every figure their issues ask for.
+
+They run here with the fewest repeats, so that only their working (not their numbers) is tested;
+the numbers in benchmarks/RESULTS.md and the README come from full runs.
+"""
+import math
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _run(module, *args, timeout=600):
+    result = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True,
+                            text=True, timeout=timeout)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_fast_layers_benchmark_prints_times_ratios_gflops_and_memory():
+    out = _run("benchmarks.fast_layers", "--shapes", "A", "--dtypes", "float32", "--repeats", "1",
+               "--rounds", "1", "--naive-repeats", "1")
+    assert "Cython extension built" in out
+    rows = re.findall(r"^\| A \| float32 \| (conv|pool) (forward|backward) \| (.+?) \| (.+?) \| (\S+) \| "
+                      r"<= (\S+) (\S+) \| (\d+)x \|$", out, re.M)
+    assert len(rows) == 4, out
+    torch_installed = "torch is not installed" not in out
+    for kind, direction, fast, torch_time, ratio, target, verdict, vs_naive in rows:
+        assert re.fullmatch(r"[\d.]+ m?s", fast), fast
+        if torch_installed:
+            assert math.isfinite(float(ratio)) and verdict in ("ok", "**missed**")
+        else:
+            assert torch_time == "-" and ratio == "nan" and verdict == "-"
+        assert int(vs_naive) >= 1  # the fast layers are faster than the naive ones
+    gemm = re.search(r"numpy GEMM \(25 x 27\) @ \(27 x 25600\) in the same run: .* = ([\d.]+) GFLOP/s", out)
+    assert gemm and float(gemm.group(1)) > 0, out
+    memory = re.search(r"peak extra memory \(tracemalloc\): [\d.]+ MiB = ([\d.]+)x", out)
+    assert memory and 0 < float(memory.group(1)) <= 1.5, out
+
+
+def test_batch_benchmark_prints_throughput_and_both_ratios():
+    out = _run("benchmarks.batch", "--n", "2", "--select", "relu_forward*")
+    assert re.search(r"class: 2 submissions \(2 graded\)", out), out
+    for mode in ("unsandboxed, one process", "batch -j 1 (sandboxed)", "batch -j 2 (sandboxed)"):
+        assert re.search(re.escape(mode) + r"\s+[\d.]+\s+[\d.]+$", out, re.M), out
+    assert re.search(r"sandbox cost \(-j 1 vs unsandboxed\): [+-][\d.]+%", out), out
+    assert re.search(r"speed-up of -j 2 over -j 1: [\d.]+x", out), out
