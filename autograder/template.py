@@ -6,8 +6,8 @@ docstring and the TODO comment) is what the student starts from. Provided files 
 
 Besides the ``cs231n/`` package the template holds the notebooks (built from ``reference/notebooks/*.py``
 with their solution regions stubbed the same way, see :mod:`autograder.notebook_sources`), the offline digits
-data, ``cs231n/datasets/get_datasets.sh`` for CIFAR-10, and the students' README, requirements, setup.py
-(builds the Cython layers in place) and the pytest configuration that runs the grader's public checks
+data, ``cs231n/datasets/get_datasets.sh`` for CIFAR-10, and the students' README, requirements,
+pyproject.toml + setup.py (``pip install -e .`` builds the Cython layers in place) and the pytest configuration that runs the grader's public checks
 (``autograder/template_files/``).
 """
 from __future__ import annotations
@@ -28,6 +28,7 @@ STUDENT_FILES = {
     "conftest.py": "conftest.py",
     "pytest.ini": "pytest.ini",
     "requirements.txt": "requirements.txt",
+    "pyproject.toml": "pyproject.toml",
     "setup.py": "setup.py",
     "cs231n/datasets/get_datasets.sh": "get_datasets.sh",
 }

@@ -40,7 +40,7 @@ def test_fast_layers_benchmark_prints_times_ratios_gflops_and_memory():
     gemm = re.search(r"numpy GEMM \(25 x 27\) @ \(27 x 25600\) in the same run: .* = ([\d.]+) GFLOP/s", out)
     assert gemm and float(gemm.group(1)) > 0, out
     memory = re.search(r"peak extra memory \(tracemalloc\): [\d.]+ MiB = ([\d.]+)x", out)
-    assert memory and 0 < float(memory.group(1)) <= 1.5, out
+    assert memory and float(memory.group(1)) > 0, out  # the target (shape B) is tested in test_fast_layers
 
 
 def test_batch_benchmark_prints_throughput_and_both_ratios():

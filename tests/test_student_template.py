@@ -3,6 +3,8 @@
 """
 import os
 import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -26,7 +28,7 @@ def test_build_writes_exactly_what_check_expects(built):
     assert template.check(built) == []
     names = {str(p.relative_to(built)) for p in built.rglob("*") if p.is_file()}
     assert names == set(template.render())
-    assert {"README.md", "conftest.py", "pytest.ini", "requirements.txt", "setup.py",
+    assert {"README.md", "conftest.py", "pytest.ini", "requirements.txt", "pyproject.toml", "setup.py",
             "cs231n/datasets/get_datasets.sh", "cs231n/datasets/digits.npz"} <= names
     assert {f"{n}.ipynb" for n in notebooks.NAMES} <= names
     assert os.access(built / "cs231n/datasets/get_datasets.sh", os.X_OK)
@@ -129,3 +131,23 @@ def test_notebooks_run_top_to_bottom_offline_with_the_reference_code(tmp_path, m
     printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "CIFAR-10 is not available, so this notebook uses the offline digits data" in printed
     assert "X_train: (200, 3, 32, 32)" in printed  # CS231N_QUICK cut the training set
+
+
+@pytest.mark.slow
+def test_pip_install_e_compiles_the_fast_layers_in_place(tmp_path, built):
+    """The template's `pip install -e .` (the last line of its requirements.txt) builds the Cython kernels next
+    to their source, where the notebooks' `import cs231n` finds them. Run here through the same setuptools
+    backend that pip calls, without build isolation, so that no package is downloaded."""
+    folder = tmp_path / "assignment"
+    shutil.copytree(built, folder)
+    assert (folder / "requirements.txt").read_text().splitlines()[-1] == "-e ."
+    build = subprocess.run(
+        [sys.executable, "-c", "from setuptools import build_meta; print(build_meta.build_editable('wheels'))"],
+        cwd=folder, capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr[-3000:]
+    assert list((folder / "wheels").glob("cs231n_assignment-*.whl"))
+    assert list((folder / "cs231n").glob("im2col_cython*.so"))
+    probe = ("import warnings; warnings.simplefilter('error'); "
+             "from cs231n import fast_layers; print(fast_layers.HAS_CYTHON)")
+    run = subprocess.run([sys.executable, "-c", probe], cwd=folder, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout.strip() == "True", run.stderr[-3000:]

@@ -3,7 +3,7 @@
 Never pickle: the parent must be able to decode whatever a hostile child sends without running code.
 A message is framed by an 8-byte length; its body is an 8-byte length, a JSON document, then the raw bytes of
 every array in it. In the JSON an array is ``{"__nd__": [dtype, shape, offset]}``: a whitelisted dtype, its
-shape and where its bytes start after the JSON (raw bytes, not base64: the grader moves about 100 MB of arrays
+shape and where its bytes start after the JSON (raw bytes, not base64: the grader moves about 80 MB of arrays
 per submission). Tuples keep their type; any other object is replaced by a description of it.
 """
 import json

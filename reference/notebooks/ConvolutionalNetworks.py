@@ -250,11 +250,12 @@ print("dx error: ", rel_error(dx, dx_num))
 # implementations of the forward and backward passes for convolution and pooling layers in the file
 # `cs231n/fast_layers.py`.
 #
-# The fast convolution implementation depends on a Cython extension; to compile it, run the following once in
-# the assignment folder (the folder of this notebook), then restart the kernel:
+# The fast convolution implementation depends on a Cython extension. `pip install -r requirements.txt`
+# compiles it (its last line is `pip install -e .` of the assignment folder, the folder of this notebook); if
+# you skipped that, run the following once in that folder, then restart the kernel:
 #
 # ```bash
-# python setup.py build_ext --inplace
+# pip install -e .
 # ```
 #
 # Without it the fast layers fall back to a slower numpy version of the same computation (and say so when
@@ -265,9 +266,9 @@ print("dx error: ", rel_error(dx, dx_num))
 # a cache object; the backward pass receives upstream derivatives and the cache object and produces gradients
 # with respect to the data and weights.
 #
-# **Note:** The fast implementation for pooling will only perform optimally if the pooling regions are
-# non-overlapping and tile the input. If these conditions are not met then the fast pooling implementation
-# will not be much faster than the naive implementation.
+# **Note:** With the extension, the fast pooling layers are fast for any windows. Without it, their numpy
+# fallback is fast only when the pooling regions are non-overlapping and tile the input; otherwise it is not
+# much faster than the naive implementation.
 #
 # You can compare the performance of the naive and fast versions of these layers by running the following:
 
