@@ -46,6 +46,9 @@ class Limits:
     """Open file descriptors (RLIMIT_NOFILE)."""
     processes: int = 256
     """Processes of the child's user (RLIMIT_NPROC; not enforced for root outside a user namespace)."""
+    disk_bytes: int = 256 * 1024**2
+    """Bytes of files the child may write (with namespaces: its scratch folder is a private tmpfs of the
+    submission's size plus this; without them only ``file_bytes`` bounds each file)."""
     output_cap: int = 65536
     """Characters of the student's printed output kept per child; the rest is dropped."""
     reply_bytes: int = 256 * 1024**2

@@ -3,8 +3,10 @@
 With unprivileged user namespaces (``unshare`` from util-linux) the child gets: no network (an empty network
 namespace), its own process tree (it is PID 1 there: it cannot see or signal the grader), a read-only view of
 the filesystem in which the hidden fixtures, the reference solutions, the grader's package, the results and
-the other submissions' scratch folders do not exist, a private ``/dev/shm``, and only its own scratch folder
-writable. Where a pids cgroup is writable, the number of processes is capped there too (RLIMIT_NPROC does not
+the other submissions' scratch folders do not exist (every inherited mount, ``/dev`` and the cgroup tree
+included, is read-only), a private ``/dev/shm``, and only a private copy of its own scratch folder writable: a
+tmpfs the size of that folder plus ``disk_bytes``, so that writing many files cannot fill the grader's disk,
+and whose contents vanish with the child. Where a pids cgroup is writable, the number of processes is capped there too (RLIMIT_NPROC does not
 bind root). Where namespaces are not available the child runs with the resource limits alone, every process
 it left behind is found by a marker in its environment and killed, and the report says so.
 """
@@ -75,6 +77,8 @@ class Sandbox:
     """Paths that do not exist inside the namespace."""
     processes: int = 256
     """Processes one child may have (pids cgroup, where writable)."""
+    disk_bytes: int = 256 * 1024**2
+    """Bytes of files a child may write beyond its scratch folder's contents (namespaces only)."""
     _groups: dict = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -91,7 +95,7 @@ class Sandbox:
         self._groups[str(scratch)] = (token, group)
         if self.mode != "namespaces":
             return self._join_group(group, env_prefix + list(command))
-        script = _setup_script(Path(scratch), [Path(p) for p in self.hidden])
+        script = _setup_script(Path(scratch), [Path(p) for p in self.hidden], _tree_bytes(scratch) + self.disk_bytes)
         return self._join_group(group, env_prefix + UNSHARE + ["sh", "-c", script, "sandbox"] + list(command))
 
     def _join_group(self, group, command):
@@ -127,10 +131,14 @@ class Sandbox:
         _remove_group(group)
 
 
-def _setup_script(scratch: Path, hidden: list) -> str:
+def _setup_script(scratch: Path, hidden: list, tmpfs_bytes: int) -> str:
+    """The shell script that runs as root of the new namespaces before the child: hides paths, replaces the
+    scratch folder by a size-capped private copy, makes everything else read-only, then execs the child."""
     q = shlex.quote
     lines = ["set -e", "mount --make-rprivate /", "mount -t tmpfs -o size=64m tmpfs /dev/shm",
-             "mkdir /dev/shm/.scratch", f"mount --bind {q(str(scratch))} /dev/shm/.scratch"]
+             "mkdir /dev/shm/.real /dev/shm/.scratch", f"mount --bind {q(str(scratch))} /dev/shm/.real",
+             f"mount -t tmpfs -o size={int(tmpfs_bytes)},mode=700 tmpfs /dev/shm/.scratch",
+             "cp -a /dev/shm/.real/. /dev/shm/.scratch/", "umount /dev/shm/.real", "rmdir /dev/shm/.real"]
     moved = False
     for path in sorted(hidden, key=lambda p: len(p.parts)):
         if path.is_dir():
@@ -144,8 +152,30 @@ def _setup_script(scratch: Path, hidden: list) -> str:
             lines.append(f"mount --bind /dev/null {q(str(path))}")
     if not moved:
         lines.append(f"mount --move /dev/shm/.scratch {q(str(scratch))}")
-    lines += ["mount -o remount,bind,ro /", 'exec "$@"']
+    # Every other mount read-only: /, and also /dev and the cgroup tree, which `remount /` leaves writable.
+    # Device files still work on a read-only mount. /proc is the namespace's own.
+    lines += [
+        "mount -o remount,bind,ro /",
+        "awk '{print $2}' /proc/self/mounts | while read -r m; do",
+        f'  case "$m" in /|/proc|/proc/*|/dev/shm|{q(str(scratch))}) ;; '
+        '*) mount -o remount,bind,ro "$m" 2>/dev/null || true ;; esac',
+        "done",
+        f"cd {q(str(scratch))}",  # the child's working directory is now the private copy
+        'exec "$@"',
+    ]
     return "\n".join(lines)
+
+
+def _tree_bytes(folder) -> int:
+    """Bytes of the files under a folder the grader itself filled (trusted, so a plain walk)."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
 
 
 def _remove_group(group, attempts=50):
@@ -199,13 +229,13 @@ def _pids_with_marker(token):
     return found
 
 
-def make_sandbox(kind="auto", hidden=(), processes=256) -> Sandbox:
+def make_sandbox(kind="auto", hidden=(), processes=256, disk_bytes=256 * 1024**2) -> Sandbox:
     """``auto`` uses namespaces where they work; ``namespaces`` requires them; ``limits`` never uses them."""
     hidden = tuple(dict.fromkeys(str(Path(p).resolve()) for p in [*default_hidden(), *hidden]))
     remove_stale_groups()
     if kind == "limits":
-        return Sandbox("limits", "the configuration asks for resource limits only", hidden, processes)
+        return Sandbox("limits", "the configuration asks for resource limits only", hidden, processes, disk_bytes)
     reason = namespaces_available()
     if reason and kind == "namespaces":
         raise RuntimeError(f"namespaces were required but {reason}")
-    return Sandbox("limits" if reason else "namespaces", reason, hidden, processes)
+    return Sandbox("limits" if reason else "namespaces", reason, hidden, processes, disk_bytes)

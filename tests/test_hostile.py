@@ -21,6 +21,10 @@ pytestmark = pytest.mark.slow
 SELECT = ("relu_*", "affine_forward*", "affine_backward*")
 CONFIG = Config(select=SELECT, limits=Limits(check_seconds=3, startup_seconds=5, memory_bytes=1024**3))
 MARK = "AUTOGRADER_TEST_LEFTOVER"
+# True where the child runs in namespaces (namespaces_available() gives '' then). Without them only the resource
+# limits hold: writing outside the scratch folder and filling the disk are then possible, and the submissions
+# that try may lose the points their tampering costs them.
+ISOLATED = not namespaces_available()
 
 
 def _relu(body):
@@ -76,6 +80,39 @@ HOSTILE = {
         import socket
         socket.create_connection(("127.0.0.1", PORT), timeout=2).sendall(b"leak")
         return x.clip(min=0), x"""), {"relu_forward", "relu_backward"}),
+    "fill_the_disk_with_many_files": (_relu("""
+        import os
+        written = 0
+        if os.path.exists("fill0.bin"):  # filled already by an earlier check in this child
+            return x.clip(min=0), x
+        try:
+            for i in range(20):  # 1 GB in files of 50 MB, each below the file-size limit
+                with open(f"fill{i}.bin", "wb") as handle:
+                    handle.write(b"x" * (50 << 20))
+                written += 50 << 20
+        except OSError:
+            pass
+        if written > 512 << 20:  # the sandbox let it through: make it visible in the score
+            return x * 0, x
+        return x.clip(min=0), x"""), {"relu_forward", "relu_backward"} if not ISOLATED else set()),
+    "write_to_dev_and_cgroups": (_relu("""
+        import os
+        escaped = []
+        for path in ("/dev/autograder_leak", "/sys/fs/cgroup/pids/autograder_escape", "/sys/fs/cgroup/escape"):
+            try:
+                if path.startswith("/sys"):
+                    os.mkdir(path)
+                    os.rmdir(path)
+                else:
+                    with open(path, "w") as handle:
+                        handle.write("x")
+                    os.unlink(path)
+                escaped.append(path)
+            except OSError:
+                pass
+        if escaped:
+            return x * 0, x
+        return x.clip(min=0), x"""), {"relu_forward", "relu_backward"} if not ISOLATED else set()),
     "hard_coded_notebook_outputs": ("""
 import numpy as _np
 def affine_forward(x, w, b):
