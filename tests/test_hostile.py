@@ -1,5 +1,6 @@
 """Hostile submissions graded in one batch together with a correct one: each is contained, scored only on
 what it really computed, and the correct submission's report is the one it gets alone."""
+import fcntl
 import json
 import os
 import shutil
@@ -7,6 +8,7 @@ import socket
 import textwrap
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -131,7 +133,7 @@ def _write(root, code):
         handle.write("\n\n" + code)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def listener():
     """A loopback server that records whether anything connected (the network test's target)."""
     server = socket.socket()
@@ -169,9 +171,29 @@ def _leftovers():
     return found
 
 
-def test_hostile_batch_is_contained(tmp_path, listener):
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, listener):
+    """Every hostile submission and a correct one graded in one batch (-j 2), then the correct one alone.
+
+    Under ``pytest -n`` the tests of this module may land on several workers: the first one to get here grades
+    (holding a lock), and writes what the tests need to a JSON file that the others read."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the session's folder, above every worker's own (without xdist: shared by sessions)
+    with open(shared / "hostile.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        summary = shared / "hostile.json"
+        if not summary.exists():
+            data = _grade_hostile_batch(tmp_path_factory.mktemp("hostile"), listener)
+            tmp = summary.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data))
+            tmp.replace(summary)
+    return SimpleNamespace(**json.loads(summary.read_text()))
+
+
+def _grade_hostile_batch(tmp, listener):
     port, connections = listener
-    subs, out, alone = tmp_path / "subs", tmp_path / "out", tmp_path / "alone"
+    subs, out, alone = tmp / "subs", tmp / "out", tmp / "alone"
     victims = [out / "correct" / "results.json", Path(__file__).resolve().parents[1] / "autograder" / "grade.py",
                REFERENCE.parent / "fixtures" / "public.npz"]
     before = {p: p.read_bytes() for p in victims[1:]}
@@ -180,36 +202,50 @@ def test_hostile_batch_is_contained(tmp_path, listener):
         code = code.replace("PORT", str(port)).replace("TARGETS", repr([str(v) for v in victims]))
         _write(subs / name, code)
     result = run_batch(subs, out, jobs=2, config=CONFIG, progress=False)
-    assert sorted(result.graded) == sorted(["correct", *HOSTILE])
-
+    leftovers = _leftovers()
     correct_alone = run_batch(subs, alone, jobs=1, config=CONFIG, progress=False)  # resumes nothing: new out dir
-    assert correct_alone.graded
     reports = {name: json.loads((out / name / "results.json").read_text()) for name in ["correct", *HOSTILE]}
-    full = reports["correct"]["max_score"]
-    assert reports["correct"]["score"] == full > 0
-    same_alone = json.loads((alone / "correct" / "results.json").read_text())
-    for data in (reports["correct"], same_alone):
-        data.pop("execution_time")
-    assert reports["correct"] == same_alone
+    return {"graded": sorted(result.graded), "graded_alone": sorted(correct_alone.graded), "reports": reports,
+            "correct_alone": json.loads((alone / "correct" / "results.json").read_text()),
+            "correct_final": json.loads((out / "correct" / "results.json").read_text()),
+            "full": reports["correct"]["max_score"], "untouched": all(p.read_bytes() == before[p] for p in before),
+            "connections": len(connections), "leftovers": leftovers}
 
-    for name, (_, allowed) in HOSTILE.items():
-        data = reports[name]
-        lost = {t["name"].split(":")[0] for t in data["tests"] if t["status"] == "failed"}
-        if allowed == "all":
-            assert data["score"] < full, name
+
+def test_every_submission_is_graded_and_the_correct_one_as_if_alone(batch):
+    assert batch.graded == sorted(["correct", *HOSTILE])
+    assert batch.graded_alone
+    correct, same_alone = dict(batch.reports["correct"]), dict(batch.correct_alone)
+    assert correct["score"] == batch.full > 0
+    correct.pop("execution_time")
+    same_alone.pop("execution_time")
+    assert correct == same_alone
+    assert batch.correct_final["score"] == batch.full
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_submission_is_contained_and_scored_on_what_it_computed(batch, name):
+    data, allowed = batch.reports[name], HOSTILE[name][1]
+    lost = {t["name"].split(":")[0] for t in data["tests"] if t["status"] == "failed"}
+    if allowed == "all":
+        assert data["score"] < batch.full
+    else:
+        assert lost <= allowed, lost
+        assert data["score"] == batch.full or lost
+    if name in ("loop_in_function", "sleep_forever"):
+        assert any("time limit of 3 s exceeded" in t["output"] for t in data["tests"])
+    if name in ("hard_coded_notebook_outputs", "monkeypatch_numpy", "patch_comparison_helpers"):
+        assert data["score"] < batch.full
+    if name == "fork_and_leave_processes":
+        assert not batch.leftovers, "processes started by a submission outlived the batch"
+        assert not _leftovers()
+    if name in ("read_fixtures_and_reference", "network_connection", "write_into_grader_and_reports"):
+        reason = namespaces_available()
+        if reason:
+            pytest.skip(f"namespaces unavailable ({reason}): reading, writing and network are not blocked")
+        if name == "read_fixtures_and_reference":
+            assert data["score"] < batch.full
+        elif name == "network_connection":
+            assert not batch.connections, "a child reached a loopback server outside its network namespace"
         else:
-            assert lost <= allowed, (name, lost)
-            assert data["score"] == full or lost, name
-        if name in ("loop_in_function", "sleep_forever"):
-            assert any("time limit of 3 s exceeded" in t["output"] for t in data["tests"]), name
-    assert reports["hard_coded_notebook_outputs"]["score"] < full
-    assert reports["monkeypatch_numpy"]["score"] < full
-    assert reports["patch_comparison_helpers"]["score"] < full
-    reason = namespaces_available()
-    if reason:
-        pytest.skip(f"namespaces unavailable ({reason}): reading, writing and network are not blocked")
-    assert reports["read_fixtures_and_reference"]["score"] < full
-    assert not connections, "a child reached a loopback server outside its network namespace"
-    assert all(p.read_bytes() == before[p] for p in before)
-    assert json.loads((out / "correct" / "results.json").read_text())["score"] == full
-    assert not _leftovers(), "processes started by a submission outlived the batch"
+            assert batch.untouched, "a submission wrote into the grader's package or the fixtures"
