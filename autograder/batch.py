@@ -157,8 +157,7 @@ def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fix
     for entry in entries:
         (result.skipped if _is_done(out_dir, entry, keys[entry.student]) else todo).append(entry)
     sandbox = make_sandbox(config.sandbox, hidden=[submissions, out_dir, *([fixture_dir] if fixture_dir else [])],
-                           processes=config.limits.processes,
-                           disk_bytes=config.limits.disk_bytes)  # decided once: every student gets the same
+                           limits=config.limits)  # decided once: every student gets the same
     bar = _progress(len(entries), len(result.skipped), progress)
     context = multiprocessing.get_context("forkserver")
     try:

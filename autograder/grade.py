@@ -35,7 +35,7 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
     cases = [c for c in all_cases() if (c.visibility == "public" or store.has_hidden) and _selected(c, config.select)]
     if runner is None and sandbox is None:
         sandbox = make_sandbox(config.sandbox, hidden=[*hidden, *([fixture_dir] if fixture_dir else [])],
-                               processes=config.limits.processes, disk_bytes=config.limits.disk_bytes)
+                               limits=config.limits)
     if sandbox is not None:
         report.notes.append(sandbox.describe())
     with _scratch() as scratch:

@@ -5,9 +5,9 @@ namespace), its own process tree (it is PID 1 there: it cannot see or signal the
 the filesystem in which the hidden fixtures, the reference solutions, the grader's package, the results and
 the other submissions' scratch folders do not exist (every inherited mount, ``/dev`` and the cgroup tree
 included, is read-only), a private ``/dev/shm``, and only a private copy of its own scratch folder writable: a
-tmpfs the size of that folder plus ``disk_bytes``, so that writing many files cannot fill the grader's disk,
-and whose contents vanish with the child. Where a pids cgroup is writable, the number of processes is capped there too (RLIMIT_NPROC does not
-bind root). Where namespaces are not available the child runs with the resource limits alone, every process
+tmpfs the size of that folder plus ``Limits.disk_bytes``, so that writing many files cannot fill the grader's
+disk, and whose contents vanish with the child. Where a pids cgroup is writable, the number of processes is
+capped there too (RLIMIT_NPROC does not bind root). Where namespaces are not available the child runs with the resource limits alone, every process
 it left behind is found by a marker in its environment and killed, and the report says so.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import paths
+from .runner import Limits
 
 UNSHARE = ["unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount",
            "--mount-proc"]
@@ -75,10 +76,8 @@ class Sandbox:
     """Why namespaces are not used (empty when they are)."""
     hidden: tuple = ()
     """Paths that do not exist inside the namespace."""
-    processes: int = 256
-    """Processes one child may have (pids cgroup, where writable)."""
-    disk_bytes: int = 256 * 1024**2
-    """Bytes of files a child may write beyond its scratch folder's contents (namespaces only)."""
+    limits: Limits = field(default_factory=Limits)
+    """The children's limits: ``processes`` caps the pids cgroup, ``disk_bytes`` the private scratch tmpfs."""
     _groups: dict = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -95,7 +94,8 @@ class Sandbox:
         self._groups[str(scratch)] = (token, group)
         if self.mode != "namespaces":
             return self._join_group(group, env_prefix + list(command))
-        script = _setup_script(Path(scratch), [Path(p) for p in self.hidden], _tree_bytes(scratch) + self.disk_bytes)
+        script = _setup_script(Path(scratch), [Path(p) for p in self.hidden],
+                               _tree_bytes(scratch) + self.limits.disk_bytes)
         return self._join_group(group, env_prefix + UNSHARE + ["sh", "-c", script, "sandbox"] + list(command))
 
     def _join_group(self, group, command):
@@ -109,7 +109,7 @@ class Sandbox:
         group = PIDS_CGROUP / "autograder" / token
         try:
             group.mkdir(parents=True)
-            (group / "pids.max").write_text(str(self.processes))
+            (group / "pids.max").write_text(str(self.limits.processes))
         except OSError:
             return None
         return group
@@ -136,9 +136,8 @@ def _setup_script(scratch: Path, hidden: list, tmpfs_bytes: int) -> str:
     scratch folder by a size-capped private copy, makes everything else read-only, then execs the child."""
     q = shlex.quote
     lines = ["set -e", "mount --make-rprivate /", "mount -t tmpfs -o size=64m tmpfs /dev/shm",
-             "mkdir /dev/shm/.real /dev/shm/.scratch", f"mount --bind {q(str(scratch))} /dev/shm/.real",
-             f"mount -t tmpfs -o size={int(tmpfs_bytes)},mode=700 tmpfs /dev/shm/.scratch",
-             "cp -a /dev/shm/.real/. /dev/shm/.scratch/", "umount /dev/shm/.real", "rmdir /dev/shm/.real"]
+             "mkdir /dev/shm/.scratch", f"mount -t tmpfs -o size={int(tmpfs_bytes)},mode=700 tmpfs /dev/shm/.scratch",
+             f"cp -a {q(str(scratch))}/. /dev/shm/.scratch/"]  # before the scratch root is hidden below
     moved = False
     for path in sorted(hidden, key=lambda p: len(p.parts)):
         if path.is_dir():
@@ -229,13 +228,14 @@ def _pids_with_marker(token):
     return found
 
 
-def make_sandbox(kind="auto", hidden=(), processes=256, disk_bytes=256 * 1024**2) -> Sandbox:
+def make_sandbox(kind="auto", hidden=(), limits: Limits | None = None) -> Sandbox:
     """``auto`` uses namespaces where they work; ``namespaces`` requires them; ``limits`` never uses them."""
+    limits = limits or Limits()
     hidden = tuple(dict.fromkeys(str(Path(p).resolve()) for p in [*default_hidden(), *hidden]))
     remove_stale_groups()
     if kind == "limits":
-        return Sandbox("limits", "the configuration asks for resource limits only", hidden, processes, disk_bytes)
+        return Sandbox("limits", "the configuration asks for resource limits only", hidden, limits)
     reason = namespaces_available()
     if reason and kind == "namespaces":
         raise RuntimeError(f"namespaces were required but {reason}")
-    return Sandbox("limits" if reason else "namespaces", reason, hidden, processes, disk_bytes)
+    return Sandbox("limits" if reason else "namespaces", reason, hidden, limits)

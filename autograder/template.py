@@ -7,8 +7,8 @@ docstring and the TODO comment) is what the student starts from. Provided files 
 Besides the ``cs231n/`` package the template holds the notebooks (built from ``reference/notebooks/*.py``
 with their solution regions stubbed the same way, see :mod:`autograder.notebook_sources`), the offline digits
 data, ``cs231n/datasets/get_datasets.sh`` for CIFAR-10, and the students' README, requirements,
-pyproject.toml + setup.py (``pip install -e .`` builds the Cython layers in place) and the pytest configuration that runs the grader's public checks
-(``autograder/template_files/``).
+pyproject.toml + setup.py (``pip install -e .`` builds the Cython layers in place) and the pytest
+configuration that runs the grader's public checks (``autograder/template_files/``).
 """
 from __future__ import annotations
 

@@ -43,10 +43,10 @@ def make_class(folder: Path, n: int) -> Path:
     return subs
 
 
-def _time_modes(subs, out, args, config):
-    """Seconds of each mode on the whole class, in the order: unsandboxed, -j 1, -j 2."""
+def _time_modes(subs, out, config):
+    """(seconds of each mode on the whole class: unsandboxed, -j 1, -j 2; the unsandboxed scores)."""
     entries = sorted(subs.iterdir())
-    timings, scores = {}, []
+    timings = {}
     t0 = time.perf_counter()
     scores = [grade(e, config=config, runner=run_in_process).score for e in entries]
     timings["unsandboxed"] = time.perf_counter() - t0
@@ -69,7 +69,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         subs = make_class(Path(tmp), args.n)
         for run in range(args.runs):
-            timings, scores = _time_modes(subs, Path(tmp) / f"out-{run}", args, config)
+            timings, scores = _time_modes(subs, Path(tmp) / f"out-{run}", config)
             runs.append(timings)
             if args.runs > 1:
                 print(f"run {run + 1}: unsandboxed {timings['unsandboxed']:.1f} s, -j 1 {timings[1]:.1f} s, "

@@ -119,9 +119,7 @@ def _array_from_wire(spec, blob):
     if not all(type(n) is int and 0 <= n < 2**40 for n in shape) or len(shape) > 32:
         raise ProtocolError("array with a malformed shape")
     dt = np.dtype(dtype)
-    count = 1
-    for n in shape:
-        count *= n
+    count = math.prod(shape)
     if not 0 <= offset <= len(blob) - dt.itemsize * count:
         raise ProtocolError("array size does not match its shape")
     return np.frombuffer(blob, dtype=dt, count=count, offset=offset).reshape(shape).copy()

@@ -51,7 +51,7 @@ def notebooks_command(submission, *, config: Config | None = None, quick=None, e
                 notes.append(f"not re-executed: {exc}")
                 execute = False
         sandbox = make_sandbox(config.sandbox, hidden=[out_dir] if out_dir else [],
-                               processes=config.limits.processes, disk_bytes=config.limits.disk_bytes) if execute else None
+                               limits=config.limits) if execute else None
         if sandbox is not None:
             notes.append(sandbox.describe())
         results, more, loaded, runs = check_and_run(folder, settings=settings, execute=execute, stage=staged,
