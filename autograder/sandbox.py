@@ -124,7 +124,7 @@ class Sandbox:
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         if "ready" in lines:
             return ""
-        return lines[-1][:300] if lines else "the sandbox's setup ended without a message"
+        return lines[0][:300] if lines else "the sandbox's setup ended without a message"  # the first error
 
     def _join_group(self, group, command):
         if group is None:
