@@ -68,6 +68,24 @@ def discover(submissions: Path) -> list:
     return entries
 
 
+def single_submission_warning(submissions: Path) -> str:
+    """A one-line warning when ``submissions`` looks like one student's submission rather than a class ('' if not):
+    it holds a student package (``cs231n/``) or the student's files (``layers.py``) itself."""
+    from .submission import STUDENT_MARKERS, _is_package
+
+    submissions = Path(submissions)
+    try:
+        entries = sorted(submissions.iterdir(), key=lambda p: p.name)
+    except OSError:
+        return ""
+    held = [f"{e.name}/" for e in entries if e.is_dir() and _is_package(e)]
+    held += [e.name for e in entries if e.is_file() and e.name in STUDENT_MARKERS]
+    if not held:
+        return ""
+    return (f"{submissions} looks like a single submission (it holds {', '.join(held[:3])} itself), but batch grades "
+            f"every folder or .zip in it as one student; to grade it use `autograder grade {submissions}`")
+
+
 def content_hash(path: Path) -> str:
     """SHA-256 over every file of a folder (relative path and bytes) or over a zip's bytes."""
     digest = hashlib.sha256()

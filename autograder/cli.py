@@ -41,7 +41,10 @@ def _with_execution(config, execute_notebooks):
 @click.option("--select", "-k", multiple=True, help="Only checks whose id or function matches (shell pattern, repeatable).")
 @click.option("--execute-notebooks", is_flag=True, help="Also re-execute the submission's notebooks (slow).")
 def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, select, execute_notebooks):
-    """Grade one SUBMISSION (a folder or a .zip) and print a summary table."""
+    """Grade one SUBMISSION (a folder or a .zip) and print a summary table.
+
+    Exits with status 1 when the submission as a whole could not be graded (nothing to grade, or its
+    process or sandbox could not start), after one line saying why."""
     from .grade import grade as grade_submission
     from .report import summary_table, write_report
 
@@ -54,14 +57,18 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
                                   hidden=[out_dir.resolve()] if out_dir else [])
     except FixtureError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(summary_table(report))
-    if report.error:
-        click.echo(f"error: {report.error}", err=True)
-    for note in report.notes:
-        click.echo(f"note: {note}", err=True)
+    if report.error:  # the submission as a whole could not be graded: one line, not one row per check
+        error = " ".join(report.error.split())
+        click.echo(f"error: {error if submission.name in error else f'{submission.name}: {error}'}", err=True)
+    else:
+        click.echo(summary_table(report))
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
     if out_dir:
         results, feedback = write_report(report, out_dir, config.hidden_visibility)
         click.echo(f"wrote {results} and {feedback}")
+    if report.error:
+        sys.exit(1)
 
 
 @main.command()
@@ -75,9 +82,12 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
 @click.option("--execute-notebooks", is_flag=True, help="Also re-execute every submission's notebooks (slow).")
 def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_progress, execute_notebooks):
     """Grade every submission (folder or .zip) in SUBMISSIONS; resumable, in parallel."""
-    from .batch import run_batch
+    from .batch import run_batch, single_submission_warning
 
     config = _with_execution(_config(config_path, profile=profile), execute_notebooks)
+    warning = single_submission_warning(submissions)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     result = run_batch(submissions, out_dir, jobs=jobs, config=config, fixture_dir=fixture_dir,
                        progress=not no_progress)
     click.echo(f"graded {len(result.graded)}, already done {len(result.skipped)}, "

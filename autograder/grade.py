@@ -79,8 +79,8 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
     report.profile = profile.name
     found = outcome.manifest.get("found", {})
     import_errors = outcome.manifest.get("import_errors", {})
-    if outcome.startup_error:
-        report.notes.append(f"The submission could not be loaded: {outcome.startup_error}")
+    if outcome.startup_error:  # nothing ran: an error of the submission, never a silent 0
+        report.error = f"the submission could not be loaded: {outcome.startup_error}"
     for module, error in sorted(import_errors.items()):
         report.notes.append(f"{module.replace('.', '/')}.py could not be imported: {error}")
     for case in cases:

@@ -11,8 +11,8 @@ _CHECKOUT = _PACKAGE.parent
 
 
 def reference_dir() -> Path:
-    """The reference ``cs231n`` package folder."""
-    for candidate in (_CHECKOUT / "reference" / "cs231n", _PACKAGE / "_reference"):
+    """The reference ``cs231n`` package folder: the installed package data, else the source checkout's."""
+    for candidate in (_PACKAGE / "_reference", _CHECKOUT / "reference" / "cs231n"):
         if (candidate / "layers.py").is_file():
             return candidate
     raise FileNotFoundError("the reference library was not found; reinstall the package with `pip install .`")
@@ -22,7 +22,7 @@ def fixtures_dir() -> Path:
     """The fixtures folder (``AUTOGRADER_FIXTURES`` overrides it, e.g. for a course's own hidden fixtures)."""
     if os.environ.get("AUTOGRADER_FIXTURES"):
         return Path(os.environ["AUTOGRADER_FIXTURES"])
-    for candidate in (_CHECKOUT / "fixtures", _PACKAGE / "_fixtures"):
+    for candidate in (_PACKAGE / "_fixtures", _CHECKOUT / "fixtures"):
         if (candidate / "manifest.json").is_file():
             return candidate
     return _CHECKOUT / "fixtures" if (_CHECKOUT / "reference").is_dir() else _PACKAGE / "_fixtures"

@@ -213,8 +213,7 @@ def _anchor(submission, packages):
         layout = find_layout(submission, packages)
     except SubmissionError:
         return submission  # grading reports why; the checks still appear
-    main = layout.packages[0]
-    return (layout.root / main).resolve() if main else layout.root.resolve()
+    return layout.root.resolve() if layout.inside else (layout.root / layout.packages[0]).resolve()
 
 
 def _upcoming_cases(item):

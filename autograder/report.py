@@ -19,7 +19,8 @@ def results_json(report: Report, hidden_visibility="after_published"):
     """The Gradescope results schema (top level and one entry per test)."""
     tests = []
     for number, r in enumerate((r for r in report.results if r.status != "not_applicable"), start=1):
-        output = r.message + (f"\nHint: {r.hint}" if r.hint and r.status == "failed" else "")
+        hint = r.hint and r.status == "failed" and not report.error  # a submission-level error explains it all
+        output = r.message + (f"\nHint: {r.hint}" if hint else "")
         tests.append({
             "name": r.name, "number": str(number), "score": r.score, "max_score": r.max_score,
             "status": r.status, "output": output, "tags": [r.target, r.kind, r.group],
@@ -66,7 +67,7 @@ def feedback_markdown(report: Report, show_hidden=False):
             mark = "✅" if r.status == "passed" else "❌"
             detail = f": {r.message}" if r.status == "failed" and r.message else ""
             lines.append(f"- {mark} {r.name.split(': ', 1)[1]}{detail}")
-            if r.status == "failed" and r.hint:
+            if r.status == "failed" and r.hint and not report.error:
                 lines.append(f"  - Hint: {r.hint}")
         if hidden and not show_hidden:
             passed = sum(r.status == "passed" for r in hidden)

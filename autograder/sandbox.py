@@ -30,6 +30,8 @@ from .runner import Limits
 UNSHARE = ["unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount",
            "--mount-proc"]
 MARKER = "AUTOGRADER_SANDBOX_TOKEN"
+# The last step before the child's program: tell the status file the sandbox is set up, then drop it as stderr.
+READY = 'echo ready >&2 && exec 2>/dev/null && exec "$@"'
 PIDS_CGROUP = Path("/sys/fs/cgroup/pids")
 
 
@@ -78,6 +80,8 @@ class Sandbox:
     """Paths that do not exist inside the namespace."""
     limits: Limits = field(default_factory=Limits)
     """The children's limits: ``processes`` caps the pids cgroup, ``disk_bytes`` the private scratch tmpfs."""
+    unshare: tuple = tuple(UNSHARE)
+    """The ``unshare`` command line that makes the namespaces (see :data:`UNSHARE`)."""
     _groups: dict = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -87,16 +91,40 @@ class Sandbox:
         return f"sandbox: resource limits only, because {self.reason}"
 
     def wrap(self, command, scratch):
-        """The command line that starts ``command`` inside this sandbox, with ``scratch`` writable."""
+        """The command line that starts ``command`` inside this sandbox, with ``scratch`` writable.
+
+        Everything before the child's own program (joining the pids cgroup, ``unshare``, the namespace's setup
+        script) writes its errors to a status file next to the scratch folder, and ``ready`` once the child is
+        about to start: :meth:`setup_failure` tells a sandbox that could not be set up from a child that died.
+        """
         token = uuid.uuid4().hex
         env_prefix = ["env", f"{MARKER}={token}"]
         group = self._make_group(token)
+        status = _status_file(scratch)
+        status.unlink(missing_ok=True)
         self._groups[str(scratch)] = (token, group)
         if self.mode != "namespaces":
-            return self._join_group(group, env_prefix + list(command))
-        script = _setup_script(Path(scratch), [Path(p) for p in self.hidden],
-                               _tree_bytes(scratch) + self.limits.disk_bytes)
-        return self._join_group(group, env_prefix + UNSHARE + ["sh", "-c", script, "sandbox"] + list(command))
+            inner = env_prefix + ["sh", "-c", READY, "ready"] + list(command)
+        else:
+            script = _setup_script(Path(scratch), [Path(p) for p in self.hidden],
+                                   _tree_bytes(scratch) + self.limits.disk_bytes)
+            inner = env_prefix + list(self.unshare) + ["sh", "-c", script, "sandbox"] + list(command)
+        return ["sh", "-c", 'exec 2>>"$0" && exec "$@"', str(status)] + self._join_group(group, inner)
+
+    def setup_failure(self, scratch) -> str:
+        """Why the sandbox of the child in ``scratch`` could not be set up ('' when it was, or is not known).
+
+        Only meaningful once that child has ended: its setup never said ``ready``."""
+        try:
+            text = _status_file(scratch).read_text(errors="replace")
+        except FileNotFoundError:
+            return "the sandbox's setup did not start"
+        except OSError as exc:
+            return f"the sandbox's status could not be read ({exc.strerror or exc})"
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if "ready" in lines:
+            return ""
+        return lines[0][:300] if lines else "the sandbox's setup ended without a message"  # the first error
 
     def _join_group(self, group, command):
         if group is None:
@@ -117,6 +145,7 @@ class Sandbox:
     def reap(self, child):
         """Kill every process the child left behind (found by cgroup or by the marker), then clean up."""
         token, group = self._groups.pop(str(child.scratch), (None, None))
+        _status_file(child.scratch).unlink(missing_ok=True)
         if token is None:
             return
         for _ in range(3):
@@ -131,24 +160,46 @@ class Sandbox:
         _remove_group(group)
 
 
+def _status_file(scratch) -> Path:
+    """Where the setup of the child in ``scratch`` writes its errors: beside the scratch folder, so hidden too."""
+    scratch = Path(scratch)
+    return scratch.parent / f".{scratch.name}.sandbox"
+
+
+def outermost(paths) -> list:
+    """The paths that are not inside another of them, shortest first: hiding a folder hides all it holds."""
+    result = []
+    for path in sorted({Path(p) for p in paths}, key=lambda p: (len(p.parts), str(p))):
+        if not any(path.is_relative_to(outer) for outer in result):
+            result.append(path)
+    return result
+
+
 def _setup_script(scratch: Path, hidden: list, tmpfs_bytes: int) -> str:
     """The shell script that runs as root of the new namespaces before the child: hides paths, replaces the
-    scratch folder by a size-capped private copy, makes everything else read-only, then execs the child."""
+    scratch folder by a size-capped private copy, makes everything else read-only, then execs the child.
+
+    Only the outermost hidden paths are mounted over (one inside another is hidden with it), and a path
+    that does not exist inside the namespace has nothing to hide; any other failing step ends the script
+    (``set -e``) with its error in the status file, and no child starts."""
     q = shlex.quote
     lines = ["set -e", "mount --make-rprivate /", "mount -t tmpfs -o size=64m tmpfs /dev/shm",
              "mkdir /dev/shm/.scratch", f"mount -t tmpfs -o size={int(tmpfs_bytes)},mode=700 tmpfs /dev/shm/.scratch",
              f"cp -a {q(str(scratch))}/. /dev/shm/.scratch/"]  # before the scratch root is hidden below
     moved = False
-    for path in sorted(hidden, key=lambda p: len(p.parts)):
+    for path in outermost(hidden):
+        p = q(str(path))
         if path.is_dir():
-            lines.append(f"mount -t tmpfs -o size=64k,mode=755 tmpfs {q(str(path))}")
+            lines.append(f"if [ -d {p} ]; then")
+            lines.append(f"  mount -t tmpfs -o size=64k,mode=755 tmpfs {p}")
             if scratch.is_relative_to(path) and not moved:
-                lines.append(f"mkdir -p {q(str(scratch))}")
-                lines.append(f"mount --move /dev/shm/.scratch {q(str(scratch))}")
+                lines.append(f"  mkdir -p {q(str(scratch))}")
+                lines.append(f"  mount --move /dev/shm/.scratch {q(str(scratch))}")
                 moved = True
-            lines.append(f"mount -o remount,ro {q(str(path))}")
-        elif path.exists():
-            lines.append(f"mount --bind /dev/null {q(str(path))}")
+            lines.append(f"  mount -o remount,ro {p}")
+            lines.append("fi")
+        elif path.exists() or path.is_symlink():
+            lines.append(f"if [ -e {p} ]; then mount --bind /dev/null {p}; fi")
     if not moved:
         lines.append(f"mount --move /dev/shm/.scratch {q(str(scratch))}")
     # Every other mount read-only: /, and also /dev and the cgroup tree, which `remount /` leaves writable.
@@ -160,7 +211,7 @@ def _setup_script(scratch: Path, hidden: list, tmpfs_bytes: int) -> str:
         '*) mount -o remount,bind,ro "$m" 2>/dev/null || true ;; esac',
         "done",
         f"cd {q(str(scratch))}",  # the child's working directory is now the private copy
-        'exec "$@"',
+        READY,
     ]
     return "\n".join(lines)
 
@@ -234,8 +285,9 @@ def make_sandbox(kind="auto", hidden=(), limits: Limits | None = None) -> Sandbo
     hidden = tuple(dict.fromkeys(str(Path(p).resolve()) for p in [*default_hidden(), *hidden]))
     remove_stale_groups()
     if kind == "limits":
-        return Sandbox("limits", "the configuration asks for resource limits only", hidden, limits)
+        return Sandbox("limits", "the configuration asks for resource limits only", hidden, limits,
+                       unshare=tuple(UNSHARE))
     reason = namespaces_available()
     if reason and kind == "namespaces":
         raise RuntimeError(f"namespaces were required but {reason}")
-    return Sandbox("limits" if reason else "namespaces", reason, hidden, limits)
+    return Sandbox("limits" if reason else "namespaces", reason, hidden, limits, unshare=tuple(UNSHARE))

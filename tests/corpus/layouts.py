@@ -9,7 +9,8 @@ find the functions without any configuration (or with the course's pins, for the
   or not submitted at all, absolute imports such as ``from nndl.layers import *``);
 - ``cs260/``, ``libs/`` and ``deeplearning/``: the CS231n package renamed, with the absolute imports of
   CS231n 2017-2019 (``from cs260.layers import *``);
-- as folders, zips with and without a top folder, and a Canvas/Gradescope-style nested upload.
+- as folders, zips with and without a top folder, zips made inside the package folder (its files at the
+  zip's top), and a Canvas/Gradescope-style nested upload.
 
 Foreign layouts are written the way those courses' code looks: their ``layers.py`` has none of this
 reference's private shape checks (``_check_shape``, ``_conv_output_shape``...), and their sandwich layers
@@ -219,6 +220,21 @@ def write_cs231n_zip_pass(dest):
     return zip_tree(dest / "src", dest / "submission.zip", junk=True)
 
 
+def write_cs231n_contents_zip(dest):
+    """``cd cs231n && zip -r ../submission.zip .``: the package's files at the zip's top, no package folder."""
+    files = {rel.split("/", 1)[1]: text for rel, text in cs231n_student().items()}
+    files["datasets/get_datasets.sh"] = "#!/bin/bash\n./get_cifar10.sh\n"
+    write_tree(dest / "src", files)
+    return zip_tree(dest / "src", dest / "submission.zip")
+
+
+def write_cs260_contents_zip(dest):
+    """cs260/'s files, whose absolute imports (``from cs260.layers import *``) name their package, zipped from
+    inside the package folder."""
+    write_tree(dest / "src", {rel.split("/", 1)[1]: text for rel, text in renamed("cs260").items()})
+    return zip_tree(dest / "src", dest / "hw2.zip")
+
+
 def write_nndl_zip(dest):
     """nndl/ with the provided code in a sibling cs231n/, zipped under one top folder."""
     files = nndl("cs231n")
@@ -343,6 +359,10 @@ LAYOUTS = [
     Layout("cs231n-zip-pass", "a student's cs231n/ (sandwiches on the fast layers) zipped without a top folder, with "
            "__MACOSX litter; the starter's `pass` is left in front of every solution", write_cs231n_zip_pass,
            CS231N_WHERE, "cs231n-2021"),
+    Layout("cs231n-contents-zip", "a zip made inside cs231n/ (layers.py, classifiers/... at its top): staged as cs231n",
+           write_cs231n_contents_zip, CS231N_WHERE, "cs231n-2021"),
+    Layout("cs260-contents-zip", "a zip made inside cs260/ with absolute imports: staged as the cs260 they import",
+           write_cs260_contents_zip, _where("cs260"), "cs231n-2021"),
     Layout("nndl-zip", "nndl/ split into conv_layers.py and conv_layer_utils.py, fc_net.py and cnn.py at the root, "
            "provided code in a sibling cs231n/, zipped under one top folder", write_nndl_zip,
            _nndl_where(), "nndl"),
