@@ -116,6 +116,53 @@ def gradebook_merge(shard_dirs, out_dir):
 
 
 @main.group()
+def gradescope():
+    """Gradescope's autograder bundle, and what runs inside it."""
+
+
+@gradescope.command("build")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="The zip to upload (autograder.zip).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Course config (TOML) to grade with.")
+@click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="The course's fixtures, hidden ones included (default: the project's demo fixtures).")
+@click.option("--wheel", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="A wheel of this package to bundle (default: built from the current source).")
+def gradescope_build(out, config_path, fixture_dir, wheel):
+    """Write the zip for Gradescope's "zip file upload": setup.sh, run_autograder, config, fixtures, wheel."""
+    from .gradescope import GradescopeError, build
+
+    if fixture_dir is None:
+        click.echo("note: bundling the project's fixtures, whose hidden seed is public; pass --fixtures "
+                   "with your course's own (autograder fixtures build --out DIR --hidden-seed N)", err=True)
+    try:
+        path = build(out=out, config_path=config_path, fixture_dir=fixture_dir, wheel=wheel)
+    except GradescopeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {path}: upload it as the assignment's autograder (Configure Autograder > Zip file upload)")
+
+
+@gradescope.command("check")
+def gradescope_check():
+    """Check the installed bundle and lock it down (setup.sh runs this)."""
+    from .gradescope import GradescopeError, check
+
+    try:
+        for line in check():
+            click.echo(line)
+    except GradescopeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@gradescope.command("run")
+def gradescope_run():
+    """Grade /autograder/submission into /autograder/results/results.json (run_autograder runs this)."""
+    from .gradescope import run
+
+    run()
+
+
+@main.group()
 def fixtures():
     """Build or verify the fixtures (the reference's outputs)."""
 
