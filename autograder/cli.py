@@ -121,7 +121,8 @@ def gradescope():
 
 
 @gradescope.command("build")
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="The zip to upload (autograder.zip).")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="The zip to upload (autograder.zip).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Course config (TOML) to grade with.")
 @click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),

@@ -42,7 +42,7 @@ class Shard:
             raise GradebookError(f"--shard {text!r} is not of the form K/N (for example 2/8: the second of 8 shards)")
         index, count = int(match.group(1)), int(match.group(2))
         if count < 1 or not 1 <= index <= count:
-            raise GradebookError(f"--shard {text}: K must be between 1 and N (shards are numbered 1 to {max(count, 1)})")
+            raise GradebookError(f"--shard {text}: K must be between 1 and N (the shards are numbered 1 to N)")
         return cls(index, count)
 
     def select(self, entries: list) -> list:

@@ -39,7 +39,8 @@ DEFAULT_USER = "autograder-student"
 CONFIG_NAME = "course.toml"
 FIXTURES_NAME = "fixtures"
 # What of a source checkout goes into the wheel (setup.py maps reference/ and fixtures/ into the package).
-SOURCE_PARTS = ("pyproject.toml", "setup.py", "README.md", "MANIFEST.in", "LICENSE", "autograder", "reference", "fixtures")
+SOURCE_PARTS = ("pyproject.toml", "setup.py", "README.md", "MANIFEST.in", "LICENSE",
+                "autograder", "reference", "fixtures")
 
 
 class GradescopeError(Exception):
@@ -249,8 +250,9 @@ def check(*, root=None, user=None) -> list:
                             f"'im2col_cython', {str(ext[0]) if ext else ''!r}); u.module_from_spec(s)"],
                            capture_output=True, text=True) if ext else None
     if probe is None or probe.returncode != 0:
-        raise GradescopeError("the compiled fast layers (im2col_cython) do not load here: build the wheel for this "
-                              "image's Python and pass it with --wheel" + (f" ({probe.stderr.strip()[-300:]})" if probe else ""))
+        detail = f" ({probe.stderr.strip()[-300:]})" if probe else ""
+        raise GradescopeError("the compiled fast layers (im2col_cython) do not load here: build the wheel with this "
+                              f"image's Python and pass it with --wheel{detail}")
     lines.append(f"fast layers {ext[0].name}: load")
     if os.geteuid() == 0:
         uid, gid = student_user(user)

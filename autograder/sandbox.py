@@ -53,8 +53,8 @@ def namespaces_available(user=()) -> str:
     if shutil.which("unshare") is None or shutil.which("mount") is None:
         return "the unshare and mount commands (util-linux) are not installed"
     try:
-        probe = subprocess.run(as_user(user, UNSHARE + ["sh", "-c", "mount --make-rprivate / && mount -o remount,bind,ro /"]),
-                               capture_output=True, timeout=60, cwd="/")
+        script = "mount --make-rprivate / && mount -o remount,bind,ro /"
+        probe = subprocess.run(as_user(user, UNSHARE + ["sh", "-c", script]), capture_output=True, timeout=60, cwd="/")
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"unshare failed to start ({exc})"
     if probe.returncode != 0:
