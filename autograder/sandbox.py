@@ -100,11 +100,18 @@ def reachable(path, user) -> bool:
 
 
 def _hand_over(scratch, user):
-    """Give the child's user its scratch folder (and a way through the scratch root, but not a listing of it)."""
+    """Give the child's user its scratch folder (and a way through the scratch root, but not a listing of it).
+
+    Only once, while the folder holds nothing but what the grader put there: a child restarted after a crash
+    finds it already its own, and the grader never walks a tree that student code could be changing under it
+    (swapping a folder for a symbolic link to make root chown something else)."""
     os.chmod(scratch_root(), 0o711)
+    if os.lstat(scratch).st_uid == user[0]:
+        return
     for root, dirs, files in os.walk(scratch):
-        for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
-            os.lchown(name, user[0], user[1])
+        for name in dirs + files:
+            os.lchown(os.path.join(root, name), user[0], user[1])
+    os.lchown(scratch, user[0], user[1])  # last: the folder's owner says the hand-over is complete
 
 
 def default_hidden() -> list:

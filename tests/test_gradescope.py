@@ -121,6 +121,39 @@ def test_run_writes_an_error_results_json_when_the_bundle_is_broken(tmp_path, mo
     assert "unknown key(s) colour" in data["output"] and "course staff" in data["output"]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="running a child as another user needs root, as on Gradescope")
+@pytest.mark.parametrize("mode", ["auto", "limits"])
+def test_a_sandboxed_child_runs_as_the_given_user_without_groups_or_capabilities(tmp_path, mode):
+    import pwd
+
+    from autograder.sandbox import make_sandbox, new_scratch
+
+    entry = pwd.getpwnam(NOBODY)
+    secret = Path(tempfile.mkdtemp(prefix="root-only-", dir="/tmp"))  # reachable, but root's only
+    (secret / "key").write_text("42")
+    sandbox = make_sandbox(mode, hidden=[secret], user=(entry.pw_uid, entry.pw_gid))
+    scratch = new_scratch()
+    try:
+        (scratch / "mine.txt").write_text("hello")
+        script = (f"id -u; id -G; awk '{{print $2}}' /proc/self/uid_map; grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; cat mine.txt; echo; "
+                  f"echo more > new.txt && echo wrote; cat {secret}/key || echo refused")
+        done = subprocess.run(sandbox.wrap(["sh", "-c", script], scratch), cwd=scratch, capture_output=True,
+                              text=True, timeout=60)
+        uid, groups, outside = done.stdout.split("\n")[:3]
+        assert "NoNewPrivs:\t1" in done.stdout and "hello" in done.stdout and "wrote" in done.stdout, done
+        assert "refused" in done.stdout and "42" not in done.stdout, done
+        if sandbox.mode == "limits":
+            assert (uid, groups) == (str(entry.pw_uid), str(entry.pw_gid)), done
+            assert "CapEff:\t0000000000000000" in done.stdout, done
+        else:  # root of its own user namespace, which is the given user outside; the folder is an empty one there
+            assert uid == "0" and outside == str(entry.pw_uid), done
+        assert os.lstat(scratch).st_uid == entry.pw_uid  # handed over once; a restart leaves it as it is
+    finally:
+        sandbox.reap(type("Child", (), {"scratch": scratch})())
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(secret, ignore_errors=True)
+
+
 # ------------------------------------------------------------------------------ end to end, as Gradescope
 
 
