@@ -288,6 +288,14 @@ def run(*, root=None, user=None) -> dict:
     return data
 
 
+def submission_source(folder: Path) -> Path:
+    """What to grade in Gradescope's submission folder: the folder, or the one .zip that is all it holds."""
+    entries = [p for p in folder.iterdir() if not p.name.startswith(".") and p.name != "__MACOSX"]
+    if len(entries) == 1 and entries[0].is_file() and entries[0].suffix.lower() == ".zip":
+        return entries[0]
+    return folder
+
+
 def _grade(root: Path, user):
     from .config import load_config
     from .grade import grade
@@ -304,7 +312,8 @@ def _grade(root: Path, user):
         raise GradescopeError(f"there is no submission folder {submission}")
     sandbox = make_sandbox(config.sandbox, hidden=[source, root / "results", submission], limits=config.limits,
                            user=child_user)
-    report = grade(submission, config=config, fixture_dir=source / FIXTURES_NAME, sandbox=sandbox)
+    report = grade(submission_source(submission), config=config, fixture_dir=source / FIXTURES_NAME,
+                   sandbox=sandbox)
     if not child_user:
         report.notes.append("the grader is not root, so student code ran as the grader's own user")
     return results_json(report, config.hidden_visibility), summary_table(report)

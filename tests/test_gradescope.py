@@ -154,6 +154,16 @@ def test_a_sandboxed_child_runs_as_the_given_user_without_groups_or_capabilities
         shutil.rmtree(secret, ignore_errors=True)
 
 
+def test_a_submission_folder_holding_only_a_zip_is_graded_as_that_zip(tmp_path):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "hw.zip").write_bytes(b"PK")
+    (folder / ".DS_Store").write_bytes(b"")
+    assert gradescope.submission_source(folder) == folder / "hw.zip"
+    (folder / "cs231n").mkdir()
+    assert gradescope.submission_source(folder) == folder
+
+
 # ------------------------------------------------------------------------------ end to end, as Gradescope
 
 
