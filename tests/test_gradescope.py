@@ -307,3 +307,16 @@ def test_a_hostile_submission_cannot_read_the_fixtures_nor_write_the_results(ins
     assert final["score"] == final["max_score"] >= 300
     expected = "resource limits only" if sandbox == "limits" else "Linux namespaces"
     assert expected in final["output"] and "student code runs as uid" in final["output"]
+
+
+def test_the_cli_reports_a_bundle_that_cannot_be_built_in_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    fake = tmp_path / "cs231n_autograder-0.1.0-py3-none-any.whl"
+    fake.write_bytes(b"PK")
+    done = CliRunner().invoke(main, ["gradescope", "build", "--out", str(tmp_path / "a.zip"), "--fixtures",
+                                     str(ROOT / "fixtures"), "--wheel", str(fake)])
+    assert done.exit_code == 1 and "Error: " in done.output and "not a CPython wheel" in done.output
+    assert "Traceback" not in done.output and not (tmp_path / "a.zip").exists()

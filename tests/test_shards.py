@@ -174,3 +174,16 @@ def test_the_readme_slurm_scripts_grade_a_class_in_shards_and_merge_it(tmp_path)
               fixture_dir=work / "course_fixtures", progress=False)
     for name in ("gradebook.csv", "summary.md"):
         assert (work / "grades" / "class" / name).read_bytes() == (tmp_path / "unsharded" / name).read_bytes()
+
+
+def test_the_cli_says_what_is_wrong_with_a_shard_or_a_merge_in_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    (tmp_path / "subs").mkdir()
+    bad = CliRunner().invoke(main, ["batch", str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--shard", "0/3"])
+    assert bad.exit_code == 2 and "K must be between 1 and N" in bad.output
+    merged = CliRunner().invoke(main, ["gradebook", "merge", str(tmp_path / "subs"), "--out", str(tmp_path / "m")])
+    assert merged.exit_code == 1 and "not the results folder of a shard" in merged.output
+    assert "Traceback" not in bad.output + merged.output
