@@ -161,14 +161,24 @@ def _is_done(out_dir: Path, entry: Entry, key: str) -> bool:
     return data.get("extra_data", {}).get("key") == key
 
 
-def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fixture_dir=None, progress=True):
-    """Grade every entry of ``submissions`` into ``out_dir``; returns a :class:`BatchResult`."""
+def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fixture_dir=None, progress=True,
+              shard=None):
+    """Grade every entry of ``submissions`` into ``out_dir``; returns a :class:`BatchResult`.
+
+    ``shard`` (an :class:`autograder.gradebook.Shard`) grades only that slice of the class; its gradebook and
+    summary list only its own students, and ``autograder gradebook merge`` combines the shards' folders.
+    """
     config = config or Config()
     started = time.monotonic()
     submissions, out_dir = Path(submissions).resolve(), Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     entries = discover(submissions)
     version = grader_version(config, fixture_dir)
+    if shard is not None:
+        from .gradebook import write_shard_manifest
+
+        write_shard_manifest(out_dir, shard, [e.student for e in entries], version)
+        entries = shard.select(entries)
     keys = {e.student: f"{version}:{content_hash(e.path)}" for e in entries}
     result = BatchResult()
     todo = []

@@ -80,19 +80,97 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
 @click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path), help="Fixture folder to use.")
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @click.option("--execute-notebooks", is_flag=True, help="Also re-execute every submission's notebooks (slow).")
-def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_progress, execute_notebooks):
+@click.option("--shard", "shard_text", metavar="K/N",
+              help="Grade only the K-th of N slices of the class (1 <= K <= N); merge with `gradebook merge`.")
+def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_progress, execute_notebooks, shard_text):
     """Grade every submission (folder or .zip) in SUBMISSIONS; resumable, in parallel."""
     from .batch import run_batch, single_submission_warning
+    from .gradebook import GradebookError, Shard
 
     config = _with_execution(_config(config_path, profile=profile), execute_notebooks)
+    try:
+        shard = Shard.parse(shard_text) if shard_text is not None else None
+    except GradebookError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
     warning = single_submission_warning(submissions)
     if warning:
         click.echo(f"warning: {warning}", err=True)
     result = run_batch(submissions, out_dir, jobs=jobs, config=config, fixture_dir=fixture_dir,
-                       progress=not no_progress)
+                       progress=not no_progress, shard=shard)
     click.echo(f"graded {len(result.graded)}, already done {len(result.skipped)}, "
                f"with errors {len(result.errors)} in {result.seconds:.1f} s; "
                f"see {out_dir / 'gradebook.csv'} and {out_dir / 'summary.md'}")
+
+
+@main.group()
+def gradebook():
+    """Combine the results folders of a sharded batch."""
+
+
+@gradebook.command("merge")
+@click.argument("shard_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Merged results folder.")
+def gradebook_merge(shard_dirs, out_dir):
+    """Merge the --out folders of every `batch --shard K/N` into one, as an unsharded batch writes it."""
+    from .gradebook import GradebookError, merge
+
+    try:
+        result = merge(shard_dirs, out_dir)
+    except GradebookError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"merged {len(result.students) - len(result.missing)} of {len(result.students)} students from "
+               f"{len(shard_dirs)} shards; see {out_dir / 'gradebook.csv'} and {out_dir / 'summary.md'}")
+    if result.missing:
+        click.echo(f"error: not graded yet: {', '.join(result.missing)} (run their shards again, then merge)", err=True)
+        sys.exit(1)
+
+
+@main.group()
+def gradescope():
+    """Gradescope's autograder bundle, and what runs inside it."""
+
+
+@gradescope.command("build")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="The zip to upload (autograder.zip).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Course config (TOML) to grade with.")
+@click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="The course's fixtures, hidden ones included (default: the project's demo fixtures).")
+@click.option("--wheel", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="A wheel of this package to bundle (default: built from the current source).")
+def gradescope_build(out, config_path, fixture_dir, wheel):
+    """Write the zip for Gradescope's "zip file upload": setup.sh, run_autograder, config, fixtures, wheel."""
+    from .gradescope import GradescopeError, build
+
+    if fixture_dir is None:
+        click.echo("note: bundling the project's fixtures, whose hidden seed is public; pass --fixtures "
+                   "with your course's own (autograder fixtures build --out DIR --hidden-seed N)", err=True)
+    try:
+        path = build(out=out, config_path=config_path, fixture_dir=fixture_dir, wheel=wheel)
+    except GradescopeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {path}: upload it as the assignment's autograder (Configure Autograder > Zip file upload)")
+
+
+@gradescope.command("check")
+def gradescope_check():
+    """Check the installed bundle and lock it down (setup.sh runs this)."""
+    from .gradescope import GradescopeError, check
+
+    try:
+        for line in check():
+            click.echo(line)
+    except GradescopeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@gradescope.command("run")
+def gradescope_run():
+    """Grade /autograder/submission into /autograder/results/results.json (run_autograder runs this)."""
+    from .gradescope import run
+
+    run()
 
 
 @main.group()
