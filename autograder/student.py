@@ -94,6 +94,8 @@ def _provided_files() -> dict:
 def _public_fixtures() -> dict:
     """The public fixtures, with a manifest that knows of nothing else."""
     folder = paths.fixtures_dir()
+    if not (folder / "manifest.json").is_file():
+        raise StudentBuildError(f"no fixtures in {folder}; run `autograder fixtures build`")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     public = FILES["public"]
     data = (folder / public).read_bytes()
@@ -172,7 +174,8 @@ def render_wheel() -> bytes:
 def build(out_dir) -> Path:
     """Write the student bundle into ``out_dir``: the template, then ``checker/<wheel>``; returns the wheel."""
     out_dir = Path(out_dir)
-    wheel = render_wheel()  # first, so that a refused build leaves nothing half-written
+    paths.reference_dir()  # the template is cut from it: say so first when it is missing
+    wheel = render_wheel()  # before writing anything, so that a refused build leaves nothing half-written
     template.build(out_dir)
     target = out_dir / template.CHECKER_DIR / wheel_name()
     atomic.write_bytes(target, wheel)
