@@ -33,8 +33,8 @@ STUDENT_DISTRIBUTION = "cs231n-autograder-student"
 SUMMARY = "Student edition of the cs231n autograder: the public checks as pytest tests (no reference, no hidden fixtures)."
 EXCLUDED_DIRS = ("_reference", "_provided", "_fixtures", "notebooks", "__pycache__")
 """Folders of the installed ``autograder`` package that are not copied as they are (the provided files and
-the public fixtures are added separately)."""
-EXCLUDED_SUFFIXES = (".so", ".pyd", ".c", ".pyc", ".pyo")
+the public fixtures are added separately). Of the rest, the Python modules and ``template_files/`` (the
+package data of setup.py) are copied: no compiled file, nothing a developer left lying around."""
 ENTRY_POINTS = "[pytest11]\nautograder = autograder.pytest_plugin\n"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -77,7 +77,7 @@ def _package_files() -> dict:
     for path in sorted(package.rglob("*")):
         rel = path.relative_to(package)
         if (not path.is_file() or rel.parts[0] in EXCLUDED_DIRS or "__pycache__" in rel.parts
-                or path.suffix in EXCLUDED_SUFFIXES):
+                or not (path.suffix == ".py" or rel.parts[0] == "template_files")):
             continue
         files[f"autograder/{rel.as_posix()}"] = path.read_bytes()
     return files
