@@ -9,6 +9,7 @@ import click
 from . import fixtures as fixture_store
 from .config import ConfigError, load_config
 from .fixtures import FixtureError
+from .paths import ReferenceMissing
 from .profiles import PROFILES
 
 
@@ -186,7 +187,7 @@ def fixtures_build(out_dir, hidden_seed):
     """Run the reference on every case and write the fixtures."""
     try:
         folder = fixture_store.build(out_dir, hidden_seed)
-    except FixtureError as exc:
+    except (FixtureError, ReferenceMissing) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote fixtures to {folder}")
 
@@ -225,7 +226,7 @@ def template_build(out_dir):
 
     try:
         folder = build(out_dir)
-    except TemplateError as exc:
+    except (TemplateError, ReferenceMissing) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote the template to {folder}")
 
@@ -236,12 +237,37 @@ def template_check(out_dir):
     """Fail when the committed template differs from what `template build` would write."""
     from .template import check
 
-    problems = check(out_dir)
+    try:
+        problems = check(out_dir)
+    except ReferenceMissing as exc:
+        raise click.ClickException(str(exc)) from None
     if problems:
         for problem in problems:
             click.echo(f"mismatch: {problem}", err=True)
         sys.exit(1)
     click.echo("the template matches the reference")
+
+
+@main.group()
+def student():
+    """The student bundle: the template plus the student edition of the checker."""
+
+
+@student.command("build")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Bundle folder (created; the template's files in it are replaced).")
+def student_build(out_dir):
+    """Write what a course hands out: the template and, in checker/, a wheel of the public checks that its
+    requirements.txt installs (no reference solutions, no hidden fixtures)."""
+    from .student import StudentBuildError, build
+    from .template import TemplateError
+
+    try:
+        wheel = build(out_dir)
+    except (StudentBuildError, TemplateError, ReferenceMissing) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote the student bundle to {out_dir} (checker: {wheel.relative_to(out_dir)}); "
+               f"students run `pip install -r requirements.txt` in it, then `pytest`")
 
 
 @main.command()

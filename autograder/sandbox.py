@@ -117,9 +117,13 @@ def _hand_over(scratch, user):
 
 
 def default_hidden() -> list:
-    """What no child may see: the reference, the fixtures, the grader's own code and all scratch folders."""
-    hidden = [paths.reference_dir(), paths.fixtures_dir(), Path(__file__).resolve().parent, scratch_root()]
-    return [p for p in hidden if p.exists()]
+    """What no child may see: the reference (where installed), the fixtures, the grader's own code and all
+    scratch folders; a path inside another one of them (``autograder/_fixtures`` in an installed package) goes
+    with it."""
+    hidden = [paths.reference_dir(missing_ok=True), paths.fixtures_dir(), Path(__file__).resolve().parent,
+              scratch_root()]
+    hidden = [p.resolve() for p in hidden if p is not None and p.exists()]
+    return [p for p in hidden if not any(other in p.parents for other in hidden)]
 
 
 @dataclass

@@ -2,7 +2,6 @@
 import csv
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -11,17 +10,18 @@ import zipfile
 
 import pytest
 
+from autograder import paths
 from autograder.batch import discover, run_batch
 from autograder.config import Config
 from autograder.runner import Limits
 
-from conftest import REFERENCE, ROOT
+from conftest import ROOT
 
 CONFIG = Config(select=("relu_*", "affine_forward*"), limits=Limits(check_seconds=5))
 
 
 def _correct(root):
-    shutil.copytree(REFERENCE / "cs231n", root / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c"))
+    paths.copy_reference_package(root / "cs231n")
 
 
 def _class(tmp_path, n=4):
