@@ -122,8 +122,7 @@ def default_hidden() -> list:
     with it."""
     hidden = [paths.reference_dir(missing_ok=True), paths.fixtures_dir(), Path(__file__).resolve().parent,
               scratch_root()]
-    hidden = [p.resolve() for p in hidden if p is not None and p.exists()]
-    return [p for p in hidden if not any(other in p.parents for other in hidden)]
+    return outermost(p.resolve() for p in hidden if p is not None and p.exists())
 
 
 @dataclass
