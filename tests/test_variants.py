@@ -288,3 +288,25 @@ def test_template_submission_grades_two_layer_net(make_submission):
     graded = [r for r in report.results if r.status != "not_applicable"]
     assert graded and all(r.target == "TwoLayerNet" for r in graded)
     assert 0 < report.score < report.max_score
+
+
+def test_dropout_convention_stated_by_the_starter_is_followed(tmp_path):
+    """Older nndl (and CS231n 2016-2017) starters say 'We drop each neuron output with probability p': a
+    dropout written that way, and a FullyConnectedNet passing its dropout argument on as p, keep full marks."""
+    files = nndl_variants()
+    layers = files["nndl/layers.py"]
+    layers = _replace(layers, "We keep each neuron output with probability p.", "We drop each neuron output with probability p.")
+    layers = _replace(layers, "mask = ((np.random.rand(*x.shape) < p) / p).astype(x.dtype)",
+                      "mask = ((np.random.rand(*x.shape) >= p) / (1 - p)).astype(x.dtype)")
+    files["nndl/layers.py"] = layers
+    fc = files["nndl/fc_net.py"]
+    for old, new in (("dropout_keep_ratio=1,", "dropout=0,"), ("self.use_dropout = dropout_keep_ratio != 1",
+                                                                "self.use_dropout = dropout > 0"),
+                     ('"p": dropout_keep_ratio', '"p": dropout')):
+        fc = _replace(fc, old, new)
+    files["nndl/fc_net.py"] = fc
+    select = ("dropout_forward.*", "dropout_backward.*", "FullyConnectedNet.dropout*")
+    report = grade_catalog_only(write_tree(fresh(tmp_path / "sub"), files), config=Config(select=select))
+    graded = [r for r in report.results if r.status != "not_applicable"]
+    assert {r.target for r in graded} == {"dropout_forward", "dropout_backward", "FullyConnectedNet"}
+    assert report.score == report.max_score > 5, [(r.name, r.message) for r in graded if r.status == "failed"]
