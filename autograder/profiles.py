@@ -176,6 +176,23 @@ def detect(packages, found, template=False):
     return PROFILES[DEFAULT]
 
 
+def describe_profiles():
+    """Plain text for ``autograder profiles``: one block per profile."""
+    blocks = []
+    for profile in PROFILES.values():
+        lines = [f"{profile.name}: {profile.description}",
+                 f"  assigns {len(profile.assigned)} functions and classes; dropout p = probability to "
+                 f"{profile.dropout_means} a unit (unless the starter's dropout_forward docstring says otherwise)"]
+        lines += [f"  homework {h.name}: {h.description}; {len(h.assigns & profile.assigned)} functions"
+                  for h in profile.homeworks]
+        lines += [f"  {rule} keeps " + ", ".join(f"{ours} as config[{theirs!r}]" for ours, theirs in names.items())
+                  for rule, names in profile.state_names.items()]
+        lines += [f"  {cls}(" + ", ".join(f"{theirs}=... for {ours}" for ours, theirs in names.items()) + ")"
+                  for cls, names in profile.model_keywords.items()]
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks) + f"\n(default when nothing is detected: {DEFAULT})"
+
+
 def adapt_inputs(inputs, profile):
     """Translate the catalog's conventions into the course's (pure: returns a new object): dropout's keep
     probability, the names of an update rule's state in its config (the probe renames them back) and the
