@@ -324,7 +324,8 @@ class DtypeFollows:
 
 @dataclass(frozen=True)
 class Predicate:
-    """A named property of the outputs: ``fn(outputs, inputs) -> (passed, message, value)``."""
+    """A named property of the outputs: ``fn(outputs, inputs) -> (passed, message, value)``, or ``(passed,
+    message, value, warning)`` for a property that holds but with a contract detail (see :class:`Verdict`)."""
 
     fn: Callable
     description: str = ""
@@ -334,7 +335,7 @@ class Predicate:
 
     def __call__(self, outputs, expected, inputs):
         try:
-            passed, message, value = self.fn(outputs, inputs)
+            passed, message, value, *warning = self.fn(outputs, inputs)
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
             return Verdict(False, f"{self.description or 'the output'} could not be checked ({type(exc).__name__}: {exc})")
-        return Verdict(bool(passed), message, value)
+        return Verdict(bool(passed), message, value, warning[0] if warning and passed else "")

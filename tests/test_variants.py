@@ -310,3 +310,15 @@ def test_dropout_convention_stated_by_the_starter_is_followed(tmp_path):
     graded = [r for r in report.results if r.status != "not_applicable"]
     assert {r.target for r in graded} == {"dropout_forward", "dropout_backward", "FullyConnectedNet"}
     assert report.score == report.max_score > 5, [(r.name, r.message) for r in graded if r.status == "failed"]
+
+
+def test_model_biases_of_shape_1_by_h_are_a_warning():
+    from autograder.catalog.models import TWO_LAYER
+
+    init = TWO_LAYER[0].tests[0].judge
+    rng = np.random.RandomState(0)
+    params = {"W1": 1e-2 * rng.randn(5, 50), "b1": np.zeros((1, 50)), "W2": 1e-2 * rng.randn(50, 7), "b2": np.zeros(7)}
+    verdict = init({"params": params}, {}, {})
+    assert verdict.passed and verdict.warning == "params['b1'] has shape (1, 50), expected (50,)"
+    params["b1"] = np.zeros((2, 50))
+    assert not init({"params": params}, {}, {}).passed

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ..compare import Close, GradientClose, Predicate
+from ..compare import Close, GradientClose, Predicate, singleton_only
 from ..model import Case, Test
 from .inputs import linspace
 
@@ -30,17 +30,20 @@ def _two_layer_X():
 def _init_check(shapes, std):
     def check(outputs, inputs):
         params = outputs["params"]
+        warnings = []
         for name, shape in shapes.items():
             if name not in params:
                 return False, f"model.params has no {name!r}", None
             value = np.asarray(params[name])
-            if value.shape != shape:
+            if singleton_only(value.shape, shape):  # b1 of shape (1, H) broadcasts like (H,): a contract detail
+                warnings.append(f"params[{name!r}] has shape {value.shape}, expected {shape}")
+            elif value.shape != shape:
                 return False, f"params[{name!r}] has shape {value.shape}, expected {shape}", None
             if name.startswith("b") and np.any(value != 0):
                 return False, f"params[{name!r}] should start at zero", None
             if name.startswith("W") and abs(value.std() - std) > std / 10:
                 return False, f"params[{name!r}] has std {value.std():.4g}, expected about weight_scale = {std}", None
-        return True, "", None
+        return True, "", None, "; ".join(warnings)
     return check
 
 
