@@ -138,17 +138,22 @@ NNDL_HOMEWORKS = (
 PROJECT = LAYERS + NORMS + ("affine_bn_relu_forward", "affine_bn_relu_backward") + LN_SANDWICHES + (
     "sgd_momentum", "rmsprop", "adam", "TwoLayerNet") + MODELS_2021
 
+# The loss layers were given "for free" in CS231n 2016-2020 and in nndl (provided code in layers.py); CS231n
+# 2021+ asks students to copy their assignment 1 solutions in.
+LOSSES = ("svm_loss", "softmax_loss")
+OWN_LAYERS = tuple(n for n in LAYERS if n not in LOSSES)
+
 PROFILES = {p.name: p for p in (
     _profile("project", "this project's own assignment (student_template/): CS231n 2021+ with TwoLayerNet",
              PROJECT),
     _profile("cs231n-2021", "CS231n 2021 and later (and forks such as cs260)",
              LAYERS, NORMS, SANDWICHES, NORM_SANDWICHES, LN_SANDWICHES, OPTIM, MODELS_2021),
     _profile("cs231n-2018", "CS231n 2018-2020 (and the libs/ fork)",
-             LAYERS, NORMS, SANDWICHES, NORM_SANDWICHES, LN_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",)),
+             OWN_LAYERS, NORMS, SANDWICHES, NORM_SANDWICHES, LN_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",)),
     _profile("cs231n-2016", "CS231n 2016-2017: dropout p is the probability of dropping a unit",
-             LAYERS, SANDWICHES, NORM_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",), dropout_means="drop"),
+             OWN_LAYERS, SANDWICHES, NORM_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",), dropout_means="drop"),
     _profile("nndl", "UCLA ECE C147/C247 (nndl/ package, provided code in cs231n/ or utils/)",
-             LAYERS, SANDWICHES, NORM_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",),
+             OWN_LAYERS, SANDWICHES, NORM_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",),
              homeworks=NNDL_HOMEWORKS,
              state_names={"rmsprop": {"cache": "a"}, "adam": {"m": "v", "v": "a"}},
              model_keywords={"TwoLayerNet": {"hidden_dim": "hidden_dims"}}),
