@@ -66,7 +66,10 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
         def plan(manifest):
             found = manifest.get("found", {})
             profile = PROFILES[config.profile] if config.profile else detect(packages, found, template)
-            profile = profile.scoped(found, config.scope)
+            # A homework's functions count as submitted even when their file does not import (a syntax error
+            # must cost the homework's points, not take it out of scope).
+            defined = set(found).union(*manifest.get("broken_defines", {}).values())
+            profile = profile.scoped(defined, config.scope)
             if dropout_means and dropout_means != profile.dropout_means:
                 profile = replace(profile, dropout_means=dropout_means, description=(
                     f"{profile.description}; dropout's p is the probability of {dropout_means}ing a unit, as the "
