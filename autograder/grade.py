@@ -2,11 +2,9 @@
 with a clear reason without losing what was found so far."""
 from __future__ import annotations
 
-import re
 import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import replace
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from . import fixtures as fixture_store
 from .catalog import all_cases, wanted_names
 from .config import Config, ConfigError
 from .model import Report, TestResult, Verdict
-from .profiles import PREFERRED, PROFILES, adapt_inputs, check_scope, detect
+from .profiles import PREFERRED, PROFILES, adapt_inputs, check_scope, choose, submission_signs
 from .runner import run_cases
 from .sandbox import make_sandbox, new_scratch
 from .submission import SubmissionError, find_layout, stage, unpack
@@ -48,8 +46,7 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
             folder = unpack(Path(submission), Path(scratch))
             layout = find_layout(folder, config.packages)
             stage_dir, packages = stage(layout, Path(scratch))
-            template = _made_from_template(layout)
-            dropout_means = _stated_dropout_convention(layout)
+            signs = submission_signs(layout.root, layout.packages)
         except SubmissionError as exc:
             report.error = str(exc)
             profile = PROFILES[config.profile or "cs231n-2021"]
@@ -64,16 +61,7 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
         chosen = {}
 
         def plan(manifest):
-            found = manifest.get("found", {})
-            profile = PROFILES[config.profile] if config.profile else detect(packages, found, template)
-            # A homework's functions count as submitted even when their file does not import (a syntax error
-            # must cost the homework's points, not take it out of scope).
-            defined = set(found).union(*manifest.get("broken_defines", {}).values())
-            profile = profile.scoped(defined, config.scope)
-            if dropout_means and dropout_means != profile.dropout_means:
-                profile = replace(profile, dropout_means=dropout_means, description=(
-                    f"{profile.description}; dropout's p is the probability of {dropout_means}ing a unit, as the "
-                    f"starter's dropout_forward docstring says"))
+            profile = choose(config.profile, packages, manifest, signs, config.scope)
             chosen["profile"] = profile
             return [
                 (case.id, {"id": case.id, "probe": case.probe, "root": str(stage_dir),
@@ -111,31 +99,6 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
     report.notes.extend(notebook_report.notes)
     report.execution_time = time.monotonic() - started
     return report
-
-
-def _made_from_template(layout):
-    """A submission made from this project's student_template/: its main package holds the template's own
-    provided module ``layer_checks.py`` (no course's starter code has one)."""
-    main = layout.root / layout.packages[0] if layout.packages and layout.packages[0] else layout.root
-    return (main / "layer_checks.py").is_file()
-
-
-_DROPOUT_DOC = re.compile(r"p: Dropout parameter\. We (keep|drop) each neuron output with probability p")
-
-
-def _stated_dropout_convention(layout):
-    """``keep`` or ``drop``: what dropout's p means, as the starter's dropout_forward docstring states it
-    (CS231n 2016-2017 and older nndl years drop with probability p; later years keep), or None when no file says."""
-    stated = set()
-    for package in layout.packages:
-        folder = layout.root / package if package else layout.root
-        for path in sorted(folder.rglob("*.py") if package else folder.glob("*.py"))[:200]:
-            try:
-                if path.stat().st_size < 2_000_000:
-                    stated.update(_DROPOUT_DOC.findall(path.read_text(encoding="utf-8", errors="replace")))
-            except OSError:
-                continue
-    return stated.pop() if len(stated) == 1 else None
 
 
 def _add_notebooks(report, folder, config, execute, stage=None, sandbox=None):

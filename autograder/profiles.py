@@ -16,7 +16,9 @@ which the trusted fast layers accept when it is integral.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 LAYERS = (
     "affine_forward", "affine_backward", "relu_forward", "relu_backward", "svm_loss", "softmax_loss",
@@ -179,6 +181,46 @@ def detect(packages, found, template=False):
     if template or ("TwoLayerNet" in found and found["TwoLayerNet"][0] == fc[0]):
         return PROFILES["project"]
     return PROFILES[DEFAULT]
+
+
+_DROPOUT_DOC = re.compile(r"p: Dropout parameter\. We (keep|drop) each neuron output with probability p")
+
+
+def submission_signs(root, packages):
+    """What the submission's files say about its course, read before anything is imported: ``template``
+    (its main package holds this project's own provided ``layer_checks.py``, which no course's starter has)
+    and ``dropout_means`` (``keep`` or ``drop``, as the starter's dropout_forward docstring states it: CS231n
+    2016-2017 and older nndl years drop with probability p, later years keep; None when no file says)."""
+    root = Path(root)
+    main = root / packages[0] if packages and packages[0] else root
+    stated = set()
+    for package in packages:
+        folder = root / package if package else root
+        for path in sorted(folder.rglob("*.py") if package else folder.glob("*.py"))[:200]:
+            try:
+                if path.stat().st_size < 2_000_000:
+                    stated.update(_DROPOUT_DOC.findall(path.read_text(encoding="utf-8", errors="replace")))
+            except OSError:
+                continue
+    return {"template": (main / "layer_checks.py").is_file(), "dropout_means": stated.pop() if len(stated) == 1 else None}
+
+
+def choose(name, packages, manifest, signs=None, scope=()):
+    """The profile a submission is graded under: ``name`` (the config's) or detected, restricted to the
+    homeworks in scope, with dropout's convention as the starter states it (``signs``: see
+    :func:`submission_signs`; ``manifest``: what the child found, with the names of files that do not import)."""
+    signs = signs or {}
+    found = manifest.get("found", {})
+    profile = PROFILES[name] if name else detect(packages, found, signs.get("template", False))
+    # A homework's functions count as submitted even when their file does not import: a syntax error in
+    # conv_layers.py must cost the homework's points, not take it out of scope.
+    profile = profile.scoped(set(found).union(*manifest.get("broken_defines", {}).values()), scope)
+    means = signs.get("dropout_means")
+    if means and means != profile.dropout_means:
+        profile = replace(profile, dropout_means=means, description=(
+            f"{profile.description}; dropout's p is the probability of {means}ing a unit, as the starter's "
+            f"dropout_forward docstring says"))
+    return profile
 
 
 def describe_profiles():
