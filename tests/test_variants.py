@@ -322,3 +322,11 @@ def test_model_biases_of_shape_1_by_h_are_a_warning():
     assert verdict.passed and verdict.warning == "params['b1'] has shape (1, 50), expected (50,)"
     params["b1"] = np.zeros((2, 50))
     assert not init({"params": params}, {}, {}).passed
+
+
+def test_the_student_template_is_graded_as_the_projects_assignment():
+    from conftest import ROOT
+
+    report = grade_catalog_only(ROOT / "student_template", config=Config(select=("TwoLayerNet.init", "sgd_momentum.notebook")))
+    assert report.profile == "project"
+    assert {r.target: r.status for r in report.results} == {"TwoLayerNet": "failed", "sgd_momentum": "failed"}
