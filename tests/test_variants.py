@@ -330,3 +330,18 @@ def test_the_student_template_is_graded_as_the_projects_assignment():
     report = grade_catalog_only(ROOT / "student_template", config=Config(select=("TwoLayerNet.init", "sgd_momentum.notebook")))
     assert report.profile == "project"
     assert {r.target: r.status for r in report.results} == {"TwoLayerNet": "failed", "sgd_momentum": "failed"}
+
+
+def test_running_statistics_of_shape_1_by_d_are_a_warning(make_submission):
+    """sample_mean = x.mean(axis=0, keepdims=True) makes the running averages (1, D): right values, no points lost."""
+    sub = make_submission({"layers.py": """
+        _right_batchnorm_forward = batchnorm_forward
+        def batchnorm_forward(x, gamma, beta, bn_param):
+            out, cache = _right_batchnorm_forward(x, gamma, beta, bn_param)
+            for key in ("running_mean", "running_var"):
+                bn_param[key] = np.asarray(bn_param[key]).reshape(1, -1)
+            return out, cache
+    """})
+    report = grade_catalog_only(sub, config=Config(select=("batchnorm_forward.*",)))
+    assert report.score == report.max_score > 0, [(r.name, r.message) for r in report.results if r.status == "failed"]
+    assert any("running_mean has shape (1, " in r.warning for r in report.results), [r.warning for r in report.results]
