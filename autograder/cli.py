@@ -292,5 +292,13 @@ def notebooks(submission, config_path, quick, static_only, out_dir):
     sys.exit(status)
 
 
+@main.command("profiles")
+def profiles_command():
+    """List the course profiles: what each assigns, its homeworks and its spellings."""
+    from .profiles import describe_profiles
+
+    click.echo(describe_profiles())
+
+
 if __name__ == "__main__":
     main()

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from . import fixtures as fixture_store
 from .catalog import all_cases, wanted_names
-from .config import Config
+from .config import Config, ConfigError
 from .model import Report, TestResult, Verdict
-from .profiles import PREFERRED, PROFILES, adapt_inputs, detect
+from .profiles import PREFERRED, PROFILES, adapt_inputs, check_scope, choose, submission_signs
 from .runner import run_cases
 from .sandbox import make_sandbox, new_scratch
 from .submission import SubmissionError, find_layout, stage, unpack
@@ -29,6 +29,8 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
     sandboxed child (``autograder.inprocess.run_in_process``: for the trusted reference and benchmarks only).
     """
     config = config or Config()
+    if check_scope(config.scope):
+        raise ConfigError(check_scope(config.scope))
     started = time.monotonic()
     report = Report(submission=Path(submission).name)
     store = fixture_store.load(fixture_dir, include_hidden=config.include_hidden)
@@ -44,6 +46,7 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
             folder = unpack(Path(submission), Path(scratch))
             layout = find_layout(folder, config.packages)
             stage_dir, packages = stage(layout, Path(scratch))
+            signs = submission_signs(layout.root, layout.packages)
         except SubmissionError as exc:
             report.error = str(exc)
             profile = PROFILES[config.profile or "cs231n-2021"]
@@ -58,7 +61,7 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
         chosen = {}
 
         def plan(manifest):
-            profile = PROFILES[config.profile] if config.profile else detect(packages, manifest.get("found", {}))
+            profile = choose(config.profile, packages, manifest, signs, config.scope)
             chosen["profile"] = profile
             return [
                 (case.id, {"id": case.id, "probe": case.probe, "root": str(stage_dir),
@@ -77,6 +80,10 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
                        stage=(stage_dir, packages), sandbox=sandbox)
     profile = chosen.get("profile") or PROFILES[config.profile or "cs231n-2021"]
     report.profile = profile.name
+    if profile.assigned != PROFILES[profile.name].assigned:
+        report.notes.append(f"Graded as {profile.description}; the other homeworks' checks are not applicable.")
+    elif config.scope and not profile.homeworks:
+        report.notes.append(f"scope = {list(config.scope)} was ignored: {profile.description} is one homework.")
     found = outcome.manifest.get("found", {})
     import_errors = outcome.manifest.get("import_errors", {})
     if outcome.startup_error:  # nothing ran: an error of the submission, never a silent 0
@@ -118,19 +125,22 @@ def _selected(case, patterns):
 
 
 def _points(case, test, config):
+    if test.kind == "contract" and not config.count_contract:
+        return 0.0
     for key, value in config.points.items():
         if case.id.startswith(key) or case.target == key:
             return float(value) if test.points else 0.0
     return test.points
 
 
-def _result(case, test, config, passed, message, status=None, target=None):
+def _result(case, test, config, passed, message, status=None, target=None, warning=""):
     points = _points(case, test, config)
     target = target or test.target or case.target
     return TestResult(
         case_id=case.id, name=f"{target}: {test.name}", target=target, kind=test.kind,
         visibility=case.visibility, group=case.group, score=points if passed else 0.0, max_score=points,
         status=status or ("passed" if passed else "failed"), message=message, hint="" if passed else test.hint,
+        warning=warning,
     )
 
 
@@ -183,13 +193,16 @@ def _judge_case(case, outcome, found, import_errors, store, config):
     inputs = fixture_store.make_inputs(case, store.hidden_seed)
     expected = store.expected_for(case)
     verdicts = [_verdict(test, reply["outputs"], expected, inputs) for test in case.tests]
-    works = any(v.passed for t, v in zip(case.tests, verdicts) if t.kind != "side_effect")
+    works = any(v.passed for t, v in zip(case.tests, verdicts) if t.kind not in ("side_effect", "contract"))
     results = []
     for test, verdict in zip(case.tests, verdicts):
-        if test.kind == "side_effect" and verdict.passed and not works:
+        if test.kind in ("side_effect", "contract") and verdict.passed and not works:
             # Leaving the inputs alone earns nothing while the function itself does not work yet.
             verdict = Verdict(False, "not credited until the function's other checks on this input pass")
-        results.append(_result(case, test, config, verdict.passed, verdict.message if not verdict.passed else ""))
+        if verdict.passed and verdict.warning and config.count_contract:
+            verdict = Verdict(False, f"{verdict.warning} (contract details count in this course)")
+        results.append(_result(case, test, config, verdict.passed, verdict.message if not verdict.passed else "",
+                               warning=verdict.warning if verdict.passed else ""))
     return results
 
 

@@ -164,7 +164,7 @@ def test_a_broken_provided_file_is_replaced_by_the_trusted_copy(make_submission)
     sub = make_submission({"fast_layers.py": "raise RuntimeError('edited provided file')\n",
                            "gradient_check.py": "eval_numerical_gradient = None\n"})
     (sub / "cs231n" / "im2col_cython.cpython-311-x86_64-linux-gnu.so").write_bytes(b"not a library")
-    report = grade(sub, config=Config(select=("conv_relu_pool_backward",)))
+    report = grade(sub, config=Config(profile="all", select=("conv_relu_pool_backward",)))  # a provided sandwich
     assert report.score == report.max_score > 0
 
 

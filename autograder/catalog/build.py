@@ -74,7 +74,7 @@ def reference_case(id, forward, backward, make_args, grad_names, *, arg_names, t
     tests += tuple(Test(f"{title}: {g}", Close(f"grads.{k}", tol, g, like=arg_names[k] if k < len(arg_names) else None),
                         points, "reference") for k, g in enumerate(grad_names))
     if dtype == "float32":
-        tests += (Test(f"{title}: output dtype", DtypeFollows("out", "args.0", "out"), 0.5, "side_effect",
+        tests += (Test(f"{title}: output dtype", DtypeFollows("out", "args.0", "out"), 0.5, "contract",
                        "Keep the input's dtype: float32 in, float32 out.", target=forward),)
     return Case(id, backward, "forward_backward", make_inputs, tests, requires=(forward,), seed=seed,
                 visibility=visibility, group=_group(backward))

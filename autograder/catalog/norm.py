@@ -270,7 +270,7 @@ DROPOUT = [
     ), seed=231, group="dropout"),
     Case("dropout_forward.float32", "dropout_forward", "call", _dropout_inputs(0.6, dtype="float32"), (
         Test("float32, p = 0.6: keep rate, scaling and mean", Predicate(_keep_rate(0.6)), 0.5, "property"),
-        Test("float32 in, float32 out", DtypeFollows("result.0", "args.0", "out"), 0.5, "side_effect",
+        Test("float32 in, float32 out", DtypeFollows("result.0", "args.0", "out"), 0.5, "contract",
              "Cast the mask to x.dtype (np.random.rand gives float64)."),
     ), seed=231, group="dropout"),
     gradient_case("dropout_backward.notebook", "dropout_forward", "dropout_backward", _dropout_grad_args, ("dx",),

@@ -132,21 +132,30 @@ def _built(model, cls):
     return model
 
 
+KEYWORD_ALIASES = {"hidden_dim": "hidden_dims"}
+"""Constructor keywords courses spell differently (nndl's ``TwoLayerNet(hidden_dims=100)``), used whatever the
+profile when the class takes the other spelling only; a profile adds its own as ``spec['keyword_names']``."""
+
+
 def construct(cls, spec):
     """Build a model from semantic arguments, translated to the constructor style the submission uses.
 
     ``spec`` keys: any constructor keyword, plus ``dropout_keep`` (probability of keeping a unit),
     ``dropout_means`` ('keep' or 'drop': what the course's ``dropout`` argument means) and ``dtype`` as a
-    string. Styles: ``dropout_keep_ratio=1, normalization=None`` (CS231n 2021+), ``dropout=1,
-    normalization=None`` (2018-2020), ``dropout=0, use_batchnorm=False`` (2016-2017).
+    string; ``keyword_names`` maps a catalog keyword to the course's spelling. Styles: ``dropout_keep_ratio=1,
+    normalization=None`` (CS231n 2021+), ``dropout=1, normalization=None`` (2018-2020), ``dropout=0,
+    use_batchnorm=False`` (2016-2017, nndl), ``TwoLayerNet(hidden_dims=...)`` (nndl).
     """
     spec = dict(spec)
+    params = inspect.signature(cls.__init__).parameters
+    for ours, theirs in {**KEYWORD_ALIASES, **spec.pop("keyword_names", {})}.items():
+        if ours in spec and ours not in params and theirs in params:
+            spec[theirs] = spec.pop(ours)
     keep = spec.pop("dropout_keep", None)
     means = spec.pop("dropout_means", "keep")
     norm = spec.pop("normalization", None)
     if "dtype" in spec:
         spec["dtype"] = np.dtype(spec["dtype"]).type
-    params = inspect.signature(cls.__init__).parameters
     if keep is not None:
         if "dropout_keep_ratio" in params:
             spec["dropout_keep_ratio"] = keep
@@ -214,12 +223,22 @@ def _perturbed_param(model, name, X, y, h, max_points):
     return losses
 
 
+def _renamed(config, names):
+    """``config`` with its keys renamed at once (``{"m": "v", "v": "a"}`` swaps safely); other keys kept."""
+    if not names or not isinstance(config, dict):
+        return config
+    return {names.get(k, k): v for k, v in config.items()}
+
+
 @probe
-def update(api, target, w, dw, config):
-    """One optimizer step on copies: ``next_w, config = target(w, dw, config)``."""
-    w_copy, dw_copy, config_copy = np.array(w, copy=True), np.array(dw, copy=True), copy.deepcopy(config)
+def update(api, target, w, dw, config, state_names=None):
+    """One optimizer step on copies: ``next_w, config = target(w, dw, config)``. ``state_names`` maps the
+    catalog's state keys to the course's (nndl's ``a`` for RMSProp's cache): renamed going in and back after."""
+    w_copy, dw_copy = np.array(w, copy=True), np.array(dw, copy=True)
+    config_copy = _renamed(copy.deepcopy(config), state_names)
     next_w, next_config = _unpack(_get(api, target)(w_copy, dw_copy, config_copy), 2, target, "(next_w, config)")
-    return {"next_w": next_w, "config": next_config, "w_after": w_copy, "dw_after": dw_copy}
+    back = {v: k for k, v in (state_names or {}).items()}
+    return {"next_w": next_w, "config": _renamed(next_config, back), "w_after": w_copy, "dw_after": dw_copy}
 
 
 @probe
