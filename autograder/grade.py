@@ -168,6 +168,33 @@ def _reply_error(case, reply):
     return f"raised {exc_type}{': ' + error if error else ''}{at}"
 
 
+def _not_checked(culprit, reply):
+    """Why a test could not be judged: another function of the case failed first."""
+    if reply.get("kind") == "form":
+        return f"not checked: {reply.get('error', f'{culprit} failed')}"
+    if reply.get("type") == "NotImplementedError":
+        return f"not checked: {culprit} is not implemented yet"
+    return f"not checked: {culprit} raised {reply.get('type', 'an exception')} on this input"
+
+
+class _Partial(dict):
+    """The outputs of a probe that stopped part-way; notes whether a judge looked for a missing one."""
+
+    missed = False
+
+    def __contains__(self, key):
+        found = dict.__contains__(self, key)
+        self.missed |= not found
+        return found
+
+    def __getitem__(self, key):
+        self.missed |= not dict.__contains__(self, key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+
 def _judge_case(case, outcome, found, import_errors, store, config):
     if case.id in outcome.failures:
         return [_result(case, test, config, False, outcome.failures[case.id]) for test in case.tests]
@@ -177,20 +204,39 @@ def _judge_case(case, outcome, found, import_errors, store, config):
     reply = outcome.replies.get(case.id)
     if reply is None:
         return [_result(case, test, config, False, "no result was produced") for test in case.tests]
+    culprit = None
     if not reply.get("ok"):
         reason = _reply_error(case, reply)
-        return [_result(case, test, config, False, reason) for test in case.tests]
+        culprit = reply.get("function")
+        if not culprit or not isinstance(reply.get("partial"), dict):
+            return [_result(case, test, config, False, reason) for test in case.tests]
     inputs = fixture_store.make_inputs(case, store.hidden_seed)
     expected = store.expected_for(case)
-    verdicts = [_verdict(test, reply["outputs"], expected, inputs) for test in case.tests]
-    works = any(v.passed for t, v in zip(case.tests, verdicts) if t.kind != "side_effect")
+    verdicts = []
+    for test in case.tests:
+        if culprit is None:
+            verdicts.append(_verdict(test, reply["outputs"], expected, inputs))
+        elif (test.target or case.target) == culprit:  # the function that failed: the test says how
+            verdicts.append(Verdict(False, reason))
+        else:  # another function failed: judged on what the probe got before, if that is all it needs
+            outputs = _Partial(reply["partial"])
+            verdict = _verdict(test, outputs, expected, inputs)
+            verdicts.append(Verdict(False, _not_checked(culprit, reply)) if outputs.missed else verdict)
     results = []
     for test, verdict in zip(case.tests, verdicts):
-        if test.kind == "side_effect" and verdict.passed and not works:
+        if test.kind == "side_effect" and verdict.passed and not _works(case, test, verdicts, culprit):
             # Leaving the inputs alone earns nothing while the function itself does not work yet.
             verdict = Verdict(False, "not credited until the function's other checks on this input pass")
         results.append(_result(case, test, config, verdict.passed, verdict.message if not verdict.passed else ""))
     return results
+
+
+def _works(case, side_effect_test, verdicts, culprit):
+    """Whether the function a side-effect test is about passes its other checks on this input; a function with
+    no other check in the case (a forward in its backward's gradient check) works if it ran without failing."""
+    target = side_effect_test.target or case.target
+    own = [v.passed for t, v in zip(case.tests, verdicts) if t.kind != "side_effect" and (t.target or case.target) == target]
+    return any(own) if own else target != culprit
 
 
 def _verdict(test, outputs, expected, inputs):
