@@ -87,7 +87,7 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
         if not profile.applies(case.all_requires()):
             report.results.extend(_not_applicable(case, test, profile) for test in case.tests)
             continue
-        report.results.extend(_judge_case(case, outcome, found, import_errors, store, config))
+        report.results.extend(_judge_case(case, outcome, found, import_errors, store, config, profile))
     report.results.extend(notebook_report.results)
     report.notes.extend(notebook_report.notes)
     report.execution_time = time.monotonic() - started
@@ -195,7 +195,7 @@ class _Partial(dict):
         return self[key] if key in self else default
 
 
-def _judge_case(case, outcome, found, import_errors, store, config):
+def _judge_case(case, outcome, found, import_errors, store, config, profile):
     if case.id in outcome.failures:
         return [_result(case, test, config, False, outcome.failures[case.id]) for test in case.tests]
     missing = _missing_reason(case, found, import_errors, outcome.manifest.get("broken_defines", {}))
@@ -210,7 +210,7 @@ def _judge_case(case, outcome, found, import_errors, store, config):
         culprit = reply.get("function")
         if not culprit or not isinstance(reply.get("partial"), dict):
             return [_result(case, test, config, False, reason) for test in case.tests]
-    inputs = fixture_store.make_inputs(case, store.hidden_seed)
+    inputs = adapt_inputs(fixture_store.make_inputs(case, store.hidden_seed), profile)  # what the code was given
     expected = store.expected_for(case)
     verdicts = []
     for test in case.tests:
