@@ -146,15 +146,16 @@ def _not_applicable(case, test, profile):
                       0.0, 0.0, "not_applicable", f"not assigned in {profile.description}")
 
 
-def _missing_reason(case, found, import_errors, broken_defines):
+def _missing_reason(case, found, import_errors, broken_defines, name=None):
     missing = [n for n in case.all_requires() if n not in found]
     if not missing:
         return ""
-    culprits = [m for m in sorted(import_errors) if missing[0] in broken_defines.get(m, ())]
+    name = name if name in missing else missing[0]
+    culprits = [m for m in sorted(import_errors) if name in broken_defines.get(m, ())]
     if culprits:
         module = culprits[0]
-        return f"{missing[0]} is in {module.replace('.', '/')}.py, which could not be imported: {import_errors[module]}"
-    return f"{missing[0]} was not found in the submission"
+        return f"{name} is in {module.replace('.', '/')}.py, which could not be imported: {import_errors[module]}"
+    return f"{name} was not found in the submission"
 
 
 def _reply_error(case, reply):
@@ -168,8 +169,10 @@ def _reply_error(case, reply):
     return f"raised {exc_type}{': ' + error if error else ''}{at}"
 
 
-def _not_checked(culprit, reply):
+def _not_checked(culprit, reply, missing=""):
     """Why a test could not be judged: another function of the case failed first."""
+    if missing:
+        return f"not checked: {missing}"
     if reply.get("kind") == "form":
         return f"not checked: {reply.get('error', f'{culprit} failed')}"
     if reply.get("type") == "NotImplementedError":
@@ -198,30 +201,36 @@ class _Partial(dict):
 def _judge_case(case, outcome, found, import_errors, store, config, profile):
     if case.id in outcome.failures:
         return [_result(case, test, config, False, outcome.failures[case.id]) for test in case.tests]
-    missing = _missing_reason(case, found, import_errors, outcome.manifest.get("broken_defines", {}))
-    if missing:  # nothing of the case could run: its tests are reported under the case's own target
-        return [_result(case, test, config, False, missing, target=case.target) for test in case.tests]
     reply = outcome.replies.get(case.id)
+    partial = reply is not None and not reply.get("ok") and isinstance(reply.get("partial"), dict)
+    culprit = reply.get("function") if partial else None
+    missing = _missing_reason(case, found, import_errors, outcome.manifest.get("broken_defines", {}), culprit)
+    # a missing function stops a probe part-way like an exception: what ran before it is still judged
+    if missing and not (partial and culprit not in found):
+        # nothing of the case could run: its tests are reported under the case's own target
+        return [_result(case, test, config, False, missing, target=case.target) for test in case.tests]
     if reply is None:
         return [_result(case, test, config, False, "no result was produced") for test in case.tests]
-    culprit = None
     if not reply.get("ok"):
-        reason = _reply_error(case, reply)
-        culprit = reply.get("function")
-        if not culprit or not isinstance(reply.get("partial"), dict):
+        reason = missing or _reply_error(case, reply)  # a missing function stopped the probe part-way
+        if not culprit or not partial:
             return [_result(case, test, config, False, reason) for test in case.tests]
     inputs = adapt_inputs(fixture_store.make_inputs(case, store.hidden_seed), profile)  # what the code was given
     expected = store.expected_for(case)
+    broken = outcome.manifest.get("broken_defines", {})
     verdicts = []
     for test in case.tests:
+        target = test.target or case.target
         if culprit is None:
             verdicts.append(_verdict(test, reply["outputs"], expected, inputs))
-        elif (test.target or case.target) == culprit:  # the function that failed: the test says how
+        elif target == culprit:  # the function that failed: the test says how
             verdicts.append(Verdict(False, reason))
+        elif target not in found:  # missing too (the probe stopped before it)
+            verdicts.append(Verdict(False, _missing_reason(case, found, import_errors, broken, target)))
         else:  # another function failed: judged on what the probe got before, if that is all it needs
             outputs = _Partial(reply["partial"])
             verdict = _verdict(test, outputs, expected, inputs)
-            verdicts.append(Verdict(False, _not_checked(culprit, reply)) if outputs.missed else verdict)
+            verdicts.append(Verdict(False, _not_checked(culprit, reply, missing)) if outputs.missed else verdict)
     results = []
     for test, verdict in zip(case.tests, verdicts):
         if test.kind == "side_effect" and verdict.passed and not _works(case, test, verdicts, culprit):

@@ -301,3 +301,20 @@ def test_a_sandwich_forward_that_raises_is_named_in_its_backwards_checks(make_su
     assert {r.visibility for r in forward} == {"public", "hidden"}
     assert forward and all(r.message.startswith("raised KeyError") for r in forward)
     assert {r.message for r in backward} == {"not checked: conv_bn_relu_forward raised KeyError on this input"}
+
+
+def test_a_missing_backward_leaves_its_forwards_checks_alone(make_submission):
+    report = grade(make_submission({"layers.py": "del batchnorm_backward_alt\n"}),
+                   config=Config(select=("batchnorm_backward*",)))
+    backward = of(report, "batchnorm_backward_alt")
+    assert backward and {r.message for r in backward} == {"batchnorm_backward_alt was not found in the submission"}
+    forward = of(report, "batchnorm_forward")
+    assert any(r.case_id == "batchnorm_backward_alt.hidden.train" for r in forward)
+    assert forward and all(r.status == "passed" for r in forward), [(r.name, r.message) for r in forward]
+
+
+def test_a_missing_forward_makes_its_backward_not_checked(make_submission):
+    report = grade(make_submission({"layers.py": "del relu_forward\n"}), config=Config(select=("relu_*",)))
+    assert {r.message for r in of(report, "relu_forward")} == {"relu_forward was not found in the submission"}
+    assert {r.message for r in of(report, "relu_backward")} == {
+        "not checked: relu_forward was not found in the submission"}

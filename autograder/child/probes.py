@@ -124,15 +124,16 @@ def forward_backward(api, forward, backward, args, dout, numeric=(), h=1e-5, n_g
     The inputs are snapshotted right after the forward (``args_after``) and the cache before and after the
     first backward (``cache_before``, ``cache_after``), so that a change is blamed on the function that made it.
     """
-    fwd, bwd = _get(api, forward), _get(api, backward)
     outputs = {}
     call_args = copy.deepcopy(list(args))
     with calling(forward, outputs):
+        fwd = _get(api, forward)
         out, cache = _unpack(fwd(*call_args), 2, forward, "(out, cache)")
         if out is None:
             raise ProbeError(f"{forward} returned out = None: not implemented yet?")
         outputs.update(out=out, args_after=tuple(snapshot(call_args)), cache_before=snapshot(cache))
     with calling(backward, outputs):
+        bwd = _get(api, backward)
         dout_copy = np.array(dout, copy=True)
         grads = snapshot(bwd(dout_copy, cache))  # as returned, whatever the second call does
         outputs.update(dout_after=dout_copy, cache_after=snapshot(cache))
