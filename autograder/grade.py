@@ -244,7 +244,8 @@ def _works(case, side_effect_test, verdicts, culprit):
     """Whether the function a side-effect test is about passes its other checks on this input; a function with
     no other check in the case (a forward in its backward's gradient check) works if it ran without failing."""
     target = side_effect_test.target or case.target
-    own = [v.passed for t, v in zip(case.tests, verdicts) if t.kind != "side_effect" and (t.target or case.target) == target]
+    own = [v.passed for t, v in zip(case.tests, verdicts)
+           if t.kind != "side_effect" and (t.target or case.target) == target]
     return any(own) if own else target != culprit
 
 

@@ -70,7 +70,8 @@ def test_unchanged_names_the_function_the_argument_and_the_part_of_the_cache():
     before = (np.zeros(2), {"w": np.ones(2)})
     after = (np.zeros(2), {"w": np.array([1.0, 5.0])})
     verdict = judge({"cache_before": before, "cache_after": after}, {}, {})
-    assert not verdict.passed and verdict.message == "affine_backward modified its cache in place (cache[1]['w'] changed)"
+    assert not verdict.passed
+    assert verdict.message == "affine_backward modified its cache in place (cache[1]['w'] changed)"
     assert judge({"cache_before": before, "cache_after": before}, {}, {}).passed
 
 
@@ -123,7 +124,8 @@ def test_a_backward_that_raises_costs_only_the_backward(make_submission):
     """}), config=Config(select=("max_pool_*",)))
     forward = of(report, "max_pool_forward_naive")
     assert any(r.visibility == "hidden" and r.name.endswith(": output") for r in forward)
-    assert forward and all(r.status == "passed" for r in forward), [(r.name, r.message) for r in forward if r.score < r.max_score]
+    assert forward and all(r.status == "passed" for r in forward), [(r.name, r.message) for r in forward
+                                                                    if r.status != "passed"]
     backward = of(report, "max_pool_backward_naive")
     assert backward and all(r.status == "failed" and r.score == 0 for r in backward)
     assert all(r.message.startswith("raised TypeError: unsupported operand at layers.py, line ")
@@ -257,7 +259,8 @@ IN_PLACE_RULES = """
 
 
 def test_update_rules_that_change_w_and_config_in_place_keep_full_marks(make_submission):
-    report = grade(make_submission({"optim.py": IN_PLACE_RULES}), config=Config(select=("sgd_momentum", "rmsprop", "adam")))
+    report = grade(make_submission({"optim.py": IN_PLACE_RULES}),
+                   config=Config(select=("sgd_momentum", "rmsprop", "adam")))
     assert {r.target for r in report.results} == {"sgd_momentum", "rmsprop", "adam"}
     assert any(r.visibility == "hidden" for r in report.results)
     assert report.score == report.max_score > 0, [(r.name, r.message) for r in failed(report)]
