@@ -321,3 +321,13 @@ def test_a_missing_forward_makes_its_backward_not_checked(make_submission):
     assert {r.message for r in of(report, "relu_forward")} == {"relu_forward was not found in the submission"}
     assert {r.message for r in of(report, "relu_backward")} == {
         "not checked: relu_forward was not found in the submission"}
+
+
+def test_an_update_rule_that_raises_in_training_is_named_as_the_cause(make_submission):
+    report = grade(make_submission({"optim.py": """
+        def rmsprop(w, dw, config=None):
+            raise ZeroDivisionError("no")
+    """}), config=Config(select=("FullyConnectedNet.train.rmsprop", "rmsprop")))
+    training = [r for r in report.results if r.case_id == "FullyConnectedNet.train.rmsprop"]
+    assert [r.message for r in training] == ["not checked: rmsprop raised ZeroDivisionError on this input"]
+    assert all(r.message.startswith("raised ZeroDivisionError: no") for r in of(report, "rmsprop"))

@@ -274,10 +274,19 @@ def update(api, target, w, dw, config):
 
 @probe
 def train(api, cls, spec, data, solver, update_rule):
-    """Train a model with the trusted Solver and the student's update rule; return the histories."""
+    """Train a model with the trusted Solver and the student's update rule; return the histories.
+
+    A failure inside the update rule is the update rule's (:class:`Partial`), not the model's."""
     model = _built(construct(_get(api, cls), spec), cls)
+    with calling(update_rule, {}):
+        rule = _get(api, update_rule)
+
+    def guarded_rule(w, dw, config=None):
+        with calling(update_rule, {}):
+            return rule(w, dw, config)
+
     solver = _get(api, "Solver")(model, {k: np.array(v) for k, v in data.items()},
-                                 update_rule=_get(api, update_rule), verbose=False, **solver)
+                                 update_rule=guarded_rule, verbose=False, **solver)
     solver.train()
     return {"loss_history": np.array(solver.loss_history, dtype=np.float64),
             "train_acc_history": np.array(solver.train_acc_history, dtype=np.float64)}
