@@ -160,7 +160,7 @@ def _missing_reason(case, found, import_errors, broken_defines, name=None):
 
 def _reply_error(case, reply):
     kind, error = reply.get("kind"), reply.get("error", "")
-    if kind == "form":
+    if kind in ("form", "interrupted"):
         return error
     exc_type, where = reply.get("type", "Exception"), reply.get("where", "")
     at = f" at {where}" if where else ""
@@ -175,6 +175,8 @@ def _not_checked(culprit, reply, missing=""):
         return f"not checked: {missing}"
     if reply.get("kind") == "form":
         return f"not checked: {reply.get('error', f'{culprit} failed')}"
+    if reply.get("kind") == "interrupted":
+        return f"not checked: {culprit} did not finish ({reply.get('error', '')})"
     if reply.get("type") == "NotImplementedError":
         return f"not checked: {culprit} is not implemented yet"
     return f"not checked: {culprit} raised {reply.get('type', 'an exception')} on this input"
@@ -198,10 +200,22 @@ class _Partial(dict):
         return self[key] if key in self else default
 
 
+def _interrupted(outcome, case_id):
+    """A case whose child never answered, as a partial reply: the last function the probe announced did not
+    finish (None when the probe announced nothing)."""
+    progress = getattr(outcome, "progress", {}).get(case_id)
+    if not isinstance(progress, dict) or not isinstance(progress.get("partial"), dict) or not progress.get("function"):
+        return None
+    return {"ok": False, "kind": "interrupted", "error": outcome.failures[case_id],
+            "partial": progress["partial"], "function": str(progress["function"])}
+
+
 def _judge_case(case, outcome, found, import_errors, store, config, profile):
-    if case.id in outcome.failures:
-        return [_result(case, test, config, False, outcome.failures[case.id]) for test in case.tests]
     reply = outcome.replies.get(case.id)
+    if case.id in outcome.failures:
+        reply = _interrupted(outcome, case.id)
+        if reply is None:
+            return [_result(case, test, config, False, outcome.failures[case.id]) for test in case.tests]
     partial = reply is not None and not reply.get("ok") and isinstance(reply.get("partial"), dict)
     culprit = reply.get("function") if partial else None
     missing = _missing_reason(case, found, import_errors, outcome.manifest.get("broken_defines", {}), culprit)

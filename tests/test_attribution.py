@@ -331,3 +331,27 @@ def test_an_update_rule_that_raises_in_training_is_named_as_the_cause(make_submi
     training = [r for r in report.results if r.case_id == "FullyConnectedNet.train.rmsprop"]
     assert [r.message for r in training] == ["not checked: rmsprop raised ZeroDivisionError on this input"]
     assert all(r.message.startswith("raised ZeroDivisionError: no") for r in of(report, "rmsprop"))
+
+
+def test_a_backward_that_never_returns_leaves_its_forwards_checks_alone(make_submission):
+    from autograder.runner import Limits
+
+    report = grade(make_submission({"layers.py": """
+        def relu_backward(dout, cache):
+            while True:
+                pass
+    """}), config=Config(select=("relu_backward.notebook",), limits=Limits(check_seconds=2)))
+    assert {r.message for r in of(report, "relu_backward")} == {"time limit of 2 s exceeded"}
+    forward = of(report, "relu_forward")
+    assert forward and all(r.status == "passed" for r in forward), [(r.name, r.message) for r in forward]
+
+
+def test_a_forward_that_crashes_makes_its_backward_not_checked(make_submission):
+    report = grade(make_submission({"layers.py": """
+        def relu_forward(x):
+            import os
+            os._exit(3)
+    """}), config=Config(select=("relu_backward.notebook",)))
+    assert {r.message for r in of(report, "relu_forward")} == {"the process exited with code 3 during this check"}
+    assert {r.message for r in of(report, "relu_backward")} == {
+        "not checked: relu_forward did not finish (the process exited with code 3 during this check)"}

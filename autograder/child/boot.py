@@ -63,7 +63,7 @@ def main():
 
     from . import codec
     from .loader import Submission, describe
-    from .probes import PROBES, ProbeError
+    from .probes import PROBES, ProbeError, on_progress
 
     config = codec.read_message(request_fd)
     sub = Submission(config["root"], config["packages"], config["prefix"]).load()
@@ -73,6 +73,16 @@ def main():
         "import_errors": sub.import_errors,
         "broken_defines": sub.broken_defines,
     })
+    current = {}
+
+    def progress(function, outputs):  # what a probe got before calling the next function (see probes.calling)
+        try:
+            data = codec.encode({"id": current.get("id"), "progress": True, "function": function, "partial": outputs})
+        except Exception:  # noqa: BLE001 - outputs that cannot be sent: no progress report
+            return
+        _write_all(reply_fd, data)
+
+    on_progress(progress)
     while True:
         try:
             request = codec.read_message(request_fd)
@@ -80,6 +90,7 @@ def main():
             break
         if request.get("stop"):
             break
+        current["id"] = request["id"]
         reply = run(request, api, PROBES, ProbeError, np)
         _write_all(reply_fd, _encoded(codec, reply, request["id"]))
     os._exit(0)

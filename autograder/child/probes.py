@@ -34,9 +34,21 @@ class Partial(Exception):
         self.outputs, self.function = outputs, function
 
 
+_progress = None
+
+
+def on_progress(hook):
+    """``hook(function, outputs)`` is told before a student's function runs, with what the probe got so far, so
+    that the grader can judge the rest when that function never returns (a time limit, a crash)."""
+    global _progress
+    _progress = hook
+
+
 @contextmanager
-def calling(function, outputs):
+def calling(function, outputs, announce=True):
     """Blame ``function`` for any failure in the block, keeping ``outputs`` (filled so far) for the grader."""
+    if announce and _progress is not None:
+        _progress(function, outputs)
     try:
         yield
     except Partial:
@@ -278,11 +290,11 @@ def train(api, cls, spec, data, solver, update_rule):
 
     A failure inside the update rule is the update rule's (:class:`Partial`), not the model's."""
     model = _built(construct(_get(api, cls), spec), cls)
-    with calling(update_rule, {}):
+    with calling(update_rule, {}, announce=False):
         rule = _get(api, update_rule)
 
     def guarded_rule(w, dw, config=None):
-        with calling(update_rule, {}):
+        with calling(update_rule, {}, announce=False):
             return rule(w, dw, config)
 
     solver = _get(api, "Solver")(model, {k: np.array(v) for k, v in data.items()},
