@@ -232,11 +232,20 @@ class GradientClose:
 
 @dataclass(frozen=True)
 class Unchanged:
-    """The copy of an input the student's code received (``after``) still equals the input (``before``)."""
+    """What the student's code left of an input (``after``) still equals the input (``before``).
+
+    ``before`` is read from the probe's inputs, or from its outputs when ``before_in_outputs`` (a snapshot the
+    probe took, e.g. the cache before backward). Dict keys in ``ignore`` may change (bn_param's running
+    statistics are meant to be updated); keys the code added are not changes. Messages name ``function``:
+    ``relu_backward modified dout in place``.
+    """
 
     after: str
     before: str
     label: str
+    function: str = ""
+    ignore: tuple = ()
+    before_in_outputs: bool = False
 
     def expected_paths(self):
         return ()
@@ -244,17 +253,42 @@ class Unchanged:
     def __call__(self, outputs, expected, inputs):
         try:
             got = lookup(outputs, self.after)
+            want = lookup(outputs if self.before_in_outputs else inputs, self.before)
         except KeyError:
             return Verdict(False, f"{self.label} could not be inspected")
-        want = lookup(inputs, self.before)
+        who = f"{self.function} modified" if self.function else "modified"
         if isinstance(want, dict):
-            changed = [k for k in want if k not in got or not _same(got[k], want[k])]
+            if not isinstance(got, dict):
+                return Verdict(False, f"{self.label} was replaced by {describe(got)}")
+            changed = [k for k in want if k not in self.ignore and (k not in got or not _same(got[k], want[k]))]
             if changed:
-                return Verdict(False, f"{self.label} was modified in place (keys {', '.join(map(str, changed))})")
+                keys = ", ".join(repr(k) if isinstance(k, str) else str(k) for k in changed)
+                return Verdict(False, f"{who} {self.label} in place (key{'s' if len(changed) > 1 else ''} {keys})"
+                                      if self.function else f"{self.label} was modified in place (keys {keys})")
             return Verdict(True)
         if not _same(got, want):
-            return Verdict(False, f"{self.label} was modified in place; work on a copy instead")
+            root = self.label.split()[-1]  # "its cache" -> cache[1]['x']
+            where = _difference(got, want, root)
+            detail = f" ({where} changed)" if where and where != root else ""
+            if self.function:
+                return Verdict(False, f"{who} {self.label} in place{detail}")
+            return Verdict(False, f"{self.label} was modified in place{detail}; work on a copy instead")
         return Verdict(True)
+
+
+def _difference(a, b, path):
+    """The path of the first part of ``a`` that differs from ``b`` (``cache[1]['x']``), or None."""
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and type(a) is type(b) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            if not _same(x, y):
+                return _difference(x, y, f"{path}[{i}]")
+        return None
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        for key in b:
+            if not _same(a[key], b[key]):
+                return _difference(a[key], b[key], f"{path}[{key!r}]")
+        return None
+    return None if _same(a, b) else path
 
 
 def _same(a, b):

@@ -105,6 +105,7 @@ class Child:
         self.sandbox = sandbox
         self.proc = None
         self.manifest = None
+        self.progress = None
 
     def start(self):
         """Start the child and load the submission; returns its manifest or raises :class:`ChildFailure`
@@ -161,10 +162,17 @@ class Child:
         return self.sandbox.setup_failure(self.scratch)
 
     def ask(self, request, seconds):
-        """Send one probe request and wait for its reply at most ``seconds``."""
+        """Send one probe request and wait for its reply at most ``seconds``. Progress reports (which function
+        the probe is about to call, and its outputs so far) are kept in ``self.progress``."""
         deadline = time.monotonic() + seconds
+        self.progress = None
         self._send(request, deadline)
-        return self._receive(deadline, "this check")
+        while True:
+            reply = self._receive(deadline, "this check")
+            if not (isinstance(reply, dict) and reply.get("progress") is True):
+                return reply
+            if reply.get("id") == request.get("id"):
+                self.progress = reply
 
     def _send(self, obj, deadline):
         data = memoryview(codec.encode(obj))
@@ -247,6 +255,7 @@ class RunOutcome:
     manifest: dict = field(default_factory=dict)
     replies: dict = field(default_factory=dict)        # case id -> reply dict from the child
     failures: dict = field(default_factory=dict)       # case id -> reason the child gave no reply
+    progress: dict = field(default_factory=dict)       # case id -> the child's last progress report before a failure
     startup_error: str = ""
 
 
@@ -295,6 +304,8 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None):
                 if reason.startswith("time limit exceeded") and seconds <= left:
                     reason = f"time limit of {seconds:g} s exceeded"
                 outcome.failures[case_id] = reason
+                if getattr(child, "progress", None) is not None:
+                    outcome.progress[case_id] = child.progress
                 child.close()
                 child = None
     finally:

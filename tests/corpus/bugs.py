@@ -266,6 +266,10 @@ BUGS = [
     Bug("ThreeLayerConvNet.pool_not_halved", "ThreeLayerConvNet.__init__",
         "pooled_dim = num_filters * (H // 2) * (W // 2)", "pooled_dim = num_filters * H * W",
         "W2 sized for the unpooled activations", file="classifiers/cnn.py", needs="models"),
+    # ------------------------------------------------------------------ side effects
+    Bug("relu_backward.zeroes_dout", "relu_backward",
+        "dx = dout * (x > 0)", "dx = dout\ndx[x <= 0] = 0",
+        "dx = dout aliases the upstream gradient, so zeroing dx zeroes the caller's dout"),
 ]
 BY_ID = {bug.id: bug for bug in BUGS}
 
