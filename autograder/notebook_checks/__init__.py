@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .checks import notebook_results
+from .checks import environment_problems, notebook_results
 from .settings import POINT_KEYS, NotebookSettings, NotebookSettingsError
 from .static import display_names, find_notebooks, identify, load
 
@@ -50,12 +50,17 @@ def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits
     loaded = [load(path, names[path]) for path in paths]
     for item in loaded:
         identify(item, config.version or None, profile)
-    notes, runs, problem = [_versions_note(loaded)], {}, ""
+    notes, runs, problem = [], {}, ""
     if execute:
         started = time.monotonic()
         runs, problem = _execute_all(folder, loaded, config, stage, sandbox, limits)
         if runs:
             notes.append(_execution_note(runs, config, time.monotonic() - started))
+        for item in loaded:
+            missing = environment_problems(item, runs[item.path]) if item.path in runs else []
+            if missing:
+                notes.append(f"grader's environment error, not charged to the student: {item.name}: {missing[0]}")
+    notes.append(_versions_note(loaded))
     results = []
     for item in loaded:
         results.extend(notebook_results(item, config, runs.get(item.path), execute, problem))

@@ -85,7 +85,7 @@ def _score(version, stem, sources, package, preferred):
     text = "\n".join(sources)
     markers = sum(1 for marker in version.markers if re.search(marker, text))
     return (package is None or version.package == package, len(found) - missing - len(extra),
-            version.id in preferred, markers)
+            version.id in preferred, markers > 0 or not version.needs_marker, markers)
 
 
 def recognise(stem, sources, *, pinned=None, profile=None) -> Recognised:
@@ -94,7 +94,9 @@ def recognise(stem, sources, *, pinned=None, profile=None) -> Recognised:
     ``sources`` are its code cells' sources (None when it cannot be read). ``pinned`` is a version id from the
     config; ``profile`` the course profile's name (or None). Otherwise every version is scored, best first, by:
     the course package the notebook imports; its test cells found, less those of the version's notebook that
-    are missing and those only other versions have; being one of the profile's versions; its markers.
+    are missing and those only other versions have; being one of the profile's versions; its markers (a version
+    that needs one is out without). Versions whose notebook has the same test cells (CS231n 2018-2020 and 2021+
+    ConvolutionalNetworks) are told apart only by markers: on a full tie the first listed is named.
     """
     if pinned:
         version = VERSIONS_BY_ID[pinned]

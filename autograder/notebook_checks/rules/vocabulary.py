@@ -262,6 +262,9 @@ class NotebookVersion:
     the test cells alike do not tell versions apart)."""
     seeds: str = ""
     """Where the table comes from (public notebooks studied, seeds)."""
+    needs_marker: bool = False
+    """Recognised only in a notebook that shows one of its markers (today's table: the project's own notebooks;
+    a public notebook with the same test cells is one of the years' versions)."""
 
     def rules(self, stem=None) -> tuple:
         """The test cells of notebook ``stem`` (every test cell of the version when None or unknown)."""
