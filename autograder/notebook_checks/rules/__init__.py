@@ -76,12 +76,12 @@ def course_package(sources) -> str | None:
     return next((package for package in COURSE_PACKAGES if package in imported), None)
 
 
-def _score(version, stem, sources, package, preferred):
+def _score(version, stem, sources, package, preferred, present):
     own = version.rules(stem)
     own_ids = {rule.id for rule in own}
-    found = {rule.id for rule in own if any(rule.matches(s) for s in sources)}
+    found = {rule.id for rule in own if present(rule)}
     missing = len(own) - len(found) if version.knows(stem) else 0
-    extra = {rule.id for rule in RULES if rule.id not in own_ids and any(rule.matches(s) for s in sources)}
+    extra = {rule.id for rule in RULES if rule.id not in own_ids and present(rule)}
     text = "\n".join(sources)
     markers = sum(1 for marker in version.markers if re.search(marker, text))
     return (package is None or version.package == package, len(found) - missing - len(extra),
@@ -107,7 +107,14 @@ def recognise(stem, sources, *, pinned=None, profile=None) -> Recognised:
         why = f"the course profile's first version" if preferred else "today's table"
         return Recognised(version, f"default ({why}: the notebook could not be read)", version.knows(stem))
     package = course_package(sources)
-    scores = [(_score(version, stem, sources, package, preferred), -index, version)
+    seen = {}
+
+    def present(rule):
+        if id(rule) not in seen:
+            seen[id(rule)] = any(rule.matches(source) for source in sources)
+        return seen[id(rule)]
+
+    scores = [(_score(version, stem, sources, package, preferred, present), -index, version)
               for index, version in enumerate(VERSIONS)]
     best = max(scores, key=lambda item: item[:2])[2]
     return Recognised(best, "recognised from its cells", best.knows(stem))

@@ -228,7 +228,10 @@ class Rule:
     printed values are rounding noise)."""
 
     def matches(self, source: str) -> bool:
-        if not re.search(self.source, source):
+        # A pattern of lookaheads over the whole cell is tried at the start only (the same answer, in linear
+        # time: searched, it would be tried again at every position).
+        find = re.match if self.source.startswith("(?s)(?=") else re.search
+        if not find(self.source, source):
             return False
         return not (self.exclude and re.search(self.exclude, source))
 
