@@ -32,8 +32,9 @@ def check(folder, stem, nb, profile=None, **settings):
 
 
 def equivalent(a, b, stem):
-    """Versions whose notebook ``stem`` has the same test cells cannot be told apart by them."""
-    return VERSIONS_BY_ID[a].rules(stem) == VERSIONS_BY_ID[b].rules(stem)
+    """Versions whose notebook ``stem`` has the same test cells (rule ids; thresholds may differ) cannot be told
+    apart by them (CS231n 2018-2020 and 2021+ ConvolutionalNetworks, see README)."""
+    return [r.id for r in VERSIONS_BY_ID[a].rules(stem)] == [r.id for r in VERSIONS_BY_ID[b].rules(stem)]
 
 
 @pytest.mark.parametrize("version_id, stem", CORPUS, ids=[f"{v}-{s}" for v, s in CORPUS])

@@ -213,8 +213,8 @@ def test_cells(nb, version_id, stem):
 
 
 def planted(version_id, stem, nb):
-    """``{name: (notebook, expected failing check titles as regular expressions)}`` planted in a clean
-    notebook: each must be caught (and the clean notebook fails nothing)."""
+    """``(rule, {name: (notebook, expected failing check titles as regular expressions)})`` planted in a clean
+    notebook, on the test cell of ``rule`` (the middle one): each must be caught."""
     code = lambda n: [c for c in n.cells if c.cell_type == "code"]  # noqa: E731
     cells = test_cells(nb, version_id, stem)
     rule, position = cells[len(cells) // 2]
@@ -222,7 +222,7 @@ def planted(version_id, stem, nb):
     plants = {}
 
     late = copy.deepcopy(nb)
-    code(late)[position].execution_count = len(code(late)) + 5
+    code(late)[0].execution_count = len(code(late)) + 5  # the setup cell re-run after the others
     plants["out of order"] = (late, [r"^cells executed in order"])
 
     raised = copy.deepcopy(nb)

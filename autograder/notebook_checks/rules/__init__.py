@@ -104,8 +104,8 @@ def recognise(stem, sources, *, pinned=None, profile=None) -> Recognised:
     preferred = PROFILE_VERSIONS.get(getattr(profile, "name", profile) or "", ())
     if sources is None:
         version = VERSIONS_BY_ID[preferred[0]] if preferred else VERSIONS[0]
-        why = f"the course profile's first version" if preferred else "today's table"
-        return Recognised(version, f"default ({why}: the notebook could not be read)", version.knows(stem))
+        why = "the course profile's first version" if preferred else "today's table"
+        return Recognised(version, f"default ({why}; the notebook is unreadable)", version.knows(stem))
     package = course_package(sources)
     seen = {}
 
