@@ -3,7 +3,8 @@
 Per notebook: ``valid``, ``executed``, ``no_errors``, ``in_order`` (a 0-point warning unless the config counts
 it), one line per printed value of every test cell (:mod:`.rules`), and with re-execution ``reexecuted`` and
 ``matches``. The set of lines of a notebook does not depend on what is wrong with it: a notebook that cannot
-be read fails all of them with the reason, and a test cell the course's notebook must hold fails when missing.
+be read fails all of them with the reason, and a test cell that the notebook's version (:mod:`.rules`) has in
+its notebook of that name fails when missing.
 """
 from __future__ import annotations
 

@@ -36,6 +36,8 @@ RULES = TEMPLATE.rules() + tuple(
 """One rule per id over all versions (the first table's where several versions share an id): the keys of
 ``[notebooks.points]``."""
 RULES_BY_ID = {rule.id: rule for rule in RULES}
+EVERY_RULE = tuple({id(rule): rule for version in VERSIONS for rule in version.rules()}.values())
+"""Every rule of every version, variants included (recognition counts the test cells of other versions)."""
 
 PROFILE_VERSIONS = {
     "cs231n-2021": ("template", "cs231n-2021", "cs260"),
@@ -81,7 +83,7 @@ def _score(version, stem, sources, package, preferred, present):
     own_ids = {rule.id for rule in own}
     found = {rule.id for rule in own if present(rule)}
     missing = len(own) - len(found) if version.knows(stem) else 0
-    extra = {rule.id for rule in RULES if rule.id not in own_ids and present(rule)}
+    extra = {rule.id for rule in EVERY_RULE if rule.id not in own_ids and present(rule)}
     text = "\n".join(sources)
     markers = sum(1 for marker in version.markers if re.search(marker, text))
     return (package is None or version.package == package, len(found) - missing - len(extra),

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .cs231n import (BN_FORWARD_2016, BN_NET_2016, BN_TEST_NOISY, SPATIAL_BN_TEST_NOISY, _RULE, only)
+from .cs231n import (BN_FORWARD_2016, BN_NET_2016, BN_TEST_NOISY, SPATIAL_BN_TEST_NOISY, TEMPLATE_RULES, only)
 from .template import BATCH_NORMALIZATION, CONVOLUTIONAL, DROPOUT, FULLY_CONNECTED
 from .vocabulary import NotebookVersion, grad_errors, printed, around
 
 NNDL_ADAM = replace(
-    _RULE["adam"], source=r"\bexpected_a\b",
+    TEMPLATE_RULES["adam"], source=r"\bexpected_a\b",
     values=(printed("next_w error", around(1e-7)), printed("v error", around(1e-7)), printed("a error", around(1e-7))),
     seeds="UCLA nndl Optimization (the first moment is config['a'])")
 """nndl's Adam check: ``a error`` for the first moment."""
@@ -27,7 +27,7 @@ NNDL_ADAM = replace(
 NNDL = NotebookVersion(
     "nndl", "UCLA ECE C147/C247 (nndl)", "nndl",
     (("Optimization", (*only(FULLY_CONNECTED, "sgd_momentum", "rmsprop", "best_model"), NNDL_ADAM)),
-     ("Batch-Normalization", (BN_FORWARD_2016, BN_TEST_NOISY, _RULE["batchnorm_backward"], BN_NET_2016)),
+     ("Batch-Normalization", (BN_FORWARD_2016, BN_TEST_NOISY, TEMPLATE_RULES["batchnorm_backward"], BN_NET_2016)),
      ("Dropout", DROPOUT),
      ("CNN-Layers", only(CONVOLUTIONAL, "conv_forward_naive", "conv_backward_naive", "max_pool_forward_naive",
                          "max_pool_backward_naive", "conv_forward_fast", "conv_backward_fast",
@@ -38,11 +38,11 @@ NNDL = NotebookVersion(
     seeds="public UCLA ECE C147/C247 and ECE 239AS solution repositories; seed 001 (nndl 2025 CNN-Layers)").check()
 
 CS182_CONV_BACKWARD = replace(
-    _RULE["conv_backward_naive"], source=r"\bconv_backward_naive\(", block=None, exclude=r"conv_forward_fast",
+    TEMPLATE_RULES["conv_backward_naive"], source=r"\bconv_backward_naive\(", block=None, exclude=r"conv_forward_fast",
     values=grad_errors(("dx relative", "dw relative", "db relative"), 1e-6),
     seeds="CS182 cnn.ipynb (prints `dx relative error:` without a header)")
 CS182_POOL_BACKWARD = replace(
-    _RULE["max_pool_backward_naive"], source=r"\bmax_pool_backward_naive\(", block=None,
+    TEMPLATE_RULES["max_pool_backward_naive"], source=r"\bmax_pool_backward_naive\(", block=None,
     exclude=r"max_pool_forward_fast", values=grad_errors(("dx relative",), 1e-10),
     seeds="CS182 cnn.ipynb (prints `dx relative error:` without a header)")
 
@@ -51,9 +51,9 @@ CS182 = NotebookVersion(
     (("bn_drop", (BN_FORWARD_2016, BN_TEST_NOISY, *only(BATCH_NORMALIZATION, "batchnorm_backward",
                                                          "batchnorm_backward_alt"),
                   BN_NET_2016, *DROPOUT)),
-     ("cnn", (_RULE["conv_forward_naive"], CS182_CONV_BACKWARD, _RULE["max_pool_forward_naive"],
+     ("cnn", (TEMPLATE_RULES["conv_forward_naive"], CS182_CONV_BACKWARD, TEMPLATE_RULES["max_pool_forward_naive"],
               CS182_POOL_BACKWARD, *only(CONVOLUTIONAL, "conv_relu_pool", "cnn_initial_loss", "cnn_gradients",
                                          "spatial_batchnorm_forward"),
-              SPATIAL_BN_TEST_NOISY, _RULE["spatial_batchnorm_backward"]))),
+              SPATIAL_BN_TEST_NOISY, TEMPLATE_RULES["spatial_batchnorm_backward"]))),
     markers=(r"\bfrom\s+deeplearning\b",),
     seeds="public Berkeley CS182 hw05 (bn_drop.ipynb, cnn.ipynb)").check()

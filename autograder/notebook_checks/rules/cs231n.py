@@ -37,10 +37,12 @@ def swap(rules, *variants):
     return tuple(by_id.get(rule.id, rule) for rule in rules)
 
 
-_RULE = {rule.id: rule for group in (FULLY_CONNECTED, BATCH_NORMALIZATION, DROPOUT, CONVOLUTIONAL) for rule in group}
+TEMPLATE_RULES = {rule.id: rule for group in (FULLY_CONNECTED, BATCH_NORMALIZATION, DROPOUT, CONVOLUTIONAL)
+                  for rule in group}
+"""Today's rules by id: the variants below start from them."""
 
 BN_NET_NOISY_B = replace(
-    _RULE["batchnorm_net_gradients"],
+    TEMPLATE_RULES["batchnorm_net_gradients"],
     values=(errors(r"W\d+", Below(1e-2), "W relative errors"), errors(r"b\d+", Below(0.5), "b relative errors"),
             errors(r"(?:gamma|beta)\d+", Below(1e-1), "gamma/beta relative errors")),
     stated="relative errors around 1e-6 or less; the biases before batch normalization have a zero gradient, so "
@@ -53,7 +55,7 @@ BN_NET_2016 = replace(BN_NET_NOISY_B, source=r"(?s)(?=.*Running check with reg)(
 """2016-2017 (and the forks of that year): the net is built with ``use_batchnorm=True``."""
 
 BN_FORWARD_2016 = replace(
-    _RULE["batchnorm_forward"],
+    TEMPLATE_RULES["batchnorm_forward"],
     values=(array("means?", Near(0.0, 1e-4), "means"), array("stds?", Near(1.0, 1e-3), "stds")),
     seeds="CS231n 2016-2017, UCLA nndl, CS182 (print `  mean:` and `  std:` after normalization)")
 """2016-2017: ``mean:`` and ``std:`` after normalization (``means:`` / ``stds:`` elsewhere)."""
@@ -66,11 +68,11 @@ def noisier(rule, seeds):
                    seeds=seeds)
 
 
-BN_TEST_NOISY = noisier(_RULE["batchnorm_test"], "UCLA nndl (prints means up to 0.24), CS231n 2016 (0.117)")
-SPATIAL_BN_TEST_NOISY = noisier(_RULE["spatial_batchnorm_test"], "CS231n 2016-2020, CS182")
+BN_TEST_NOISY = noisier(TEMPLATE_RULES["batchnorm_test"], "UCLA nndl (prints means up to 0.24), CS231n 2016 (0.117)")
+SPATIAL_BN_TEST_NOISY = noisier(TEMPLATE_RULES["spatial_batchnorm_test"], "CS231n 2016-2020, CS182")
 
 CNN_TRAINING = replace(
-    _RULE["cnn_one_epoch"], source=r"(?s)(?=.*\bThreeLayerConvNet\()(?=.*\bSolver\(\s*model\s*,\s*data\b)",
+    TEMPLATE_RULES["cnn_one_epoch"], source=r"(?s)(?=.*\bThreeLayerConvNet\()(?=.*\bSolver\(\s*model\s*,\s*data\b)",
     seeds="CS231n 2016-2020 (the cell trains on all of `data`; some notebooks run it for 2 epochs)")
 """The three-layer convnet trained on the whole data set, however many epochs (the overfit cell trains on
 ``small_data``)."""
@@ -87,7 +89,7 @@ CS231N_2018 = NotebookVersion(
     "cs231n-2018", "CS231n 2018-2020", "cs231n",
     ((FC, FULLY_CONNECTED), (BN, swap(BATCH_NORMALIZATION, BN_NET_NOISY_B, BN_TEST_NOISY)), (DROP, DROPOUT),
      (CNN, swap(CONVOLUTIONAL, SPATIAL_BN_TEST_NOISY, CNN_TRAINING))),
-    markers=(r"\bdropout\s*=\s*dropout\b", r"\bnormalization\s*=\s*['\"]", r"Testing affine_relu_forward and"),
+    markers=(r"for dropout in \[1\s*,", r"\bnormalization\s*=\s*['\"]", r"Testing affine_relu_forward and"),
     seeds="public CS231n 2018, 2019 and 2020 solution repositories; seed 000 (2020)").check()
 
 CS231N_2016 = NotebookVersion(
