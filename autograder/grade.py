@@ -106,7 +106,7 @@ def _add_notebooks(report, folder, config, execute, stage=None, sandbox=None):
     from .notebook_checks import check_notebooks
 
     results, notes = check_notebooks(folder, settings=config.notebooks, execute=execute, stage=stage,
-                                     sandbox=sandbox, limits=config.limits)
+                                     sandbox=sandbox, limits=config.limits, profile=config.profile)
     report.results.extend(results)
     report.notes.extend(notes)
 

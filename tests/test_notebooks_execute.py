@@ -162,3 +162,23 @@ def test_cli_reexecutes_and_writes_the_executed_notebooks(tmp_path, make_submiss
     assert "note: notebooks re-executed in" in outcome.output
     executed = nbformat.read(str(out / "executed" / "layers.ipynb"), as_version=4)
     assert [c.execution_count for c in corpus.code(executed)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_package_the_grader_lacks_is_not_charged_to_the_student(tmp_path, sandbox):
+    """Issue 15: a 2020 notebook's `from imageio import imread` failed re-execution where the grader lacked
+    imageio; a module no environment has stands for it here."""
+    (tmp_path / "cs231n").mkdir()
+    (tmp_path / "cs231n" / "layers.py").write_text("def relu_forward(x):\n    return x, x\n")
+    nb = corpus.notebook(("import numpy as np\nfrom autograder_absent_imageio import imread", "print(np.zeros(2))"))
+    corpus.run_in_process(nb)  # run as the student did, whose environment had the package: drop its error
+    for cell in corpus.code(nb):
+        cell.outputs = [o for o in cell.outputs if o.output_type != "error"]
+    (tmp_path / "FullyConnectedNets.ipynb").write_text(corpus.dumps(nb))
+    results, notes, _, _ = check_and_run(tmp_path, settings={}, execute=True, sandbox=sandbox)
+    mine = by_title(results, "FullyConnectedNets.ipynb")
+    reexecuted = mine["re-executes without errors"]
+    assert reexecuted.status == "not_applicable" and reexecuted.score == 0
+    assert "imports autograder_absent_imageio, which the grader's environment does not have" in reexecuted.message
+    assert mine["printed values match the re-execution"].status == "not_applicable"
+    assert any(n.startswith("grader's environment error, not charged to the student: FullyConnectedNets.ipynb")
+               for n in notes)

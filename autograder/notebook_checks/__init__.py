@@ -2,7 +2,7 @@
 submitted code, and do their printed test results meet the notebooks' stated thresholds?
 
 * :mod:`.static`: reading notebooks (never crashing on a bad file) and what they show;
-* :mod:`.rules`: the printed test results and their thresholds, one declarative entry per kind;
+* :mod:`.rules`: the printed test results and their thresholds, one table per course and notebook version;
 * :mod:`.execute`: headless re-execution with nbclient inside the grader's sandbox;
 * :mod:`.checks`: the report lines; :mod:`.settings`: the ``[notebooks]`` config table;
 * :mod:`.command`: ``autograder notebooks SUBMISSION``.
@@ -15,30 +15,31 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .checks import notebook_results
+from .checks import environment_problems, notebook_results
 from .settings import POINT_KEYS, NotebookSettings, NotebookSettingsError
-from .static import display_names, find_notebooks, load
+from .static import display_names, find_notebooks, identify, load
 
 __all__ = ["check_notebooks", "check_and_run", "notebooks_command", "NotebookSettings", "NotebookSettingsError",
            "POINT_KEYS"]
 
 
 def check_notebooks(folder, *, settings: dict, execute: bool, stage=None, sandbox=None,
-                    limits=None) -> tuple:
+                    limits=None, profile=None) -> tuple:
     """Check every notebook under ``folder`` (the unpacked submission root); returns ``(results, notes)``.
 
     ``settings`` is the raw ``Config.notebooks`` table (validated here: :class:`NotebookSettingsError`).
     With ``execute`` the notebooks are also re-executed, against ``stage`` = ``(stage_dir, packages)`` of the
     staged submission (staged here from ``folder`` when None), in ``sandbox`` (a :class:`~autograder.sandbox.
     Sandbox`, or none: resource limits only), with the file and process limits of ``limits``
-    (:class:`~autograder.runner.Limits`). No notebook: ``([], [])``.
+    (:class:`~autograder.runner.Limits`). ``profile`` (a course profile or its name) prefers that course's
+    notebook versions (:data:`~.rules.PROFILE_VERSIONS`). No notebook: ``([], [])``.
     """
     results, notes, _, _ = check_and_run(folder, settings=settings, execute=execute, stage=stage, sandbox=sandbox,
-                                         limits=limits)
+                                         limits=limits, profile=profile)
     return results, notes
 
 
-def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits=None) -> tuple:
+def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits=None, profile=None) -> tuple:
     """:func:`check_notebooks` that also returns what it read and ran: ``(results, notes, loaded, runs)`` with
     ``loaded`` the :class:`~.static.Loaded` notebooks and ``runs`` their :class:`~.execute.NotebookRun` by path."""
     config = settings if isinstance(settings, NotebookSettings) else NotebookSettings.from_dict(settings)
@@ -47,12 +48,19 @@ def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits
         return [], [], [], {}
     names = display_names(paths, folder)
     loaded = [load(path, names[path]) for path in paths]
+    for item in loaded:
+        identify(item, config.version or None, profile)
     notes, runs, problem = [], {}, ""
     if execute:
         started = time.monotonic()
         runs, problem = _execute_all(folder, loaded, config, stage, sandbox, limits)
         if runs:
             notes.append(_execution_note(runs, config, time.monotonic() - started))
+        for item in loaded:
+            missing = environment_problems(item, runs[item.path]) if item.path in runs else []
+            if missing:
+                notes.append(f"grader's environment error, not charged to the student: {item.name}: {missing[0]}")
+    notes.append(_versions_note(loaded))
     results = []
     for item in loaded:
         results.extend(notebook_results(item, config, runs.get(item.path), execute, problem))
@@ -100,6 +108,11 @@ def _stage(folder):
         return stage(layout, scratch), scratch, ""
     except SubmissionError as exc:
         return None, scratch, f"not re-executed: {exc}"
+
+
+def _versions_note(loaded):
+    return "notebook versions: " + "; ".join(f"{item.name}: {item.version.describe(Path(item.name).stem)}"
+                                             for item in loaded)
 
 
 def _execution_note(runs, config, seconds):

@@ -3,13 +3,16 @@
 Per notebook: ``valid``, ``executed``, ``no_errors``, ``in_order`` (a 0-point warning unless the config counts
 it), one line per printed value of every test cell (:mod:`.rules`), and with re-execution ``reexecuted`` and
 ``matches``. The set of lines of a notebook does not depend on what is wrong with it: a notebook that cannot
-be read fails all of them with the reason, and a test cell the course's notebook must hold fails when missing.
+be read fails all of them with the reason, and a test cell that the notebook's version (:mod:`.rules`) has in
+its notebook of that name fails when missing.
 """
 from __future__ import annotations
 
 import math
+import re
 
 from ..model import TestResult
+from ..submission import KNOWN_PACKAGES
 from .static import (Loaded, deterministic, error_outputs, execution_problems, judge_readings, output_lines,
                      read_values, rules_for)
 
@@ -28,6 +31,11 @@ HINTS = {
 }
 SHOWN = 5
 """Cells listed in a message before "and N more"."""
+NOTEBOOK_EXTRA = ("imageio", "scipy", "future", "six", "PIL")
+"""Modules the ``notebooks`` extra installs (``pip install "autograder[notebooks]"``): what the supported
+courses' notebooks and provided code import beyond numpy and matplotlib (``future`` provides ``past``)."""
+_NO_MODULE = re.compile(r"No module named '([\w.]+)'")
+_NO_NAME = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
 
 
 def _result(name, key, title, passed, message, points, hint="", status=None):
@@ -173,7 +181,36 @@ def _execution_failed(name, settings, reason):
                     settings.points_for("matches"), HINTS["matches"])]
 
 
+def environment_problems(loaded, run) -> list:
+    """The re-executed cells that failed for want of a package the grader's environment lacks (not one of the
+    course packages of the submission): ``["code cell 1 (...) imports imageio, which ...", ...]``."""
+    labels = {c.index: c.label() for c in loaded.cells}
+    found = []
+    for index, cell_run in sorted(run.cells.items()):
+        if cell_run.status != "error" or cell_run.ename not in ("ModuleNotFoundError", "ImportError"):
+            continue
+        missing, name = _NO_MODULE.search(cell_run.evalue or ""), _NO_NAME.search(cell_run.evalue or "")
+        module = missing.group(1) if missing else name.group(2) if name else ""
+        top = module.split(".")[0]
+        if not top or top in KNOWN_PACKAGES:
+            continue
+        label = labels.get(index, f"cell {index + 1}")
+        if missing:
+            what = f"imports {module}, which the grader's environment does not have"
+        else:
+            what = f"imports {name.group(1)} from {module}, which the grader's {top} does not have"
+        extra = ("install the grader with its notebooks extra: pip install \"autograder[notebooks]\""
+                 if top in NOTEBOOK_EXTRA or top == "past" else f"install {top} in the grader's environment")
+        found.append(f"{label} {what} ({extra}, or skip the cell with [notebooks] skip_cells)")
+    return found
+
+
 def _reexecuted(loaded, run, settings):
+    environment = environment_problems(loaded, run)
+    if environment:
+        return _result(loaded.name, "reexecuted", "re-executes without errors", False,
+                       "not charged: the grader's environment could not run the notebook: " + _listing(environment),
+                       settings.points_for("reexecuted"), status="not_applicable")
     labels = {c.index: c.label() for c in loaded.cells}
     failures = []
     for index, cell_run in sorted(run.cells.items()):
@@ -242,6 +279,10 @@ def _matches(loaded, run, settings):
     compared, cells, mismatches = compare(loaded, run)
     points = settings.points_for("matches")
     title = "printed values match the re-execution"
+    if environment_problems(loaded, run):
+        return _result(loaded.name, "matches", title, False, "not charged: the notebook could not be re-executed "
+                       "in the grader's environment (see re-executes without errors)", points,
+                       status="not_applicable")
     if mismatches:
         message = "outputs that do not match what the code prints: " + _listing(mismatches)
         return _result(loaded.name, "matches", title, False, message, points, HINTS["matches"])

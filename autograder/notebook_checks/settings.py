@@ -10,6 +10,7 @@ Every key has a default, so no table is needed::
     notebook_seconds = 900       # wall clock per notebook on re-execution
     include = ["*.ipynb"]        # which notebooks are checked (shell patterns on the file name)
     skip_cells = ["imread\\("]   # cells (regular expressions on the source) not re-executed
+    version = "cs231n-2018"      # check every notebook against this notebook version (default: recognised)
     [notebooks.points]           # by check (below) or by printed-value rule id (see rules.py)
     printed = 0.25
     affine_backward = 1
@@ -72,6 +73,9 @@ class NotebookSettings:
     """Shell patterns on the notebook's path relative to the submission; matching notebooks are skipped."""
     skip_cells: tuple = ()
     """Regular expressions: code cells whose source matches one are not re-executed."""
+    version: str = ""
+    """A notebook version id (:data:`~.rules.VERSIONS`) every notebook is checked against; empty: each
+    notebook's version is recognised from its cells."""
 
     @classmethod
     def from_dict(cls, data) -> "NotebookSettings":
@@ -88,8 +92,12 @@ class NotebookSettings:
         return settings
 
     def _check(self):
-        from .rules import RULES
+        from .rules import RULES, VERSIONS_BY_ID
 
+        if not isinstance(self.version, str) or (self.version and self.version not in VERSIONS_BY_ID):
+            raise NotebookSettingsError(f"[notebooks] version = {self.version!r} is not a known notebook version; "
+                                        f"use one of {', '.join(VERSIONS_BY_ID)} (or leave it out to recognise "
+                                        f"each notebook's version from its cells)")
         allowed = set(POINT_KEYS) | {rule.id for rule in RULES}
         bad = sorted(set(self.points) - allowed)
         if bad:

@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .rules import NUM, RULES, SECTION, Rule, as_float
+from .rules import NUM, SECTION, Recognised, Rule, as_float, recognise
 
 MAX_NOTEBOOK_BYTES = 100 * 1024**2
 SKIPPED_DIRS = (".ipynb_checkpoints", "__MACOSX", "__pycache__")
@@ -56,6 +56,8 @@ class Loaded:
     """Why the file could not be read at all (not UTF-8, not JSON, not a notebook)."""
     invalid: str = ""
     """Why the notebook breaks the nbformat schema (it was still read)."""
+    version: Recognised | None = None
+    """The notebook version it is checked against (:func:`~.rules.recognise`; set by :func:`identify`)."""
 
 
 def find_notebooks(folder, include=("*.ipynb",), exclude=()) -> list:
@@ -297,14 +299,22 @@ def deterministic(rule: Rule, cell: Cell) -> bool:
     return seed is not None and (draw is None or seed.start() < draw.start())
 
 
+def identify(loaded: Loaded, pinned=None, profile=None) -> Recognised:
+    """Recognise (or take the pinned) notebook version of ``loaded`` and remember it there."""
+    sources = None if loaded.error else [cell.source for cell in loaded.cells]
+    loaded.version = recognise(Path(loaded.name).stem, sources, pinned=pinned, profile=profile)
+    return loaded.version
+
+
 def rules_for(loaded: Loaded) -> list:
-    """``[(rule, cell or None)]``: every rule whose test cell is in the notebook, plus the rules the course's
-    notebook of this name must contain (with None when its test cell is missing)."""
-    stem = Path(loaded.name).stem
+    """``[(rule, cell or None)]``: the test cells of the notebook's version (:func:`identify`). Those of the
+    version's notebook of this name are all listed (None when missing from the notebook); a notebook the version
+    does not know lists only the version's test cells it holds."""
+    recognised = loaded.version or identify(loaded)
     pairs = []
-    for rule in RULES:
+    for rule in recognised.version.rules(Path(loaded.name).stem):
         cell = find_cell(rule, loaded.cells) if loaded.cells else None
-        if cell is not None or stem in rule.notebooks:
+        if cell is not None or recognised.known:
             pairs.append((rule, cell))
     return pairs
 

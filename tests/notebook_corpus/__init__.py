@@ -5,7 +5,8 @@ own; :func:`executed` runs it in this process against the reference package (``c
 way a student's kernel would, so its printed values are real. Every other entry is what real submissions look
 like: never run, re-run out of order, with error outputs, with hand-edited printed values, with a cell that
 loops forever, truncated JSON, and the structure of seed 002 (a cs260 notebook re-run out of order, with a
-cell never executed and a fast-layer difference of 1.0 printed).
+cell never executed and a fast-layer difference of 1.0 printed). :mod:`.versions` writes the notebooks of every
+course notebook version the same way.
 """
 from __future__ import annotations
 

@@ -1,0 +1,203 @@
+"""Today's table, the first: the course's own notebooks (``reference/notebooks/*.py``, built by ``autograder
+template build``), a CS231n 2021 layout that keeps the 2018-2020 layer tests and TwoLayerNet in
+FullyConnectedNets.
+
+Seeds: ``000`` CS231n 2020 layers, ``001`` UCLA nndl 2025 CNN-Layers, ``002`` cs260 2022 ConvolutionalNetworks,
+``003`` libs 2019 FullyConnectedNets (``/work/shared/seeds``); ``template``: the course's own notebooks.
+"""
+from __future__ import annotations
+
+from .vocabulary import (LOG_10, Above, AtLeast, Below, Near, NearOther, NotebookVersion, Rule, accuracy, around,
+                         array, errors, grad_errors, header, printed)
+FC, BN, DROP, CNN = "FullyConnectedNets", "BatchNormalization", "Dropout", "ConvolutionalNetworks"
+NOT_NORM_OR_DROPOUT = r"normalization\s*=|use_batchnorm|dropout"
+
+FULLY_CONNECTED = (
+    Rule("affine_forward", "affine_forward", header("affine_forward"), (printed("difference", around(1e-9)),),
+         "The error should be around 1e-9 (template: around e-9 or less)", "000, 003, template",
+         block=header("affine_forward"), fixed_inputs=True, exact=True),
+    Rule("affine_backward", "affine_backward", header("affine_backward"), grad_errors(("dx", "dw", "db"), 1e-8),
+         "The error should be around 1e-10 / less than 1e-10 (template: around e-10 or less)",
+         "000 (prints dx error 9.9e-10), 003, template", block=header("affine_backward")),
+    Rule("relu_forward", "relu_forward", header("relu_forward"), (printed("difference", around(1e-8)),),
+         "The error should be around 1e-8 (on the order of e-8)", "000 (prints 5.0e-08), 003, template",
+         block=header("relu_forward"), fixed_inputs=True, exact=True),
+    Rule("relu_backward", "relu_backward", header("relu_backward"), grad_errors(("dx",), 1e-10),
+         "The error should be around 1e-12 (on the order of e-12)", "003 (prints 3.3e-12), template",
+         block=header("relu_backward")),
+    Rule("affine_relu", "affine_relu_forward/backward", header("affine_relu_forward"),
+         grad_errors(("dx", "dw", "db"), 1e-8), "Relative error should be around e-10 or less",
+         "000, 003 (print 1.7e-10 and 2.5e-10), template", block=header("affine_relu_forward")),
+    Rule("svm_loss", "svm_loss", header("svm_loss"),
+         (printed("loss", Near(9.0, 0.1)), printed("dx error", around(1e-9))),
+         "Loss should be around 9 and dx error should be around the order of e-9",
+         "000 (prints 8.9986, 3.0e-09), template", block=header("svm_loss")),
+    Rule("softmax_loss", "softmax_loss", r"Testing softmax[_ ]loss\b",
+         (printed("loss", Near(LOG_10, 0.05)), printed("dx error", around(1e-8))),
+         "Loss should be close to 2.3 and dx error should be around e-8", "000, 003 (print 2.3025, 8.3e-09), template",
+         block=r"Testing softmax[_ ]loss\b"),
+    Rule("two_layer_net_gradients", "TwoLayerNet gradient check", r"Running numeric gradient check with reg",
+         (errors(r"[Wb]\d+", around(1e-7)),), "Errors should be around e-7 or less",
+         "003 (prints up to 3.1e-07), template", fixed_inputs=True),
+    Rule("two_layer_net_solver", "TwoLayerNet with Solver", r"(?s)(?=.*\bTwoLayerNet\()(?=.*\bSolver\()",
+         (accuracy("val", AtLeast(0.5), "max"),),
+         "use a Solver instance to train a TwoLayerNet that achieves at least 50% accuracy on the validation set",
+         "003 (val_acc 0.512), template", compare=False),
+    Rule("fc_net_initial_loss", "FullyConnectedNet",
+         r"(?s)(?=.*Running check with reg)(?=.*\bFullyConnectedNet\()",
+         (printed("Initial loss", Near(LOG_10, 0.1), name="initial loss (reg = 0)"),),
+         "check the initial loss ... Do the initial losses seem reasonable? (log 10 = 2.3 for 10 classes)",
+         "003 (prints 2.3017), template", block=r"Running check with reg\s*=\s*0(?:\.0*)?\s*$",
+         exclude=NOT_NORM_OR_DROPOUT),
+    Rule("fc_net_gradients", "FullyConnectedNet gradient check",
+         r"(?s)(?=.*Running check with reg)(?=.*\bFullyConnectedNet\()", (errors(r"[Wb]\d+", around(1e-5)),),
+         "errors around 1e-6 or less (template: e-7 or smaller, W2 on the order of e-5 for reg = 0)",
+         "003 (prints up to 2.3e-06), template", exclude=NOT_NORM_OR_DROPOUT),
+    Rule("overfit_three_layer", "three-layer net on 50 examples",
+         r"(?s)(?=.*FullyConnectedNet\(\s*\[\s*100\s*,\s*100\s*\])(?=.*\bSolver\()",
+         (accuracy("train", AtLeast(1.0), "max"),), "achieve 100% training accuracy within 20 epochs",
+         "003, template", compare=False),
+    Rule("overfit_five_layer", "five-layer net on 50 examples",
+         r"(?s)(?=.*FullyConnectedNet\(\s*\[\s*100\s*,\s*100\s*,\s*100\s*,\s*100\s*\])(?=.*\bSolver\()",
+         (accuracy("train", AtLeast(1.0), "max"),), "achieve 100% training accuracy within 20 epochs",
+         "template", compare=False),
+    Rule("sgd_momentum", "sgd_momentum", r"\bexpected_velocity\b",
+         (printed("next_w error", around(1e-8)), printed("velocity error", around(1e-8))),
+         "You should see errors less than e-8", "template", fixed_inputs=True, exact=True),
+    Rule("rmsprop", "rmsprop", r"\bexpected_cache\b",
+         (printed("next_w error", around(1e-7)), printed("cache error", around(1e-7))),
+         "You should see relative errors around e-7 or less", "template", fixed_inputs=True, exact=True),
+    Rule("adam", "adam", r"\bexpected_m\b",
+         (printed("next_w error", around(1e-7)), printed("v error", around(1e-7)), printed("m error", around(1e-7))),
+         "You should see relative errors around e-7 or less", "template", fixed_inputs=True, exact=True),
+    Rule("best_model", "best fully connected model", r"Validation set accuracy",
+         (printed("Validation set accuracy", AtLeast(0.5), name="validation accuracy"),),
+         "You should achieve at least 50% accuracy on the validation set", "template", compare=False),
+)
+"""FullyConnectedNets: layers, losses, the two-layer net, the solver, deep nets, update rules."""
+
+BATCH_NORMALIZATION = (
+    Rule("batchnorm_forward", "batchnorm_forward (train)", r"After batch normalization \(gamma=1, beta=0\)",
+         (array("means", Near(0.0, 1e-4)), array("stds", Near(1.0, 1e-3))),
+         "Means should be close to zero and stds close to one", "template",
+         block=r"After batch normalization \(gamma=1, beta=0\)"),
+    Rule("batchnorm_test", "batchnorm_forward (test)", r"After batch normalization \(test-time\)",
+         (array("means", Near(0.0, 0.2)), array("stds", Near(1.0, 0.2))),
+         "Means should be close to zero and stds close to one, but will be noisier than training-time forward "
+         "passes", "template", block=r"After batch normalization \(test-time\)"),
+    Rule("batchnorm_backward", "batchnorm_backward", r"\bbatchnorm_backward\(",
+         grad_errors(("dx", "dgamma", "dbeta"), 1e-6), "You should expect to see relative errors between 1e-13 "
+         "and 1e-8", "template", exclude=r"batchnorm_backward_alt\("),
+    Rule("batchnorm_backward_alt", "batchnorm_backward_alt", r"\bbatchnorm_backward_alt\(",
+         tuple(printed(f"{g} difference", around(1e-10)) for g in ("dx", "dgamma", "dbeta")),
+         "The two implementations should compute nearly identical results", "template"),
+    Rule("batchnorm_net_gradients", "FullyConnectedNet with batchnorm gradient check",
+         r"(?s)(?=.*Running check with reg)(?=.*normalization\s*=\s*['\"]batchnorm)",
+         (errors(r"W\d+", Below(1e-2), "W relative errors"), errors(r"b\d+", Below(1e-6), "b relative errors"),
+          errors(r"(?:gamma|beta)\d+", Below(1e-1), "gamma/beta relative errors")),
+         "You should expect losses between 1e-4~1e-10 for W, losses between 1e-08~1e-10 for b, and losses "
+         "between 1e-08~1e-09 for beta and gammas", "template"),
+    Rule("layernorm_forward", "layernorm_forward", r"After layer normalization \(gamma=1, beta=0\)",
+         (array("means", Near(0.0, 1e-4)), array("stds", Near(1.0, 1e-3))),
+         "Means should be close to zero and stds close to one", "template",
+         block=r"After layer normalization \(gamma=1, beta=0\)"),
+    Rule("layernorm_backward", "layernorm_backward", r"\blayernorm_backward\(",
+         grad_errors(("dx", "dgamma", "dbeta"), 1e-6), "You should expect to see relative errors between 1e-12 "
+         "and 1e-8", "template"),
+)
+"""BatchNormalization: batch and layer normalization, the normalized fully connected net."""
+
+DROPOUT = (
+    Rule("dropout_forward", "dropout_forward", r"Running tests with p\s*=",
+         (printed("Mean of train-time output", NearOther("Mean of input", "input mean", 0.05), name="train-time mean"),
+          printed("Mean of test-time output", NearOther("Mean of input", "input mean", 1e-6), name="test-time mean"),
+          printed("Fraction of test-time output set to zero", Near(0.0, 0.0), name="test-time fraction of zeros")),
+         "the train-time output keeps the input's mean (inverted dropout); test time is the identity",
+         "template"),
+    Rule("dropout_backward", "dropout_backward", r"dx relative error",
+         (printed("dx relative error", around(1e-10)),), "Error should be around e-10 or less", "template"),
+    Rule("dropout_net_gradients", "FullyConnectedNet with dropout gradient check", r"Running check with dropout",
+         (printed("Initial loss", Near(LOG_10, 0.1), name="initial loss"), errors(r"[Wb]\d+", around(1e-6))),
+         "Relative errors should be around e-6 or less", "template"),
+)
+"""Dropout: the layer and the fully connected net with dropout."""
+
+CONVOLUTIONAL = (
+    Rule("conv_forward_naive", "conv_forward_naive", header("conv_forward_naive"),
+         (printed("difference", around(1e-8)),), "difference should be around 1e-8 (e-8)",
+         "000, 001, 002 (print 2.2e-08), template", block=header("conv_forward_naive"), fixed_inputs=True,
+         exact=True),
+    Rule("conv_backward_naive", "conv_backward_naive", header("conv_backward_naive"),
+         grad_errors(("dx", "dw", "db"), 1e-6), "Your errors should be around 1e-9 (template: e-8 or less)",
+         "000, 001 (print up to 1.5e-09), template", block=header("conv_backward_naive")),
+    Rule("max_pool_forward_naive", "max_pool_forward_naive", r"Testing max[_ ]pool[_ ]forward[_ ]naive\b",
+         (printed("difference", around(1e-8)),), "Difference should be around 1e-8 (on the order of e-8)",
+         "000, 001, 002 (print 4.2e-08), template", block=r"Testing max[_ ]pool[_ ]forward[_ ]naive\b",
+         fixed_inputs=True, exact=True),
+    Rule("max_pool_backward_naive", "max_pool_backward_naive", r"Testing max[_ ]pool[_ ]backward[_ ]naive\b",
+         grad_errors(("dx",), 1e-10), "Your error should be around 1e-12 (on the order of e-12)",
+         "000, 001 (print 3.3e-12), template", block=r"Testing max[_ ]pool[_ ]backward[_ ]naive\b"),
+    Rule("conv_forward_fast", "conv_forward_fast", header("conv_forward_fast"),
+         (printed("Difference", around(1e-9), name="difference"),), "Rel errors should be around e-9 or less",
+         "000, 001, 002 (print 1.4e-11 to 2.4e-11), template", block=header("conv_forward_fast")),
+    Rule("conv_backward_fast", "conv_backward_fast", header("conv_backward_fast"),
+         tuple(printed(f"{g} difference", around(1e-9)) for g in ("dx", "dw", "db")),
+         "Rel errors should be around e-9 or less", "000, 001, 002 (002 prints dw difference: 1.0), template",
+         block=header("conv_backward_fast")),
+    Rule("max_pool_forward_fast", "max_pool_forward_fast", header("pool_forward_fast"),
+         (printed("difference", Below(1e-10)),), "Relative errors should be close to 0.0",
+         "000, 001, 002 (print 0.0), template", block=header("pool_forward_fast")),
+    Rule("max_pool_backward_fast", "max_pool_backward_fast", header("pool_backward_fast"),
+         (printed("dx difference", Below(1e-10)),), "Relative errors should be close to 0.0",
+         "000, 001, 002 (print 0.0), template", block=header("pool_backward_fast")),
+    Rule("conv_relu_pool", "conv_relu_pool_forward/backward", header("conv_relu_pool"),
+         grad_errors(("dx", "dw", "db"), 1e-6), "Relative errors should be around e-8 or less",
+         "000, 001 (prints dw error 2.7e-08), 002, template", block=header("conv_relu_pool")),
+    Rule("conv_relu", "conv_relu_forward/backward", r"Testing conv_relu(?:_forward)?\b",
+         grad_errors(("dx", "dw", "db"), 1e-6), "Relative errors should be around e-8 or less",
+         "000, 001, 002 (print up to 8.9e-09), template", block=r"Testing conv_relu(?:_forward)?\b"),
+    Rule("cnn_initial_loss", "ThreeLayerConvNet", r"Initial loss \(no regularization\)",
+         (printed(r"Initial loss \(no regularization\)", Near(LOG_10, 0.1),
+                  name="initial loss without regularization"),
+          printed(r"Initial loss \(with regularization\)",
+                  Above(r"Initial loss \(no regularization\)", "loss without regularization"),
+                  name="initial loss with regularization")),
+         "we expect the loss for random weights (and no regularization) to be about log(C) for C classes. When "
+         "we add regularization the loss should go up slightly", "002 (prints 2.3026, 2.5092), template"),
+    Rule("cnn_gradients", "ThreeLayerConvNet gradient check", r"max relative error",
+         (errors(r"\w+", Below(1.0), "max relative errors"),),
+         "correct implementations may still have relative errors up to the order of e-1",
+         "002 (prints W1 3.7e-01 where the reference prints 1.4e-04: rounding noise, so never compared)",
+         compare=False),
+    Rule("cnn_one_epoch", "ThreeLayerConvNet trained one epoch",
+         r"(?s)(?=.*\bThreeLayerConvNet\()(?=.*num_epochs\s*=\s*1\b)", (accuracy("train", AtLeast(0.4), "last"),),
+         "By training the three-layer convolutional network for one epoch, you should achieve greater than 40% "
+         "accuracy on the training set", "002 (train acc 0.449), template", compare=False),
+    Rule("spatial_batchnorm_forward", "spatial_batchnorm_forward (train)", r"After spatial batch normalization:",
+         (array("means", Near(0.0, 1e-4)), array("stds", Near(1.0, 1e-3))),
+         "Means should be close to zero and stds close to one", "002 (prints stds 0.99999974), template",
+         block=r"After spatial batch normalization:"),
+    Rule("spatial_batchnorm_test", "spatial_batchnorm_forward (test)",
+         r"After spatial batch normalization \(test-time\)",
+         (array("means", Near(0.0, 0.2)), array("stds", Near(1.0, 0.2))),
+         "Means should be close to zero and stds close to one, but will be noisier than training-time forward "
+         "passes", "002 (prints means up to 0.089, stds 0.989 to 1.016), template",
+         block=r"After spatial batch normalization \(test-time\)"),
+    Rule("spatial_batchnorm_backward", "spatial_batchnorm_backward", r"\bspatial_batchnorm_backward\(",
+         grad_errors(("dx", "dgamma", "dbeta"), 1e-4), "You should expect errors of magnitudes between 1e-12 "
+         "and 1e-06", "template"),
+    Rule("spatial_groupnorm_forward", "spatial_groupnorm_forward", r"After spatial group normalization:",
+         (array("means", Near(0.0, 1e-4)), array("stds", Near(1.0, 1e-3))),
+         "Means should be close to zero and stds close to one", "template",
+         block=r"After spatial group normalization:"),
+    Rule("spatial_groupnorm_backward", "spatial_groupnorm_backward", r"\bspatial_groupnorm_backward\(",
+         grad_errors(("dx", "dgamma", "dbeta"), 1e-5), "You should expect errors of magnitudes between 1e-12 "
+         "and 1e-07", "template"),
+)
+"""ConvolutionalNetworks: naive and fast layers, sandwiches, the three-layer net, spatial normalization."""
+
+VERSION = NotebookVersion(
+    "template", "the course's own notebooks (CS231n 2021 layout with the 2018-2020 layer tests)", "cs231n",
+    ((FC, FULLY_CONNECTED), (BN, BATCH_NORMALIZATION), (DROP, DROPOUT), (CNN, CONVOLUTIONAL)),
+    markers=(r"\bget_digits_data\b", r"\bQUICK\b"), needs_marker=True,
+    seeds="reference/notebooks/*.py; seeds 000, 001, 002, 003")
