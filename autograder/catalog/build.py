@@ -5,10 +5,22 @@ function of a seeded ``RandomState``) and the tests judged on its outputs.
 """
 from __future__ import annotations
 
+import re
+
 from ..compare import Close, DtypeFollows, GradientClose, Identical, Predicate, Unchanged
 from ..model import Case, Test
 
 REFERENCE_TOL = {"float64": 1e-7, "float32": 1e-4}
+
+
+def title_id(prefix, title):
+    """A case id made from its title (``conv_backward_naive.hidden`` + ``"stride 1, pad 0"`` ->
+    ``conv_backward_naive.hidden.stride_1_pad_0``): a row inserted into a table of cases changes no other row's
+    id, and so neither its hidden inputs (seeded by the id) nor its fixtures."""
+    slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
+    if not slug:
+        raise ValueError(f"the title {title!r} gives no id")
+    return f"{prefix}.{slug}"
 
 
 def value_case(id, target, args, literal, tol, *, arg_names=(), title="notebook values", points=1.0,

@@ -1,7 +1,7 @@
 """Convolution, max pooling and the sandwich layers (the ConvolutionalNetworks / CNN-layers notebooks)."""
 import numpy as np
 
-from .build import gradient_case, reference_case, value_case
+from .build import gradient_case, reference_case, title_id, value_case
 from .inputs import linspace, randn
 
 CONV_OUT = [[[[-0.08759809, -0.10987781], [-0.18387192, -0.2109216]],
@@ -119,17 +119,17 @@ CASES = [
                   _conv_bn_relu_args, ("dx", "dw", "db", "dgamma", "dbeta"), 1e-6, numeric=NO_DB,
                   arg_names=("x", "w", "b", "gamma", "beta", "conv_param", "bn_param"), seed=231, out_points=1.0),
 ] + [
-    reference_case(f"conv_backward_naive.hidden.{i}", "conv_forward_naive", "conv_backward_naive",
+    reference_case(title_id("conv_backward_naive.hidden", title), "conv_forward_naive", "conv_backward_naive",
                    _conv_args(*shape), ("dx", "dw", "db"), arg_names=CONV_NAMES, title=title)
-    for i, (title, *shape) in enumerate(CONV_HIDDEN)
+    for title, *shape in CONV_HIDDEN
 ] + [
     reference_case("conv_backward_naive.hidden.float32", "conv_forward_naive", "conv_backward_naive",
                    _conv_args(2, 2, 5, 5, 3, 3, 3, 2, 1, "float32"), ("dx", "dw", "db"), arg_names=CONV_NAMES,
                    title="float32", dtype="float32"),
 ] + [
-    reference_case(f"max_pool_backward_naive.hidden.{i}", "max_pool_forward_naive", "max_pool_backward_naive",
+    reference_case(title_id("max_pool_backward_naive.hidden", title), "max_pool_forward_naive", "max_pool_backward_naive",
                    _pool_args(*shape), ("dx",), arg_names=POOL_NAMES, title=title)
-    for i, (title, *shape) in enumerate(POOL_HIDDEN)
+    for title, *shape in POOL_HIDDEN
 ] + [
     reference_case("max_pool_backward_naive.hidden.float32", "max_pool_forward_naive", "max_pool_backward_naive",
                    _pool_args(2, 3, 4, 6, 2, 2, 2, "float32"), ("dx",), arg_names=POOL_NAMES, title="float32",
