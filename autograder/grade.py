@@ -101,7 +101,7 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
         if isolated is not None:
             results = isolated.merge(case, results)
         elif isolate == "unavailable":
-            results = isolation.unavailable(case, results)
+            results = isolation.unavailable(case, results, found)
         report.results.extend(results)
     if isolated is not None:
         report.results = isolated.own_layer_lines(report.results, cases)

@@ -217,6 +217,9 @@ class Isolation:
             status = "failed"
             message = (f"passes over the trusted layers but {len(rescued)} check(s) fail with your own layers "
                        f"(first: {rescued[0].name}: {rescued[0].message}); {blame}")
+        elif not any(c.id in self.trusted for c in cases):
+            status, message = "failed", (f"fails with your own layers (first: {first.name}: {first.message}); "
+                                         f"it could not be checked over the trusted layers")
         else:
             status, message = "failed", f"fails with your own layers too (first: {first.name}: {first.message})"
         return TestResult(f"{target}.own_layers", f"{target}: {OWN_LAYERS}", target, kind, "public", case.group,
@@ -229,10 +232,10 @@ def _first_failing(target, results):
     return next((name for name in uses(target) if name in failing), None)
 
 
-def unavailable(case, results):
+def unavailable(case, results, found):
     """Failure messages of a dependent case checked over the student's own layers where no trusted layers exist
     (the students' pytest): they say so."""
-    if not depends_on_layers(case):
+    if not depends_on_layers(case) or not all(n in found for n in case.all_requires()):
         return results
     note = (f" (checked here over your own layers; the grader checks {case.target} over trusted layers too, so "
             f"a bug in a layer it calls costs only that layer there)")

@@ -382,3 +382,28 @@ def test_the_smuggling_test_sees_a_leak_when_replies_are_not_scrubbed(make_submi
     monkeypatch.setattr(isolation, "scrub_reply", lambda reply, *args, **kwargs: reply)
     _, _, leaks = _hostile_report(make_submission)
     assert leaks["results.json"] and leaks["feedback.md"]
+
+
+@pytest.mark.slow
+def test_without_trusted_layers_the_messages_say_so(tmp_path):
+    """The students' pytest has no reference: models run over the student's own layers, and say so."""
+    path = write_bug(tmp_path / "submission", *SOFTMAX_BUG)
+    config = Config(profile="all", select=("FullyConnectedNet.notebook", "softmax_loss.*", "affine_relu_backward.*"))
+    report = grade(path, config=config, trusted_layers=False)
+    assert not own_lines(report)
+    fc = [r for r in report.results if r.target == "FullyConnectedNet" and "gradient" in r.name]
+    assert fc and all(r.status == "failed" for r in fc)
+    assert all(r.message.endswith("the grader checks FullyConnectedNet over trusted layers too, so a bug in a "
+                                  "layer it calls costs only that layer there)") for r in fc), fc[0].message
+    softmax = [r for r in report.results if r.target == "softmax_loss" and r.status == "failed"]
+    assert softmax and not any("trusted" in r.message for r in softmax)
+    assert all(r.status == "passed" for r in report.results if r.target == "affine_relu_backward")
+
+
+def test_the_plugin_grades_without_trusted_layers(monkeypatch):
+    from autograder import pytest_plugin
+
+    seen = {}
+    monkeypatch.setattr("autograder.grade.grade", lambda *args, **kwargs: seen.update(kwargs))
+    pytest_plugin.grade_subset("submission", Config())
+    assert seen["trusted_layers"] is False
