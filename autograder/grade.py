@@ -104,7 +104,7 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
             results = isolation.unavailable(case, results, found)
         report.results.extend(results)
     if isolated is not None:
-        report.results = isolated.own_layer_lines(report.results, cases)
+        report.results = isolated.finish(report.results, cases)
     report.results.extend(notebook_report.results)
     report.notes.extend(notebook_report.notes)
     report.execution_time = time.monotonic() - started

@@ -8,7 +8,8 @@ that holds trusted copies of the layers (the reference's ``layers``, ``layer_uti
 ``optim`` modules, and nothing else of the reference) swapped in for the layers the student's model or sandwich
 calls (:mod:`autograder.child.trusted`). A test passes if it passes either way, so a model is graded on its own
 code; a 0-point line per model or sandwich says whether it also works with the student's own layers, and names
-the first of those layers that fails its own checks.
+the first of those layers that fails its own checks. Provided sandwiches (no solution region in the reference)
+keep their credit over trusted layers only once the layers they call earn points of their own.
 
 Student code in the second child can read the trusted code, so nothing it controls reaches a report: its
 replies are scrubbed before they are judged (:func:`scrub_reply`): no printed output (never collected), no
@@ -127,6 +128,7 @@ class Isolation:
         self.own = own            # case id -> results judged over the student's own layers
         self.trusted = trusted    # case id -> results judged over the trusted layers (scrubbed replies)
         self.ran = ran            # ids of the dependent cases whose functions were all found
+        self.reverted = {}        # case id of a provided sandwich -> the layers it calls that earn nothing yet
 
     @classmethod
     def run(cls, how, cases, outcome, judge, *, layout, request, child_config, profile, limits, sandbox, started,
@@ -184,6 +186,25 @@ class Isolation:
                 merged.append(replace(over, message=(over.message or "failed") + OVER_TRUSTED))
         return merged
 
+    def finish(self, results, cases):
+        """The report's results once every case is judged: provided sandwiches keep their credit over trusted
+        layers only where the layers they call earn points of their own (:func:`provided_calls`), and a 0-point
+        line follows each dependent target."""
+        by_id = {case.id: case for case in cases}
+        earned = {}
+        for r in results:
+            earned[r.target] = earned.get(r.target, 0.0) + r.score
+        calls = provided_calls()
+        for case_id in self.trusted:
+            layers = sorted({n for name in kept(by_id[case_id]) for n in calls.get(name, ())})
+            idle = [name for name in layers if earned.get(name, 0.0) <= 0]
+            if idle:
+                self.reverted[case_id] = idle
+        if self.reverted:
+            own = {(r.case_id, r.name): r for case_id in self.reverted for r in self.own[case_id]}
+            results = [own.get((r.case_id, r.name), r) for r in results]
+        return self.own_layer_lines(results, cases)
+
     def own_layer_lines(self, results, cases):
         """``results`` with a 0-point line after each dependent target: does it also work with the student's
         own layers, and if not, which of them is the first to fail its own checks."""
@@ -217,14 +238,41 @@ class Isolation:
             status = "failed"
             message = (f"passes over the trusted layers but {len(rescued)} check(s) fail with your own layers "
                        f"(first: {rescued[0].name}: {rescued[0].message}); {blame}")
+        elif any(c.id in self.reverted for c in cases):
+            idle = sorted({name for c in cases for name in self.reverted.get(c.id, ())})
+            status, message = "failed", (f"fails with your own layers (first: {first.name}: {first.message}); this "
+                                         f"code is provided, and over the trusted layers it counts once "
+                                         f"{', '.join(idle)} earn points of their own")
         elif not any(c.id in self.trusted for c in cases):
             status, message = "failed", (f"fails with your own layers (first: {first.name}: {first.message}); "
                                          f"it could not be checked over the trusted layers")
         else:
             status, message = "failed", f"fails with your own layers too (first: {first.name}: {first.message})"
-        return TestResult(f"{target}.own_layers", f"{target}: {OWN_LAYERS}", target, kind, "public", case.group,
+        return TestResult(case.id, f"{target}: {OWN_LAYERS}", target, kind, "public", case.group,
                           0.0, 0.0, status, message, "" if status == "passed" else
                           "Fix the layer named here; this line is not graded.")
+
+
+@lru_cache(maxsize=1)
+def provided_calls():
+    """Functions the assignment provides (no solution region in the reference: ``affine_relu_forward``,
+    ``conv_relu_pool_backward``...) -> the layers students write that they call. Their checks grade no code of the
+    student's own, so over trusted layers they earn points only once those layers earn some of their own: an
+    untouched template scores 0, and a bug in a layer costs only that layer."""
+    ref = paths.reference_dir()
+    written, provided = set(), {}
+    for name in ("layers.py", "layer_utils.py"):
+        text = (ref / name).read_text(encoding="utf-8")
+        lines = text.splitlines()
+        for node in ast.parse(text).body:
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            if paths.SOLUTION_START in "\n".join(lines[node.lineno - 1:node.end_lineno]):
+                written.add(node.name)
+            else:
+                provided[node.name] = {n.func.id for n in ast.walk(node)
+                                       if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return {name: tuple(sorted(called & written)) for name, called in provided.items()}
 
 
 def _first_failing(target, results):

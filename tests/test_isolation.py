@@ -43,7 +43,7 @@ def lost(report):
 
 
 def own_lines(report):
-    return {r.target: r for r in report.results if r.case_id.endswith(".own_layers")}
+    return {r.target: r for r in report.results if r.name.endswith(isolation.OWN_LAYERS)}
 
 
 def write_bug(dest, function, old, new):
