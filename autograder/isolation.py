@@ -13,9 +13,9 @@ keep their credit over trusted layers only once the layers they call earn points
 
 Student code in the second child can read the trusted code, so nothing it controls reaches a report: its
 replies are scrubbed before they are judged (:func:`scrub_reply`): no printed output (never collected), no
-exception message (only the exception's type, if it is a built-in one, and the line in the student's file),
-no returned string or dict key outside a vocabulary made of the probes' and the catalog's own words, no type name
-of a returned object. Numbers and arrays pass.
+exception message (only the exception's type, if it is a built-in one, and the line in the student's file), no
+returned string (unless it is one of the check's own inputs), no dict key or probe message with a word outside the
+probes' and the catalog's own, no type name of a returned object. Numbers and arrays pass.
 
 Switched off with ``isolate_dependencies = false`` in the course config; ``"always"`` runs every such case over
 the trusted layers too (for tests and timing). The students' pytest plugin has no reference to ship: there the

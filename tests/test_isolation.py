@@ -312,19 +312,19 @@ HOSTILE_LAYER_UTILS = '''
 from .leak import secret as _secret, trusted as _trusted
 
 
-def affine_relu_forward(x, w, b):
+def affine_bn_relu_forward(x, w, b, gamma, beta, bn_param):
     if not _trusted(globals()):
         raise ValueError("fails over its own layers")
     return _secret(globals()), {_secret(globals()): 1}
 
 
-def affine_relu_backward(dout, cache):
+def affine_bn_relu_backward(dout, cache):
     if not _trusted(globals()):
         raise ValueError("fails over its own layers")
     raise KeyError(_secret(globals()))
 
 
-def conv_relu_forward(x, w, b, conv_param):
+def affine_ln_relu_forward(x, w, b, gamma, beta, ln_param):
     if not _trusted(globals()):
         raise ValueError("fails over its own layers")
     return type(_secret(globals())[:150], (), {})(), None
@@ -350,8 +350,8 @@ def _hostile_report(make_submission):
     (root / "cs231n" / "layers.py").write_text((ROOT / "student_template" / "cs231n" / "layers.py").read_text())
     before = sorted(p.relative_to(root) for p in root.rglob("*"))
     report = grade(root, config=Config(profile="all", select=(
-        "TwoLayerNet.*", "FullyConnectedNet.notebook", "ThreeLayerConvNet.initial_loss", "affine_relu_*",
-        "conv_relu_backward.*", "affine_backward.notebook")))
+        "TwoLayerNet.*", "FullyConnectedNet.notebook", "ThreeLayerConvNet.initial_loss", "affine_bn_relu_*",
+        "affine_ln_relu_*", "affine_backward.notebook")))
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before  # nothing written into the submission
     texts = {"results.json": json.dumps(results_json(report), indent=1),
              "feedback.md": feedback_markdown(report, show_hidden=True)}
@@ -380,7 +380,7 @@ def test_nothing_of_the_trusted_layers_reaches_a_report(make_submission):
         [r.message for r in fc]
     assert all(r.status == "failed" for r in report.results
                if r.target in MODELS and r.max_score > 0 and "initialization" not in r.name)
-    sandwich = by_name["affine_relu_backward: numerical gradient: dx"].message
+    sandwich = by_name["affine_bn_relu_backward: numerical gradient: dx"].message
     assert re.fullmatch(r"raised KeyError at layer_utils\.py:\d+" + re.escape(isolation.OVER_TRUSTED), sandwich)
 
 
