@@ -40,6 +40,10 @@ class Config:
     """``auto`` (namespaces where available), ``namespaces`` (required) or ``limits`` (resource limits only)."""
     limits: Limits = field(default_factory=Limits)
     """Time, memory and output limits of the child process."""
+    isolate_dependencies: bool | str = True
+    """Credit isolation: a model or sandwich check that fails over the student's own layers is run again over
+    trusted layers, so a bug costs only the function that has it (``false``: off; ``"always"``: every such check
+    runs both ways). See :mod:`autograder.isolation`."""
     notebooks: dict = field(default_factory=dict)
     """Notebook checks: points per rule, whether out-of-order execution counts, re-execution settings
     (validated by :mod:`autograder.notebook_checks.settings`)."""
@@ -78,5 +82,8 @@ def load_config(path=None, **overrides) -> Config:
 
     if check_scope(tuple(data.get("scope", ()))):
         raise ConfigError(check_scope(tuple(data["scope"])))
+    if data.get("isolate_dependencies", True) not in (True, False, "always"):
+        raise ConfigError(f"isolate_dependencies must be true, false or \"always\", not "
+                          f"{data['isolate_dependencies']!r}")
     config = Config(**data, limits=replace(Limits(), **limits))
     return replace(config, **{k: v for k, v in overrides.items() if v is not None})

@@ -9,6 +9,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from . import fixtures as fixture_store
+from . import isolation
 from .catalog import all_cases, wanted_names
 from .config import Config, ConfigError
 from .model import Report, TestResult, Verdict
@@ -21,12 +22,14 @@ CHILD_PREFIX = "_submission"
 
 
 def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox=None, runner=None,
-          hidden=()) -> Report:
+          hidden=(), trusted_layers=True) -> Report:
     """Grade a submission folder or zip and return its :class:`~autograder.model.Report`.
 
     ``sandbox`` is shared by the children of a batch (made from the config when None); ``hidden`` lists extra
     paths the child must not see (the results folder, the other submissions). ``runner`` replaces the
     sandboxed child (``autograder.inprocess.run_in_process``: for the trusted reference and benchmarks only).
+    ``trusted_layers=False`` (the students' pytest, which has no reference to ship) checks models and sandwich
+    layers over the student's own layers only, whatever ``config.isolate_dependencies`` says.
     """
     config = config or Config()
     if check_scope(config.scope):
@@ -63,18 +66,25 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
         def plan(manifest):
             profile = choose(config.profile, packages, manifest, signs, config.scope)
             chosen["profile"] = profile
-            return [
-                (case.id, {"id": case.id, "probe": case.probe, "root": str(stage_dir),
-                           "inputs": adapt_inputs(fixture_store.make_inputs(case, store.hidden_seed), profile),
-                           "seed": fixture_store.case_seed(case, store.hidden_seed)},
-                 case.timeout or config.limits.check_seconds)
-                for case in cases if profile.applies(case.all_requires())
-            ]
+            return [_request(case, stage_dir, store, profile, config) for case in cases
+                    if profile.applies(case.all_requires())]
 
         if runner is None:
             outcome = run_cases(Path(scratch), child_config, plan, config.limits, sandbox)
         else:
             outcome = runner(child_config, plan)
+        # Credit isolation (autograder/isolation.py): failed model and sandwich checks rerun over trusted layers.
+        isolate = isolation.mode(config, runner=runner, trusted_layers=trusted_layers)
+        isolated = None
+        if isolate in ("on", "always"):
+            profile = chosen.get("profile") or PROFILES[config.profile or "cs231n-2021"]
+            found, import_errors = outcome.manifest.get("found", {}), outcome.manifest.get("import_errors", {})
+            isolated = isolation.Isolation.run(
+                isolate, [c for c in cases if profile.applies(c.all_requires())], outcome,
+                lambda case, run: _judge_case(case, run, found, import_errors, store, config, profile),
+                layout=layout, request=lambda case, root: _request(case, root, store, profile, config),
+                child_config=child_config, profile=profile, limits=config.limits, sandbox=sandbox,
+                started=started, found=found)
         notebook_report = Report(submission=report.submission)
         _add_notebooks(notebook_report, folder, config, execute=bool(config.notebooks.get("execute", False)),
                        stage=(stage_dir, packages), sandbox=sandbox)
@@ -94,11 +104,26 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
         if not profile.applies(case.all_requires()):
             report.results.extend(_not_applicable(case, test, profile) for test in case.tests)
             continue
-        report.results.extend(_judge_case(case, outcome, found, import_errors, store, config, profile))
+        results = _judge_case(case, outcome, found, import_errors, store, config, profile)
+        if isolated is not None:
+            results = isolated.merge(case, results)
+        elif isolate == "unavailable":
+            results = isolation.unavailable(case, results, found)
+        report.results.extend(results)
+    if isolated is not None:
+        report.results = isolated.finish(report.results, cases)
     report.results.extend(notebook_report.results)
     report.notes.extend(notebook_report.notes)
     report.execution_time = time.monotonic() - started
     return report
+
+
+def _request(case, root, store, profile, config):
+    """The probe request of one case, for a child whose staged submission is at ``root``."""
+    return (case.id, {"id": case.id, "probe": case.probe, "root": str(root),
+                      "inputs": adapt_inputs(fixture_store.make_inputs(case, store.hidden_seed), profile),
+                      "seed": fixture_store.case_seed(case, store.hidden_seed)},
+            case.timeout or config.limits.check_seconds)
 
 
 def _add_notebooks(report, folder, config, execute, stage=None, sandbox=None):

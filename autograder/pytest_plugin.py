@@ -189,10 +189,14 @@ class _State:
 
 def grade_subset(submission, config, fixture_dir=None):
     """:func:`autograder.grade.grade` on the selected cases (the grader detects the course profile from the
-    submission's classes even when only a few cases are selected)."""
+    submission's classes even when only a few cases are selected).
+
+    Without trusted layers (the student edition ships no reference code): models and sandwich layers are checked
+    over the student's own layers, and their failure messages say that the grader checks them over trusted ones.
+    """
     from .grade import grade
 
-    return grade(submission, config=config, fixture_dir=fixture_dir)
+    return grade(submission, config=config, fixture_dir=fixture_dir, trusted_layers=False)
 
 
 def _selected(case, patterns):

@@ -62,7 +62,8 @@ def main(argv=None):
                         help="runs of all three modes, one after the other; figures are medians over runs")
     parser.add_argument("--select", nargs="*", default=(), help="only these checks (shell patterns)")
     args = parser.parse_args(argv)
-    config = Config(select=tuple(args.select))
+    # Credit isolation off: the unsandboxed baseline has no second child to rerun the planted bugs' models in.
+    config = Config(select=tuple(args.select), isolate_dependencies=False)
     runs = []
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         subs = make_class(Path(tmp), args.n)

@@ -26,7 +26,7 @@ import tempfile
 
 import pytest
 
-from autograder import catalog, paths
+from autograder import catalog, isolation, paths
 from autograder.catalog import all_cases, wanted_names
 from autograder.config import Config, load_config
 from autograder.profiles import PROFILES
@@ -190,6 +190,18 @@ def test_bugs_cost_points_where_they_are(group, tmp_path):
     outside = unexplained(outside)
     if outside:
         problems.append(f"tests of functions no bug reaches failed:\n{describe(outside)}")
+    # Credit isolation (on by default): models, sandwiches and spatial norms lose points only for their own bugs.
+    # (Provided sandwiches count over trusted layers only once the layers they call earn points of their own.)
+    dependent = {case.id for case in all_cases() if isolation.depends_on_layers(case)}
+    bugged = {name for bug in group for name in (bug.target, bug.target.replace("_forward", "_backward"))}
+    earned = {}
+    for r in report.results:
+        earned[r.target] = earned.get(r.target, 0) + r.score
+    idle = {name for name, layers in isolation.provided_calls().items() if any(earned.get(n, 0) <= 0 for n in layers)}
+    spilled = unexplained([r for r in failed if r.case_id in dependent and r.max_score > 0
+                           and r.target not in bugged | idle])
+    if spilled:
+        problems.append(f"with credit isolation, checks of models or sandwiches lost points:\n{describe(spilled)}")
     for bug in group:
         own = [r for r in failed if r.name.startswith(f"{bug.target}: ")]
         lost = sum(r.max_score - r.score for r in own)
