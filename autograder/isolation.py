@@ -112,12 +112,21 @@ def mode(config, *, runner=None, trusted_layers=True):
     return "always" if wanted == "always" else "on"
 
 
+def _trusted_sources():
+    """File name -> trusted path of every module the isolated child holds (solutions from the reference, the
+    rest from the provided tree), plus the compiled kernels; {} where the reference is not installed."""
+    if paths.reference_dir(missing_ok=True) is None:
+        return {}
+    files = paths.reference_package_files()
+    sources = {name: files[name] for name in TRUSTED_FILES if name in files}
+    if len(sources) != len(TRUSTED_FILES):
+        return {}
+    sources.update({name: path for name, path in paths.provided_files().items() if name.startswith("im2col_cython")})
+    return sources
+
+
 def _reference_available():
-    try:
-        ref = paths.reference_dir()
-    except FileNotFoundError:
-        return False
-    return all((ref / name).is_file() for name in TRUSTED_FILES)
+    return bool(_trusted_sources())
 
 
 # ----------------------------------------------------------------------------- the isolated run
@@ -296,11 +305,8 @@ def _stage_trusted(scratch):
     target = Path(scratch) / package
     target.mkdir()
     (target / "__init__.py").write_text("")
-    ref = paths.reference_dir()
-    for name in TRUSTED_FILES:
-        shutil.copyfile(ref / name, target / name)
-    for ext in sorted(ref.glob("im2col_cython*.so")) + sorted(ref.glob("im2col_cython*.pyd")):
-        shutil.copyfile(ext, target / ext.name)
+    for name, path in _trusted_sources().items():
+        shutil.copyfile(path, target / name)
     return package
 
 
@@ -314,8 +320,8 @@ _REPLY_FIELDS = ("id", "ok", "kind", "type", "where", "error", "outputs")
 
 @lru_cache(maxsize=1)
 def _vocabulary():
-    """Words the probes' own messages and keys are made of: their strings (not their docstrings) and the
-    catalog's names. A key or a message of the isolated child passes only if every word of it is here."""
+    """Words the probes' own messages and keys are made of: their strings (not their docstrings), the keyword
+    names they build dicts with, and the catalog's names. A key or a message of the isolated child passes only if every word of it is here."""
     words = set()
     for module in ("child/probes.py", "child/boot.py"):
         tree = ast.parse((Path(__file__).parent / module).read_text(encoding="utf-8"))
@@ -323,6 +329,8 @@ def _vocabulary():
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
                 words.update(_WORD.findall(node.value))
+            elif isinstance(node, ast.keyword) and node.arg:  # outputs.update(cache_after=...) names a key
+                words.update(_WORD.findall(node.arg))
     from .catalog import all_cases, wanted_names
 
     cases = all_cases()
