@@ -34,9 +34,11 @@ REFERENCE = "reference"
 
 # ----------------------------------------------------------------------------- the corpus itself (fast)
 def test_every_student_function_has_three_variants():
-    counts = Counter(name for v in VARIANTS for name in v.functions)
+    """At least three per function students write, not counting those pending a grader fix."""
+    counts = Counter(name for v in VARIANTS if not v.pending for name in v.functions)
     few = {name: counts[name] for name in sorted(KNOWN) if counts[name] < 3}
-    assert not few, f"functions with fewer than three variants: {few}"
+    assert not few, f"functions with fewer than three variants expected to keep full marks today: {few}"
+    assert all(v.pending in SYMPTOMS for v in VARIANTS if v.pending)
     assert len({v.id for v in VARIANTS}) == len(VARIANTS)
     assert all(v.target in v.functions for v in VARIANTS)
 

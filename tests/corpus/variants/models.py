@@ -1,5 +1,5 @@
 """Variants of the sandwich layers students write, the update rules and the three models."""
-from . import IN_PLACE, Variant
+from . import DTYPE, IN_PLACE, Variant
 
 _FC_INIT_TAIL = '''
         self.dropout_param = {}
@@ -185,6 +185,20 @@ def sgd_momentum(w, dw, config=None):
     config["velocity"] = v
     return next_w, config
 ''', "w updated in place and returned, as optim.py's header allows", file="optim.py", pending=IN_PLACE),
+    Variant("sgd_momentum.step_on_copy", """
+def sgd_momentum(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config.get("velocity", np.zeros_like(w))
+    v = config["momentum"] * v
+    v = v - config["learning_rate"] * dw
+    next_w = w.copy()
+    next_w += v
+    config["velocity"] = v
+    return next_w, config
+""", "the velocity in two steps, added to a copy of w", file="optim.py"),
     # ------------------------------------------------------------------ rmsprop
     Variant("rmsprop.cache_in_place", '''
 def rmsprop(w, dw, config=None):
@@ -227,6 +241,21 @@ def rmsprop(w, dw, config=None):
     next_w = w
     return next_w, config
 ''', "w updated in place and returned, as optim.py's header allows", file="optim.py", pending=IN_PLACE),
+    Variant("rmsprop.power_half", """
+def rmsprop(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("decay_rate", 0.99)
+    config.setdefault("epsilon", 1e-8)
+    config.setdefault("cache", np.zeros_like(w))
+    rho = config["decay_rate"]
+    config["cache"] = config["cache"] + (1 - rho) * (dw ** 2 - config["cache"])
+    next_w = w.copy()
+    next_w -= config["learning_rate"] * dw / (config["cache"] ** 0.5 + config["epsilon"])
+    return next_w, config
+""", "the moving average as cache + (1 - rho) * (dw**2 - cache), the root as ** 0.5, the step on a copy",
+        file="optim.py"),
     # ------------------------------------------------------------------ adam
     Variant("adam.locals", '''
 def adam(w, dw, config=None):
@@ -291,6 +320,51 @@ def adam(w, dw, config=None):
     w -= config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
     return w, config
 ''', "w updated in place and returned, as optim.py's header allows", file="optim.py", pending=IN_PLACE),
+    Variant("adam.paper_step_size", """
+def adam(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-3)
+    config.setdefault("beta1", 0.9)
+    config.setdefault("beta2", 0.999)
+    config.setdefault("epsilon", 1e-8)
+    config.setdefault("m", np.zeros_like(w))
+    config.setdefault("v", np.zeros_like(w))
+    config.setdefault("t", 0)
+    b1, b2 = config["beta1"], config["beta2"]
+    config["t"] += 1
+    t = config["t"]
+    config["m"] = b1 * config["m"] + (1 - b1) * dw
+    config["v"] = b2 * config["v"] + (1 - b2) * dw * dw
+    # the Adam paper's efficient form: bias corrections folded into the step size
+    step = config["learning_rate"] * (1 - b2 ** t) ** 0.5 / (1 - b1 ** t)
+    next_w = w - step * config["m"] / (np.sqrt(config["v"]) + config["epsilon"])
+    return next_w, config
+""", "the Adam paper's efficient form (bias corrections in the step size; epsilon then acts on the "
+         "uncorrected v)", file="optim.py"),
+    Variant("adam.paper_step_size_np_sqrt", """
+def adam(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-3)
+    config.setdefault("beta1", 0.9)
+    config.setdefault("beta2", 0.999)
+    config.setdefault("epsilon", 1e-8)
+    config.setdefault("m", np.zeros_like(w))
+    config.setdefault("v", np.zeros_like(w))
+    config.setdefault("t", 0)
+    b1, b2 = config["beta1"], config["beta2"]
+    config["t"] += 1
+    t = config["t"]
+    config["m"] = b1 * config["m"] + (1 - b1) * dw
+    config["v"] = b2 * config["v"] + (1 - b2) * dw * dw
+    # the Adam paper's efficient form: bias corrections folded into the step size
+    step = config["learning_rate"] * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+    next_w = w - step * config["m"] / (np.sqrt(config["v"]) + config["epsilon"])
+    return next_w, config
+""", "the Adam paper's efficient form (bias corrections in the step size; epsilon then acts on the "
+         "uncorrected v), with np.sqrt of a Python float: a float64 scalar, which makes next_w float64 for "
+         "float32 weights (NumPy 2 promotion)", file="optim.py", pending=DTYPE),
     # ------------------------------------------------------------------ TwoLayerNet
     Variant("TwoLayerNet.layer_by_layer", '''
 class TwoLayerNet(object):

@@ -389,6 +389,47 @@ def spatial_batchnorm_backward(dout, cache):
     dx = np.moveaxis(dx_rows.reshape(N, H, W, C), -1, 1)
     return dx, dgamma, dbeta
 ''', "np.moveaxis instead of transpose; the outputs are non-contiguous views"),
+    Variant("spatial_batchnorm_forward.loop_over_channels", """
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    mode = bn_param["mode"]
+    eps = bn_param.get("eps", 1e-5)
+    momentum = bn_param.get("momentum", 0.9)
+    N, C, H, W = x.shape
+    running_mean = bn_param.get("running_mean", np.zeros(C, dtype=x.dtype)).copy()
+    running_var = bn_param.get("running_var", np.zeros(C, dtype=x.dtype)).copy()
+    out = np.empty_like(x)
+    x_hat = np.empty_like(x)
+    inv_std = np.empty(C, dtype=x.dtype)
+    for c in range(C):
+        xc = x[:, c]
+        if mode == "train":
+            mean, var = xc.mean(), xc.var()
+            running_mean[c] = momentum * running_mean[c] + (1 - momentum) * mean
+            running_var[c] = momentum * running_var[c] + (1 - momentum) * var
+        else:
+            mean, var = running_mean[c], running_var[c]
+        inv_std[c] = 1.0 / np.sqrt(var + eps)
+        x_hat[:, c] = (xc - mean) * inv_std[c]
+        out[:, c] = gamma[c] * x_hat[:, c] + beta[c]
+    bn_param["running_mean"] = running_mean
+    bn_param["running_var"] = running_var
+    cache = (x_hat, gamma, inv_std)
+    return out, cache
+
+
+def spatial_batchnorm_backward(dout, cache):
+    x_hat, gamma, inv_std = cache
+    N, C, H, W = dout.shape
+    dx = np.empty_like(dout)
+    dgamma = np.empty(C, dtype=dout.dtype)
+    dbeta = np.empty(C, dtype=dout.dtype)
+    for c in range(C):
+        g, xh = dout[:, c], x_hat[:, c]
+        dbeta[c] = g.sum()
+        dgamma[c] = (g * xh).sum()
+        dx[:, c] = gamma[c] * inv_std[c] * (g - g.mean() - xh * (g * xh).mean())
+    return dx, dgamma, dbeta
+""", "one channel at a time, forward and backward; the cache holds the inverse stds"),
     # ------------------------------------------------------------------ group norm
     Variant("spatial_groupnorm_forward.five_d", '''
 def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
