@@ -45,7 +45,8 @@ def sweep(seeds, work):
         for k, (group, path) in subs.items():
             report = grade(path, config=config, fixture_dir=fixture_dir, runner=run_in_process)
             for test, (target, message) in _lost(report).items():
-                owners = [v.id for v in group if target in v.reach or target.replace("_forward", "_backward") in v.reach]
+                backward = target.replace("_forward", "_backward")
+                owners = [v.id for v in group if target in v.reach or backward in v.reach]
                 key = ("reference",) if k == 0 else tuple(owners) or tuple(v.id for v in group)
                 found[key, test].append((seed, message))
         print(f"seed {seed}: {sum(1 for v in found.values() if v[-1][0] == seed)} lost checks", file=sys.stderr)
