@@ -89,18 +89,18 @@ class Variant:
     def target(self):
         return self.id.split(".")[0]
 
-    @property
+    @cached_property
     def functions(self):
         """The student functions or classes it replaces (its own helpers are not counted)."""
         return frozenset(n.name for n in self._tree.body if n.name in KNOWN)
 
-    @property
+    @cached_property
     def calls(self):
         """Student functions its code calls (whose variants would change what it computes)."""
         return frozenset(n.func.id for n in ast.walk(self._tree)
                          if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in KNOWN)
 
-    @property
+    @cached_property
     def reach(self):
         """Targets whose checks run its code."""
         return frozenset().union(*({f} | set(REACH.get(f, ())) for f in self.functions))
