@@ -1,10 +1,12 @@
 """Build configuration that pyproject.toml cannot express declaratively.
 
 * The reference library ``reference/cs231n`` is installed as the package ``autograder._reference``
-  (it uses relative imports only, so it works under any name), and ``fixtures/`` as the data package
-  ``autograder._fixtures``. In a source checkout both are also used in place.
+  (it uses relative imports only, so it works under any name), the provided files ``provided/`` as
+  ``autograder._provided`` (the reference finds them through its ``__path__``, see
+  ``reference/cs231n/__init__.py``), and ``fixtures/`` as the data package ``autograder._fixtures``.
+  In a source checkout all three are also used in place.
 * The Cython im2col extension is compiled by the ordinary ``pip install``; in an editable install it
-  lands next to its source in ``reference/cs231n/``, where ``import cs231n`` finds it.
+  lands next to its source in ``provided/``, where ``import cs231n`` finds it too.
 """
 import numpy
 from Cython.Build import cythonize
@@ -12,8 +14,8 @@ from setuptools import Extension, find_packages, setup
 
 extensions = [
     Extension(
-        "autograder._reference.im2col_cython",
-        ["reference/cs231n/im2col_cython.pyx"],
+        "autograder._provided.im2col_cython",
+        ["provided/im2col_cython.pyx"],
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3"],
@@ -24,6 +26,7 @@ setup(
     packages=find_packages(include=["autograder", "autograder.*"]) + [
         "autograder._reference",
         "autograder._reference.classifiers",
+        "autograder._provided",
         "autograder._fixtures",
         "autograder._fixtures.datasets",
         "autograder.notebooks",
@@ -31,12 +34,13 @@ setup(
     package_dir={
         "autograder": "autograder",
         "autograder._reference": "reference/cs231n",
+        "autograder._provided": "provided",
         "autograder._fixtures": "fixtures",
         "autograder.notebooks": "reference/notebooks",
     },
     package_data={
         "autograder": ["template_files/*", "template_files/.*"],
-        "autograder._reference": ["*.pyx"],
+        "autograder._provided": ["*.pyx"],
         "autograder._fixtures": ["*.json", "*.npz"],
         "autograder._fixtures.datasets": ["*.npz"],
         "autograder.notebook_checks": ["kernel/*"],

@@ -68,6 +68,24 @@ def discover(submissions: Path) -> list:
     return entries
 
 
+def single_submission_warning(submissions: Path) -> str:
+    """A one-line warning when ``submissions`` looks like one student's submission rather than a class ('' if not):
+    it holds a student package (``cs231n/``) or the student's files (``layers.py``) itself."""
+    from .submission import STUDENT_MARKERS, _is_package
+
+    submissions = Path(submissions)
+    try:
+        entries = sorted(submissions.iterdir(), key=lambda p: p.name)
+    except OSError:
+        return ""
+    held = [f"{e.name}/" for e in entries if e.is_dir() and _is_package(e)]
+    held += [e.name for e in entries if e.is_file() and e.name in STUDENT_MARKERS]
+    if not held:
+        return ""
+    return (f"{submissions} looks like a single submission (it holds {', '.join(held[:3])} itself), but batch grades "
+            f"every folder or .zip in it as one student; to grade it use `autograder grade {submissions}`")
+
+
 def content_hash(path: Path) -> str:
     """SHA-256 over every file of a folder (relative path and bytes) or over a zip's bytes."""
     digest = hashlib.sha256()
@@ -143,14 +161,24 @@ def _is_done(out_dir: Path, entry: Entry, key: str) -> bool:
     return data.get("extra_data", {}).get("key") == key
 
 
-def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fixture_dir=None, progress=True):
-    """Grade every entry of ``submissions`` into ``out_dir``; returns a :class:`BatchResult`."""
+def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fixture_dir=None, progress=True,
+              shard=None):
+    """Grade every entry of ``submissions`` into ``out_dir``; returns a :class:`BatchResult`.
+
+    ``shard`` (an :class:`autograder.gradebook.Shard`) grades only that slice of the class; its gradebook and
+    summary list only its own students, and ``autograder gradebook merge`` combines the shards' folders.
+    """
     config = config or Config()
     started = time.monotonic()
     submissions, out_dir = Path(submissions).resolve(), Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     entries = discover(submissions)
     version = grader_version(config, fixture_dir)
+    if shard is not None:
+        from .gradebook import write_shard_manifest
+
+        write_shard_manifest(out_dir, shard, [e.student for e in entries], version)
+        entries = shard.select(entries)
     keys = {e.student: f"{version}:{content_hash(e.path)}" for e in entries}
     result = BatchResult()
     todo = []

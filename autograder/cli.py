@@ -9,6 +9,7 @@ import click
 from . import fixtures as fixture_store
 from .config import ConfigError, load_config
 from .fixtures import FixtureError
+from .paths import ReferenceMissing
 from .profiles import PROFILES
 
 
@@ -41,7 +42,10 @@ def _with_execution(config, execute_notebooks):
 @click.option("--select", "-k", multiple=True, help="Only checks whose id or function matches (shell pattern, repeatable).")
 @click.option("--execute-notebooks", is_flag=True, help="Also re-execute the submission's notebooks (slow).")
 def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, select, execute_notebooks):
-    """Grade one SUBMISSION (a folder or a .zip) and print a summary table."""
+    """Grade one SUBMISSION (a folder or a .zip) and print a summary table.
+
+    Exits with status 1 when the submission as a whole could not be graded (nothing to grade, or its
+    process or sandbox could not start), after one line saying why."""
     from .grade import grade as grade_submission
     from .report import summary_table, write_report
 
@@ -54,14 +58,18 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
                                   hidden=[out_dir.resolve()] if out_dir else [])
     except FixtureError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(summary_table(report))
-    if report.error:
-        click.echo(f"error: {report.error}", err=True)
-    for note in report.notes:
-        click.echo(f"note: {note}", err=True)
+    if report.error:  # the submission as a whole could not be graded: one line, not one row per check
+        error = " ".join(report.error.split())
+        click.echo(f"error: {error if submission.name in error else f'{submission.name}: {error}'}", err=True)
+    else:
+        click.echo(summary_table(report))
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
     if out_dir:
         results, feedback = write_report(report, out_dir, config.hidden_visibility)
         click.echo(f"wrote {results} and {feedback}")
+    if report.error:
+        sys.exit(1)
 
 
 @main.command()
@@ -73,16 +81,97 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
 @click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path), help="Fixture folder to use.")
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @click.option("--execute-notebooks", is_flag=True, help="Also re-execute every submission's notebooks (slow).")
-def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_progress, execute_notebooks):
+@click.option("--shard", "shard_text", metavar="K/N",
+              help="Grade only the K-th of N slices of the class (1 <= K <= N); merge with `gradebook merge`.")
+def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_progress, execute_notebooks, shard_text):
     """Grade every submission (folder or .zip) in SUBMISSIONS; resumable, in parallel."""
-    from .batch import run_batch
+    from .batch import run_batch, single_submission_warning
+    from .gradebook import GradebookError, Shard
 
     config = _with_execution(_config(config_path, profile=profile), execute_notebooks)
+    try:
+        shard = Shard.parse(shard_text) if shard_text is not None else None
+    except GradebookError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
+    warning = single_submission_warning(submissions)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     result = run_batch(submissions, out_dir, jobs=jobs, config=config, fixture_dir=fixture_dir,
-                       progress=not no_progress)
+                       progress=not no_progress, shard=shard)
     click.echo(f"graded {len(result.graded)}, already done {len(result.skipped)}, "
                f"with errors {len(result.errors)} in {result.seconds:.1f} s; "
                f"see {out_dir / 'gradebook.csv'} and {out_dir / 'summary.md'}")
+
+
+@main.group()
+def gradebook():
+    """Combine the results folders of a sharded batch."""
+
+
+@gradebook.command("merge")
+@click.argument("shard_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Merged results folder.")
+def gradebook_merge(shard_dirs, out_dir):
+    """Merge the --out folders of every `batch --shard K/N` into one, as an unsharded batch writes it."""
+    from .gradebook import GradebookError, merge
+
+    try:
+        result = merge(shard_dirs, out_dir)
+    except GradebookError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"merged {len(result.students) - len(result.missing)} of {len(result.students)} students from "
+               f"{len(shard_dirs)} shards; see {out_dir / 'gradebook.csv'} and {out_dir / 'summary.md'}")
+    if result.missing:
+        click.echo(f"error: not graded yet: {', '.join(result.missing)} (run their shards again, then merge)", err=True)
+        sys.exit(1)
+
+
+@main.group()
+def gradescope():
+    """Gradescope's autograder bundle, and what runs inside it."""
+
+
+@gradescope.command("build")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="The zip to upload (autograder.zip).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Course config (TOML) to grade with.")
+@click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="The course's fixtures, hidden ones included (default: the project's demo fixtures).")
+@click.option("--wheel", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="A wheel of this package to bundle (default: built from the current source).")
+def gradescope_build(out, config_path, fixture_dir, wheel):
+    """Write the zip for Gradescope's "zip file upload": setup.sh, run_autograder, config, fixtures, wheel."""
+    from .gradescope import GradescopeError, build
+
+    if fixture_dir is None:
+        click.echo("note: bundling the project's fixtures, whose hidden seed is public; pass --fixtures "
+                   "with your course's own (autograder fixtures build --out DIR --hidden-seed N)", err=True)
+    try:
+        path = build(out=out, config_path=config_path, fixture_dir=fixture_dir, wheel=wheel)
+    except GradescopeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {path}: upload it as the assignment's autograder (Configure Autograder > Zip file upload)")
+
+
+@gradescope.command("check")
+def gradescope_check():
+    """Check the installed bundle and lock it down (setup.sh runs this)."""
+    from .gradescope import GradescopeError, check
+
+    try:
+        for line in check():
+            click.echo(line)
+    except GradescopeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@gradescope.command("run")
+def gradescope_run():
+    """Grade /autograder/submission into /autograder/results/results.json (run_autograder runs this)."""
+    from .gradescope import run
+
+    run()
 
 
 @main.group()
@@ -98,7 +187,7 @@ def fixtures_build(out_dir, hidden_seed):
     """Run the reference on every case and write the fixtures."""
     try:
         folder = fixture_store.build(out_dir, hidden_seed)
-    except FixtureError as exc:
+    except (FixtureError, ReferenceMissing) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote fixtures to {folder}")
 
@@ -106,16 +195,22 @@ def fixtures_build(out_dir, hidden_seed):
 @fixtures.command("check")
 @click.option("--dir", "fixture_dir", type=click.Path(path_type=Path), help="Fixture folder (default: the project's).")
 def fixtures_check(fixture_dir):
-    """Regenerate the fixtures and verify they are bit-identical to the stored ones."""
+    """Regenerate the fixtures and verify them: bit-identical on the machine that built them, equal up to
+    last-bit rounding on another CPU or BLAS."""
     try:
-        problems = fixture_store.check(fixture_dir)
+        result = fixture_store.check_result(fixture_dir)
     except (FileNotFoundError, FixtureError) as exc:
         raise click.ClickException(str(exc)) from None
-    if problems:
-        for problem in problems:
+    if result.problems:
+        for problem in result.problems:
             click.echo(f"mismatch: {problem}", err=True)
         sys.exit(1)
-    click.echo("fixtures are bit-identical to what the reference produces")
+    if result.bitwise:
+        click.echo("fixtures are bit-identical to what the reference produces")
+    else:
+        click.echo(f"fixtures equal what the reference produces up to rounding (largest difference "
+                   f"{result.max_rounding:.2g} of an array's scale): they were built on another CPU or BLAS; "
+                   f"`autograder fixtures build` makes them bit-identical for this machine")
 
 
 @main.group()
@@ -131,7 +226,7 @@ def template_build(out_dir):
 
     try:
         folder = build(out_dir)
-    except TemplateError as exc:
+    except (TemplateError, ReferenceMissing) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote the template to {folder}")
 
@@ -142,12 +237,37 @@ def template_check(out_dir):
     """Fail when the committed template differs from what `template build` would write."""
     from .template import check
 
-    problems = check(out_dir)
+    try:
+        problems = check(out_dir)
+    except ReferenceMissing as exc:
+        raise click.ClickException(str(exc)) from None
     if problems:
         for problem in problems:
             click.echo(f"mismatch: {problem}", err=True)
         sys.exit(1)
     click.echo("the template matches the reference")
+
+
+@main.group()
+def student():
+    """The student bundle: the template plus the student edition of the checker."""
+
+
+@student.command("build")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Bundle folder (created; the template's files in it are replaced).")
+def student_build(out_dir):
+    """Write what a course hands out: the template and, in checker/, a wheel of the public checks that its
+    requirements.txt installs (no reference solutions, no hidden fixtures)."""
+    from .student import StudentBuildError, build
+    from .template import TemplateError
+
+    try:
+        wheel = build(out_dir)
+    except (StudentBuildError, TemplateError, ReferenceMissing) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote the student bundle to {out_dir} (checker: {wheel.relative_to(out_dir)}); "
+               f"students run `pip install -r requirements.txt` in it, then `pytest`")
 
 
 @main.command()
@@ -170,6 +290,14 @@ def notebooks(submission, config_path, quick, static_only, out_dir):
     except NotebookSettingsError as exc:
         raise click.UsageError(str(exc)) from None
     sys.exit(status)
+
+
+@main.command("profiles")
+def profiles_command():
+    """List the course profiles: what each assigns, its homeworks and its spellings."""
+    from .profiles import describe_profiles
+
+    click.echo(describe_profiles())
 
 
 if __name__ == "__main__":

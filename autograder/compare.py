@@ -6,7 +6,7 @@ the reference (or the notebook's literal), never the student's. Messages say wha
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -67,8 +67,20 @@ def norm_error(x, y):
 METRICS = {"max": rel_error, "norm": norm_error}
 
 
+def singleton_only(got_shape, want_shape):
+    """Whether two different shapes hold the same elements in the same order and differ only by dimensions of
+    size 1: ``(1, D)`` or ``(D, 1)`` for ``(D,)``, ``(1, C, 1, 1)`` for ``(C,)``."""
+    squeeze = lambda shape: tuple(n for n in shape if n != 1)  # noqa: E731
+    return tuple(got_shape) != tuple(want_shape) and squeeze(got_shape) == squeeze(want_shape)
+
+
 def compare_arrays(label, actual, expected, tol, like=None, metric="max"):
-    """Shape, dtype kind, finiteness, then relative error; returns a Verdict."""
+    """Shape, dtype kind, finiteness, then relative error; returns a Verdict.
+
+    A shape that differs only by singleton dimensions (``dgamma`` of shape ``(1, D)`` for ``(D,)``) is a
+    contract detail the assignment never tests: the values are compared as if reshaped, and a right answer
+    passes with a warning. Another number of elements, or a wrong value, fails.
+    """
     like_text = f" like {like}" if like else ""
     got = _numeric(actual)
     if actual is None:
@@ -76,8 +88,13 @@ def compare_arrays(label, actual, expected, tol, like=None, metric="max"):
     if got is None:
         return Verdict(False, f"{label} is {describe(actual)}, expected an array of shape {np.shape(expected)}{like_text}")
     expected = np.asarray(expected)
+    warning = ""
     if got.shape != expected.shape:
-        return Verdict(False, f"{label} has shape {got.shape}, expected {expected.shape}{like_text}")
+        if not singleton_only(got.shape, expected.shape):
+            return Verdict(False, f"{label} has shape {got.shape}, expected {expected.shape}{like_text}")
+        warning = (f"{label} has shape {got.shape}, expected {expected.shape}{like_text}; only dimensions of size 1 "
+                   f"differ, so the values were compared as if reshaped")
+        got = got.reshape(expected.shape)
     if expected.dtype.kind == "f" and got.dtype.kind not in "fc":
         return Verdict(False, f"{label} has dtype {got.dtype}, expected a floating dtype like {expected.dtype}")
     if got.dtype.kind in "fc" and not np.all(np.isfinite(got)):
@@ -85,8 +102,9 @@ def compare_arrays(label, actual, expected, tol, like=None, metric="max"):
         return Verdict(False, f"{label} has {bad} non-finite value(s) (NaN or inf)")
     err = METRICS[metric](got, expected)
     if err > tol:
-        return Verdict(False, f"{label} is wrong: relative error {err:.2e} exceeds {tol:.0e}", err)
-    return Verdict(True, f"relative error {err:.2e}", err)
+        shape_note = f" (and {warning.split('; ')[0]})" if warning else ""
+        return Verdict(False, f"{label} is wrong: relative error {err:.2e} exceeds {tol:.0e}{shape_note}", err)
+    return Verdict(True, f"relative error {err:.2e}", err, warning)
 
 
 @dataclass(frozen=True)
@@ -110,6 +128,28 @@ class Close:
         except KeyError:
             return Verdict(False, f"{label} is missing from what the function returned")
         return compare_arrays(label, got, want, self.tol, self.like)
+
+
+@dataclass(frozen=True)
+class CloseToAny:
+    """Like :class:`Close`, but the value of another convention that a course's starter code has also passes:
+    ``others`` holds ``(description, fn)`` pairs, ``fn(inputs)`` giving that convention's expected value."""
+
+    close: Close
+    others: tuple = ()
+
+    def expected_paths(self):
+        return self.close.expected_paths()
+
+    def __call__(self, outputs, expected, inputs):
+        verdict = self.close(outputs, expected, inputs)
+        if verdict.passed:
+            return verdict
+        for description, fn in self.others:
+            other = replace(self.close, literal=fn(inputs))(outputs, expected, inputs)
+            if other.passed:
+                return Verdict(True, f"{other.message} ({description})", other.value)
+        return verdict
 
 
 def numerical_gradient(perturbed, dout, h):
@@ -170,9 +210,13 @@ class GradientClose:
         if shape is None:
             shape = np.shape(analytic)
         size = int(np.prod(shape))
+        warning = ""
         if numeric.size != size:  # sampled: compare at the evenly spread indices the child used
             picked = sample_indices(size, numeric.size)
-            if picked.size != numeric.size or _numeric(analytic) is None or np.shape(analytic) != tuple(shape):
+            if picked.size == numeric.size and singleton_only(np.shape(analytic), shape):
+                warning = compare_arrays(self.label, analytic, np.zeros(shape), np.inf, self.like).warning
+                analytic = np.asarray(analytic).reshape(shape)
+            if picked.size != numeric.size or np.shape(analytic) != tuple(shape):
                 return compare_arrays(self.label, analytic, np.zeros(shape), np.inf, self.like)
             analytic, want = np.asarray(analytic).reshape(-1)[picked], numeric
         else:
@@ -181,16 +225,27 @@ class GradientClose:
         if not verdict.passed and verdict.value is not None:
             return Verdict(False, f"{self.label} does not match the numerical gradient of the forward pass: "
                                   f"relative error {verdict.value:.2e} exceeds {self.tol:.0e}", verdict.value)
+        if verdict.passed and warning and not verdict.warning:
+            return replace(verdict, warning=warning)
         return verdict
 
 
 @dataclass(frozen=True)
 class Unchanged:
-    """The copy of an input the student's code received (``after``) still equals the input (``before``)."""
+    """What the student's code left of an input (``after``) still equals the input (``before``).
+
+    ``before`` is read from the probe's inputs, or from its outputs when ``before_in_outputs`` (a snapshot the
+    probe took, e.g. the cache before backward). Dict keys in ``ignore`` may change (bn_param's running
+    statistics are meant to be updated); keys the code added are not changes. Messages name ``function``:
+    ``relu_backward modified dout in place``.
+    """
 
     after: str
     before: str
     label: str
+    function: str = ""
+    ignore: tuple = ()
+    before_in_outputs: bool = False
 
     def expected_paths(self):
         return ()
@@ -198,17 +253,42 @@ class Unchanged:
     def __call__(self, outputs, expected, inputs):
         try:
             got = lookup(outputs, self.after)
+            want = lookup(outputs if self.before_in_outputs else inputs, self.before)
         except KeyError:
             return Verdict(False, f"{self.label} could not be inspected")
-        want = lookup(inputs, self.before)
+        who = f"{self.function} modified" if self.function else "modified"
         if isinstance(want, dict):
-            changed = [k for k in want if k not in got or not _same(got[k], want[k])]
+            if not isinstance(got, dict):
+                return Verdict(False, f"{self.label} was replaced by {describe(got)}")
+            changed = [k for k in want if k not in self.ignore and (k not in got or not _same(got[k], want[k]))]
             if changed:
-                return Verdict(False, f"{self.label} was modified in place (keys {', '.join(map(str, changed))})")
+                keys = ", ".join(repr(k) if isinstance(k, str) else str(k) for k in changed)
+                return Verdict(False, f"{who} {self.label} in place (key{'s' if len(changed) > 1 else ''} {keys})"
+                                      if self.function else f"{self.label} was modified in place (keys {keys})")
             return Verdict(True)
         if not _same(got, want):
-            return Verdict(False, f"{self.label} was modified in place; work on a copy instead")
+            root = self.label.split()[-1]  # "its cache" -> cache[1]['x']
+            where = _difference(got, want, root)
+            detail = f" ({where} changed)" if where and where != root else ""
+            if self.function:
+                return Verdict(False, f"{who} {self.label} in place{detail}")
+            return Verdict(False, f"{self.label} was modified in place{detail}; work on a copy instead")
         return Verdict(True)
+
+
+def _difference(a, b, path):
+    """The path of the first part of ``a`` that differs from ``b`` (``cache[1]['x']``), or None."""
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and type(a) is type(b) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            if not _same(x, y):
+                return _difference(x, y, f"{path}[{i}]")
+        return None
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        for key in b:
+            if not _same(a[key], b[key]):
+                return _difference(a[key], b[key], f"{path}[{key!r}]")
+        return None
+    return None if _same(a, b) else path
 
 
 def _same(a, b):
@@ -248,7 +328,10 @@ class Identical:
 
 @dataclass(frozen=True)
 class DtypeFollows:
-    """Output at ``path`` has the dtype of input ``like`` (float32 in, float32 out)."""
+    """Output at ``path`` has the dtype of input ``like`` (float32 in, float32 out).
+
+    Another floating precision (``np.zeros(shape)`` is float64) is a contract detail: a warning unless the
+    course counts contract details; a non-floating output fails."""
 
     path: str
     like: str
@@ -266,13 +349,17 @@ class DtypeFollows:
         if not isinstance(got, np.ndarray):
             return Verdict(False, f"{self.label} is {describe(got)}, expected an array of dtype {want}")
         if got.dtype != want:
-            return Verdict(False, f"{self.label} has dtype {got.dtype}, expected {want} like the input")
+            message = f"{self.label} has dtype {got.dtype}, expected {want} like the input"
+            if got.dtype.kind == want.kind == "f":  # another precision: a contract detail, not a wrong answer
+                return Verdict(True, warning=message)
+            return Verdict(False, message)
         return Verdict(True)
 
 
 @dataclass(frozen=True)
 class Predicate:
-    """A named property of the outputs: ``fn(outputs, inputs) -> (passed, message, value)``."""
+    """A named property of the outputs: ``fn(outputs, inputs) -> (passed, message, value)``, or ``(passed,
+    message, value, warning)`` for a property that holds but with a contract detail (see :class:`Verdict`)."""
 
     fn: Callable
     description: str = ""
@@ -282,7 +369,7 @@ class Predicate:
 
     def __call__(self, outputs, expected, inputs):
         try:
-            passed, message, value = self.fn(outputs, inputs)
+            passed, message, value, *warning = self.fn(outputs, inputs)
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
             return Verdict(False, f"{self.description or 'the output'} could not be checked ({type(exc).__name__}: {exc})")
-        return Verdict(bool(passed), message, value)
+        return Verdict(bool(passed), message, value, warning[0] if warning and passed else "")

@@ -26,6 +26,12 @@ class Config:
     """Points per test, by case-id prefix or target name (``{"affine_backward" = 2}``): replaces the default."""
     select: tuple = ()
     """Only the cases whose id or target matches one of these shell patterns (``conv_*``); all when empty."""
+    count_contract: bool = False
+    """Count contract details the assignment never tests (float32 in but float64 out, shapes that differ only
+    by singleton dimensions such as dgamma of shape (1, D)): by default they are 0-point warnings."""
+    scope: tuple = ()
+    """Homeworks of the profile to grade (``["cnn"]`` for nndl's convolutional homework; see ``autograder
+    profiles``); detected from what the submission defines when empty."""
     include_hidden: bool = True
     """Run the hidden checks (they need the hidden fixtures)."""
     hidden_visibility: str = "after_published"
@@ -59,7 +65,7 @@ def load_config(path=None, **overrides) -> Config:
     bad = sorted(set(limits) - limit_keys)
     if bad:
         raise ConfigError(f"unknown limit(s) {', '.join(bad)}; known limits: {', '.join(sorted(limit_keys))}")
-    for key in ("packages", "select"):
+    for key in ("packages", "select", "scope"):
         if key in data:
             data[key] = tuple(data[key])
     from .notebook_checks.settings import NotebookSettings, NotebookSettingsError
@@ -68,5 +74,9 @@ def load_config(path=None, **overrides) -> Config:
         NotebookSettings.from_dict(data.get("notebooks", {}))
     except NotebookSettingsError as exc:
         raise ConfigError(str(exc)) from None
+    from .profiles import check_scope
+
+    if check_scope(tuple(data.get("scope", ()))):
+        raise ConfigError(check_scope(tuple(data["scope"])))
     config = Config(**data, limits=replace(Limits(), **limits))
     return replace(config, **{k: v for k, v in overrides.items() if v is not None})

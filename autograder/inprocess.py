@@ -8,7 +8,8 @@ import numpy as np
 
 from .child import codec
 from .child.loader import Submission, describe
-from .child.probes import PROBES, ProbeError
+from .child.boot import describe_failure
+from .child.probes import PROBES, Partial, ProbeError
 from .runner import RunOutcome
 
 _COUNTER = itertools.count()
@@ -36,10 +37,11 @@ def _run(request, api):
         outputs = PROBES[request["probe"]](api, **request["inputs"])
         outputs = codec.roundtrip(outputs)  # the same types a child's reply has
         return {"id": request["id"], "ok": True, "outputs": outputs}
-    except ProbeError as exc:
-        return {"id": request["id"], "ok": False, "kind": "form", "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - reported like the child reports it
-        return {"id": request["id"], "ok": False, "kind": "exception", "type": type(exc).__name__,
-                "error": str(exc).splitlines()[0][:300] if str(exc) else "", "where": ""}
+        extra = {}
+        if isinstance(exc, Partial) and exc.__cause__ is not None:
+            extra = {"partial": codec.roundtrip(exc.outputs), "function": exc.function}
+            exc = exc.__cause__
+        return {"id": request["id"], "ok": False, **describe_failure(exc, request.get("root"), ProbeError), **extra}
     finally:
         np.random.set_state(state)

@@ -4,7 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-KINDS = ("value", "gradient", "reference", "property", "side_effect", "model", "optimizer", "training", "notebook")
+KINDS = ("value", "gradient", "reference", "property", "side_effect", "contract", "model", "optimizer", "training",
+         "notebook")
+"""``contract``: a detail of the layer API the assignment never tests (the output dtype); worth no points unless
+the course config sets ``count_contract = true``."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,10 @@ class Verdict:
     """What was wrong (empty when passed), or a short measured value."""
     value: float | None = None
     """A measured number (relative error, accuracy...) for the report."""
+    warning: str = ""
+    """A contract detail the assignment never tests (a float64 output for float32 input, a shape that differs
+    only by singleton dimensions) on an otherwise passing verdict: a warning by default, a failure when the
+    course counts contract details."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,8 @@ class TestResult:
     """Explanation for the student."""
     hint: str = ""
     """Advice shown on failure."""
+    warning: str = ""
+    """A contract detail that differs but is not counted (see :attr:`Verdict.warning`); the test still passed."""
 
 
 @dataclass

@@ -2,12 +2,23 @@
 
 Real submissions differ by course and year: TwoLayerNet is gone from CS231n 2021+, layernorm and groupnorm
 exist from 2018, dropout's ``p`` is the probability of keeping a unit from 2018 but of dropping it in
-2016-2017, and FullyConnectedNet's constructor changed style twice. A check for a function the course does
-not assign is not applicable, not zero.
+2016-2017, and FullyConnectedNet's constructor changed style twice. UCLA's nndl spells some constructor
+arguments and optimizer state differently (``TwoLayerNet(hidden_dims=...)``, RMSProp's ``config['a']``, Adam's
+``config['v']`` and ``config['a']``) and splits the assignment into homeworks (fully connected nets; optimizers,
+batch normalization and dropout; convolutional nets), so a homework is graded only on what it assigns: the
+homeworks in scope are detected from what the submission defines, or pinned with ``scope`` in the config. A
+check for a function the course (or the homework) does not assign is not applicable, not zero.
+
+Conventions every profile accepts because they are in the courses' starter code, not in what students write:
+Adam's ``t`` starts at 0 (2016, 2018+) or at 1 (the 2017 starter), see ``adam.hidden.defaults`` in
+:mod:`autograder.catalog.optim`; the provided cnn.py of nndl passes ``pad = (filter_size - 1) / 2``, a float,
+which the trusted fast layers accept when it is integral.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 LAYERS = (
     "affine_forward", "affine_backward", "relu_forward", "relu_backward", "svm_loss", "softmax_loss",
@@ -31,6 +42,24 @@ PREFERRED = ("layers", "conv_layers", "layer_utils", "conv_layer_utils", "fc_net
 
 
 @dataclass(frozen=True)
+class Homework:
+    """One homework of a course that splits the assignment (nndl): what it assigns and how to recognise it."""
+
+    name: str
+    """Id used in the config (``scope = ["cnn"]``)."""
+    description: str
+    """What the homework is about."""
+    markers: tuple
+    """Groups of names: the homework is in scope when the submission defines at least one name of every group
+    (the starter code of a homework defines its stubs, so a stub counts)."""
+    assigns: frozenset
+    """Functions and classes the homework asks for."""
+
+    def detected(self, found):
+        return all(any(name in found for name in group) for group in self.markers)
+
+
+@dataclass(frozen=True)
 class Profile:
     """What one course (and year) assigns and how its API is spelled."""
 
@@ -44,50 +73,187 @@ class Profile:
     """What dropout's ``p`` means: ``keep`` (CS231n 2018+) or ``drop`` (2016-2017, some nndl years)."""
     packages: tuple = ()
     """Package folders, when the course pins them; detected otherwise."""
+    homeworks: tuple = ()
+    """The course's homeworks when it splits the assignment (:class:`Homework`); empty: one homework."""
+    state_names: dict = field(default_factory=dict)
+    """Update rule -> {the catalog's config key: the course's key}, e.g. nndl's RMSProp keeps ``cache`` as ``a``."""
+    model_keywords: dict = field(default_factory=dict)
+    """Class -> {the catalog's constructor keyword: the course's}, e.g. nndl's ``TwoLayerNet(hidden_dims=...)``."""
 
     def applies(self, names):
         return all(n in self.assigned or n in PROVIDED for n in names)
 
+    def scoped(self, found=(), pinned=()):
+        """The profile restricted to the homeworks in scope: ``pinned`` (homework names from the config), or
+        those whose markers the submission defines (``found``: names). Every homework when none is detected."""
+        if not self.homeworks:
+            return self
+        if pinned:
+            chosen = [h for h in self.homeworks if h.name in pinned]
+            how = "set in the course config"
+        else:
+            chosen = [h for h in self.homeworks if h.detected(found)]
+            how = "detected from what was submitted"
+        if not chosen or len(chosen) == len(self.homeworks):
+            return self
+        names = ", ".join(h.name for h in chosen)
+        return replace(self, assigned=frozenset().union(*(h.assigns for h in chosen)) & self.assigned,
+                       description=f"{self.description}, homework {names} ({how})")
 
-def _profile(name, description, *groups, dropout_means="keep", packages=()):
-    return Profile(name, description, frozenset(n for g in groups for n in g), dropout_means, packages)
 
+def check_scope(scope):
+    """A clear error for a ``scope`` entry that names no homework of any profile (None when all are known)."""
+    known = {h.name for p in PROFILES.values() for h in p.homeworks}
+    unknown = [s for s in scope if s not in known]
+    if unknown:
+        return (f"unknown homework(s) {', '.join(unknown)} in scope; known homeworks: "
+                + "; ".join(f"{p.name}: {', '.join(h.name for h in p.homeworks)}" for p in PROFILES.values() if p.homeworks))
+    return None
+
+
+def _profile(name, description, *groups, dropout_means="keep", packages=(), **extra):
+    return Profile(name, description, frozenset(n for g in groups for n in g), dropout_means, packages, **extra)
+
+
+BASIC = ("affine_forward", "affine_backward", "relu_forward", "relu_backward", "svm_loss", "softmax_loss")
+BN_DROPOUT = ("batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt", "dropout_forward",
+              "dropout_backward")
+CONV = ("conv_forward_naive", "conv_backward_naive", "max_pool_forward_naive", "max_pool_backward_naive",
+        "spatial_batchnorm_forward", "spatial_batchnorm_backward")
+NNDL_HOMEWORKS = (
+    # nndl's fully connected homework (HW3: layers.py with affine, ReLU and the losses, fc_net.py, optim.py
+    # with sgd only), the optimization homework (HW4: optimizers, batchnorm, dropout) and the convolutional one
+    # (HW5: conv_layers.py, conv_layer_utils.py and cnn.py; layers.py is carried over, fc_net.py is not there).
+    Homework("fc-nets", "fully connected networks (nndl HW3)", (("FullyConnectedNet", "TwoLayerNet"),),
+             frozenset(BASIC + ("affine_relu_forward", "affine_relu_backward", "TwoLayerNet", "FullyConnectedNet"))),
+    Homework("optimization", "optimizers, batch normalization and dropout (nndl HW4)",
+             (("FullyConnectedNet", "TwoLayerNet"), ("sgd_momentum", "rmsprop", "adam") + BN_DROPOUT),
+             frozenset(BN_DROPOUT + ("sgd", "sgd_momentum", "rmsprop", "adam", "affine_bn_relu_forward",
+                                     "affine_bn_relu_backward", "FullyConnectedNet"))),
+    Homework("cnn", "convolutional networks (nndl HW5)", (CONV + ("ThreeLayerConvNet",),),
+             frozenset(CONV + ("conv_relu_forward", "conv_relu_backward", "conv_relu_pool_forward",
+                               "conv_relu_pool_backward", "conv_bn_relu_forward", "conv_bn_relu_backward",
+                               "ThreeLayerConvNet"))),
+)
+# What student_template/ asks for: every function with a solution region in the reference (tests check this
+# against the reference), TwoLayerNet included; the plain sandwiches and sgd are provided code there.
+PROJECT = LAYERS + NORMS + ("affine_bn_relu_forward", "affine_bn_relu_backward") + LN_SANDWICHES + (
+    "sgd_momentum", "rmsprop", "adam", "TwoLayerNet") + MODELS_2021
+
+# The loss layers were given "for free" in CS231n 2016-2020 and in nndl (provided code in layers.py); CS231n
+# 2021+ asks students to copy their assignment 1 solutions in.
+LOSSES = ("svm_loss", "softmax_loss")
+OWN_LAYERS = tuple(n for n in LAYERS if n not in LOSSES)
 
 PROFILES = {p.name: p for p in (
+    _profile("project", "this project's own assignment (student_template/): CS231n 2021+ with TwoLayerNet",
+             PROJECT),
     _profile("cs231n-2021", "CS231n 2021 and later (and forks such as cs260)",
              LAYERS, NORMS, SANDWICHES, NORM_SANDWICHES, LN_SANDWICHES, OPTIM, MODELS_2021),
     _profile("cs231n-2018", "CS231n 2018-2020 (and the libs/ fork)",
-             LAYERS, NORMS, SANDWICHES, NORM_SANDWICHES, LN_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",)),
+             OWN_LAYERS, NORMS, SANDWICHES, NORM_SANDWICHES, LN_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",)),
     _profile("cs231n-2016", "CS231n 2016-2017: dropout p is the probability of dropping a unit",
-             LAYERS, SANDWICHES, NORM_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",), dropout_means="drop"),
-    _profile("nndl", "UCLA ECE C147/C247 (nndl/ package, provided code in cs231n/)",
-             LAYERS, SANDWICHES, NORM_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",)),
+             OWN_LAYERS, SANDWICHES, NORM_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",), dropout_means="drop"),
+    _profile("nndl", "UCLA ECE C147/C247 (nndl/ package, provided code in cs231n/ or utils/)",
+             OWN_LAYERS, SANDWICHES, NORM_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",),
+             homeworks=NNDL_HOMEWORKS,
+             state_names={"rmsprop": {"cache": "a"}, "adam": {"m": "v", "v": "a"}},
+             model_keywords={"TwoLayerNet": {"hidden_dim": "hidden_dims"}}),
     _profile("all", "every function of the reference library (the reference itself grades against this)",
              LAYERS, NORMS, SANDWICHES, NORM_SANDWICHES, LN_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",)),
 )}
 DEFAULT = "cs231n-2021"
 
 
-def detect(packages, found):
-    """Pick a profile from the package names and the FullyConnectedNet constructor the submission has."""
-    fc_args = set(found.get("FullyConnectedNet", ("", []))[1])
+def detect(packages, found, template=False):
+    """Pick a profile from the package names, the constructors the submission has (``found``: name ->
+    ``[module, parameter names]``) and whether it was made from this project's template (``template``: its
+    main package holds the template's ``layer_checks.py``)."""
+    fc = found.get("FullyConnectedNet", ("", []))
+    fc_args = set(fc[1])
     if "nndl" in packages:
         return PROFILES["nndl"]
     if "use_batchnorm" in fc_args:
         return PROFILES["cs231n-2016"]
     if "dropout" in fc_args or ("TwoLayerNet" in found and "dropout_keep_ratio" not in fc_args):
         return PROFILES["cs231n-2018"]
+    # The template's fc_net.py has both classes; CS231n 2021+ moved TwoLayerNet to assignment 1.
+    if template or ("TwoLayerNet" in found and found["TwoLayerNet"][0] == fc[0]):
+        return PROFILES["project"]
     return PROFILES[DEFAULT]
 
 
+_DROPOUT_DOC = re.compile(r"p: Dropout parameter\. We (keep|drop) each neuron output with probability p")
+
+
+def submission_signs(root, packages):
+    """What the submission's files say about its course, read before anything is imported: ``template``
+    (its main package holds this project's own provided ``layer_checks.py``, which no course's starter has)
+    and ``dropout_means`` (``keep`` or ``drop``, as the starter's dropout_forward docstring states it: CS231n
+    2016-2017 and older nndl years drop with probability p, later years keep; None when no file says)."""
+    root = Path(root)
+    main = root / packages[0] if packages and packages[0] else root
+    stated = set()
+    for package in packages:
+        folder = root / package if package else root
+        for path in sorted(folder.rglob("*.py") if package else folder.glob("*.py"))[:200]:
+            try:
+                if path.stat().st_size < 2_000_000:
+                    stated.update(_DROPOUT_DOC.findall(path.read_text(encoding="utf-8", errors="replace")))
+            except OSError:
+                continue
+    return {"template": (main / "layer_checks.py").is_file(), "dropout_means": stated.pop() if len(stated) == 1 else None}
+
+
+def choose(name, packages, manifest, signs=None, scope=()):
+    """The profile a submission is graded under: ``name`` (the config's) or detected, restricted to the
+    homeworks in scope, with dropout's convention as the starter states it (``signs``: see
+    :func:`submission_signs`; ``manifest``: what the child found, with the names of files that do not import)."""
+    signs = signs or {}
+    found = manifest.get("found", {})
+    profile = PROFILES[name] if name else detect(packages, found, signs.get("template", False))
+    # A homework's functions count as submitted even when their file does not import: a syntax error in
+    # conv_layers.py must cost the homework's points, not take it out of scope.
+    profile = profile.scoped(set(found).union(*manifest.get("broken_defines", {}).values()), scope)
+    means = signs.get("dropout_means")
+    if means and means != profile.dropout_means:
+        profile = replace(profile, dropout_means=means, description=(
+            f"{profile.description}; dropout's p is the probability of {means}ing a unit, as the starter's "
+            f"dropout_forward docstring says"))
+    return profile
+
+
+def describe_profiles():
+    """Plain text for ``autograder profiles``: one block per profile."""
+    blocks = []
+    for profile in PROFILES.values():
+        lines = [f"{profile.name}: {profile.description}",
+                 f"  assigns {len(profile.assigned)} functions and classes; dropout p = probability to "
+                 f"{profile.dropout_means} a unit (unless the starter's dropout_forward docstring says otherwise)"]
+        lines += [f"  homework {h.name}: {h.description}; {len(h.assigns & profile.assigned)} functions"
+                  for h in profile.homeworks]
+        lines += [f"  {rule} keeps " + ", ".join(f"{ours} as config[{theirs!r}]" for ours, theirs in names.items())
+                  for rule, names in profile.state_names.items()]
+        lines += [f"  {cls}(" + ", ".join(f"{theirs}=... for {ours}" for ours, theirs in names.items()) + ")"
+                  for cls, names in profile.model_keywords.items()]
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks) + f"\n(default when nothing is detected: {DEFAULT})"
+
+
 def adapt_inputs(inputs, profile):
-    """Translate the catalog's keep-probability convention into the course's (pure: returns a new object)."""
+    """Translate the catalog's conventions into the course's (pure: returns a new object): dropout's keep
+    probability, the names of an update rule's state in its config (the probe renames them back) and the
+    constructor keywords of the models (``spec['keyword_names']``, read by the probe that builds the model)."""
     if isinstance(inputs, dict):
         out = {k: adapt_inputs(v, profile) for k, v in inputs.items()}
         if "p" in out and "mode" in out and profile.dropout_means == "drop":
             out["p"] = 1.0 - out["p"]
         if "dropout_keep" in out:
             out["dropout_means"] = profile.dropout_means
+        if "config" in out and "w" in out and out.get("target") in profile.state_names:
+            out["state_names"] = dict(profile.state_names[out["target"]])
+        if isinstance(out.get("spec"), dict) and out.get("cls") in profile.model_keywords:
+            out["spec"] = {**out["spec"], "keyword_names": dict(profile.model_keywords[out["cls"]])}
         return out
     if isinstance(inputs, (list, tuple)):
         return type(inputs)(adapt_inputs(v, profile) for v in inputs)

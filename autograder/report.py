@@ -13,13 +13,18 @@ from . import atomic
 from .model import Report
 
 STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "not_applicable": "n/a"}
+WARNING_LABEL = "Warning (no points lost)"
+"""How a contract detail that is not counted (see ``count_contract`` in the config) is shown on a passing test."""
 
 
 def results_json(report: Report, hidden_visibility="after_published"):
     """The Gradescope results schema (top level and one entry per test)."""
     tests = []
     for number, r in enumerate((r for r in report.results if r.status != "not_applicable"), start=1):
-        output = r.message + (f"\nHint: {r.hint}" if r.hint and r.status == "failed" else "")
+        hint = r.hint and r.status == "failed" and not report.error  # a submission-level error explains it all
+        output = r.message + (f"\nHint: {r.hint}" if hint else "")
+        if r.warning:
+            output = f"{WARNING_LABEL}: {r.warning}"
         tests.append({
             "name": r.name, "number": str(number), "score": r.score, "max_score": r.max_score,
             "status": r.status, "output": output, "tags": [r.target, r.kind, r.group],
@@ -63,15 +68,18 @@ def feedback_markdown(report: Report, show_hidden=False):
         for r in sorted(graded, key=lambda r: r.status == "passed"):
             if r.visibility == "hidden" and not show_hidden:
                 continue
-            mark = "✅" if r.status == "passed" else "❌"
+            mark = ("⚠️" if r.warning else "✅") if r.status == "passed" else "❌"
             detail = f": {r.message}" if r.status == "failed" and r.message else ""
+            detail = f" ({WARNING_LABEL.lower()}): {r.warning}" if r.warning else detail
             lines.append(f"- {mark} {r.name.split(': ', 1)[1]}{detail}")
-            if r.status == "failed" and r.hint:
+            if r.status == "failed" and r.hint and not report.error:
                 lines.append(f"  - Hint: {r.hint}")
         if hidden and not show_hidden:
             passed = sum(r.status == "passed" for r in hidden)
             mark = "✅" if passed == len(hidden) else "❌"
             lines.append(f"- {mark} hidden checks on other inputs: {passed} of {len(hidden)} passed")
+            lines += [f"  - ⚠️ {warning} ({WARNING_LABEL.lower()})"
+                      for warning in dict.fromkeys(r.warning for r in hidden if r.warning)]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

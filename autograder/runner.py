@@ -105,10 +105,14 @@ class Child:
         self.sandbox = sandbox
         self.proc = None
         self.manifest = None
+        self.progress = None
 
     def start(self):
+        """Start the child and load the submission; returns its manifest or raises :class:`ChildFailure`
+        (also when the process cannot be started or its sandbox cannot be set up)."""
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
+        self.req_w, self.rep_r = req_w, rep_r
         settings = {
             "request_fd": req_r, "reply_fd": rep_w, "output_cap": self.limits.output_cap,
             "limits": {k: v for k, v in asdict(self.limits).items()
@@ -118,29 +122,57 @@ class Child:
         bootstrap = (f"import sys; sys.path.insert(0, {str(self.scratch)!r}); "
                      f"from {CHILD_PACKAGE}.boot import main; main()")
         command = [sys.executable, "-I", "-c", bootstrap, json.dumps(settings)]
-        if self.sandbox is not None:
-            command = self.sandbox.wrap(command, self.scratch)
         try:
+            if self.sandbox is not None:
+                command = self.sandbox.wrap(command, self.scratch)
             self.proc = subprocess.Popen(
                 command, cwd=self.scratch, env=_scrubbed_env(self.scratch), pass_fds=(req_r, rep_w),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True, preexec_fn=_die_with_parent if _single_threaded() else None,
             )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ChildFailure(f"the child process could not be started ({exc})", fatal=True) from None
         finally:
             os.close(req_r)
             os.close(rep_w)
-        self.req_w, self.rep_r = req_w, rep_r
         os.set_blocking(self.req_w, False)
         deadline = time.monotonic() + self.limits.startup_seconds
-        self._send(self.config, deadline)
-        self.manifest = self._receive(deadline, "importing the submission")
+        try:
+            self._send(self.config, deadline)
+            self.manifest = self._receive(deadline, "importing the submission")
+        except ChildFailure:
+            problem = self._setup_failure()
+            if problem:
+                raise ChildFailure(f"the sandbox could not be set up ({problem})", fatal=True) from None
+            raise
         return self.manifest
 
+    def _setup_failure(self):
+        """Once the child has failed to start: why its sandbox could not be set up ('' if it was)."""
+        if self.sandbox is None or self.proc is None:
+            return ""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return ""
+        return self.sandbox.setup_failure(self.scratch)
+
     def ask(self, request, seconds):
-        """Send one probe request and wait for its reply at most ``seconds``."""
+        """Send one probe request and wait for its reply at most ``seconds``. Progress reports (which function
+        the probe is about to call, and its outputs so far) are kept in ``self.progress``."""
         deadline = time.monotonic() + seconds
+        self.progress = None
         self._send(request, deadline)
-        return self._receive(deadline, "this check")
+        while True:
+            reply = self._receive(deadline, "this check")
+            if not (isinstance(reply, dict) and reply.get("progress") is True):
+                return reply
+            if reply.get("id") == request.get("id"):
+                self.progress = reply
 
     def _send(self, obj, deadline):
         data = memoryview(codec.encode(obj))
@@ -223,6 +255,7 @@ class RunOutcome:
     manifest: dict = field(default_factory=dict)
     replies: dict = field(default_factory=dict)        # case id -> reply dict from the child
     failures: dict = field(default_factory=dict)       # case id -> reason the child gave no reply
+    progress: dict = field(default_factory=dict)       # case id -> the child's last progress report before a failure
     startup_error: str = ""
 
 
@@ -271,6 +304,8 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None):
                 if reason.startswith("time limit exceeded") and seconds <= left:
                     reason = f"time limit of {seconds:g} s exceeded"
                 outcome.failures[case_id] = reason
+                if getattr(child, "progress", None) is not None:
+                    outcome.progress[case_id] = child.progress
                 child.close()
                 child = None
     finally:

@@ -16,7 +16,9 @@ import os
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -30,6 +32,8 @@ from .runner import Limits
 UNSHARE = ["unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount",
            "--mount-proc"]
 MARKER = "AUTOGRADER_SANDBOX_TOKEN"
+# The last step before the child's program: tell the status file the sandbox is set up, then drop it as stderr.
+READY = 'echo ready >&2 && exec 2>/dev/null && exec "$@"'
 PIDS_CGROUP = Path("/sys/fs/cgroup/pids")
 
 
@@ -44,14 +48,15 @@ def new_scratch() -> Path:
     return Path(tempfile.mkdtemp(prefix="s-", dir=scratch_root()))
 
 
-@lru_cache(maxsize=1)
-def namespaces_available() -> str:
-    """'' when user, network, pid and mount namespaces work here; otherwise the reason they do not."""
+@lru_cache(maxsize=4)
+def namespaces_available(user=()) -> str:
+    """'' when user, network, pid and mount namespaces work here (for ``user``, a ``(uid, gid)`` the child runs
+    as, when given); otherwise the reason they do not."""
     if shutil.which("unshare") is None or shutil.which("mount") is None:
         return "the unshare and mount commands (util-linux) are not installed"
     try:
-        probe = subprocess.run(UNSHARE + ["sh", "-c", "mount --make-rprivate / && mount -o remount,bind,ro /"],
-                               capture_output=True, timeout=60)
+        script = "mount --make-rprivate / && mount -o remount,bind,ro /"
+        probe = subprocess.run(as_user(user, UNSHARE + ["sh", "-c", script]), capture_output=True, timeout=60, cwd="/")
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"unshare failed to start ({exc})"
     if probe.returncode != 0:
@@ -60,10 +65,64 @@ def namespaces_available() -> str:
     return ""
 
 
+# Run as root, become (uid, gid) for good, then exec the command: no supplementary groups, no capabilities,
+# no way back through setuid programs (no_new_privs), and killed with the grader (the change of user clears
+# the parent-death signal, so it is set again).
+_BECOME_USER = (
+    "import ctypes, os, sys\n"
+    "uid, gid = int(sys.argv[1]), int(sys.argv[2])\n"
+    "os.setgroups([]); os.setresgid(gid, gid, gid); os.setresuid(uid, uid, uid)\n"
+    "libc = ctypes.CDLL(None)\n"
+    "libc.prctl(38, 1, 0, 0, 0)\n"  # PR_SET_NO_NEW_PRIVS
+    "libc.prctl(1, 9, 0, 0, 0)\n"  # PR_SET_PDEATHSIG, SIGKILL
+    "os.execvp(sys.argv[3], sys.argv[3:])\n"
+)
+
+
+def as_user(user, command):
+    """``command`` run as ``user`` (a ``(uid, gid)``; the grader must be root), or unchanged when it is empty."""
+    if not user:
+        return list(command)
+    return [sys.executable, "-I", "-c", _BECOME_USER, str(user[0]), str(user[1]), *command]
+
+
+def reachable(path, user) -> bool:
+    """Whether ``user`` (uid, gid, no supplementary groups) can look ``path`` up: it exists and every folder
+    above it lets that user through."""
+    uid, gid = user
+    path = Path(path)
+    if not path.exists():
+        return False
+    for folder in reversed(path.parents):
+        info = folder.stat()
+        bit = stat.S_IXUSR if info.st_uid == uid else stat.S_IXGRP if info.st_gid == gid else stat.S_IXOTH
+        if not info.st_mode & bit:
+            return False
+    return True
+
+
+def _hand_over(scratch, user):
+    """Give the child's user its scratch folder (and a way through the scratch root, but not a listing of it).
+
+    Only once, while the folder holds nothing but what the grader put there: a child restarted after a crash
+    finds it already its own, and the grader never walks a tree that student code could be changing under it
+    (swapping a folder for a symbolic link to make root chown something else)."""
+    os.chmod(scratch_root(), 0o711)
+    if os.lstat(scratch).st_uid == user[0]:
+        return
+    for root, dirs, files in os.walk(scratch):
+        for name in dirs + files:
+            os.lchown(os.path.join(root, name), user[0], user[1])
+    os.lchown(scratch, user[0], user[1])  # last: the folder's owner says the hand-over is complete
+
+
 def default_hidden() -> list:
-    """What no child may see: the reference, the fixtures, the grader's own code and all scratch folders."""
-    hidden = [paths.reference_dir(), paths.fixtures_dir(), Path(__file__).resolve().parent, scratch_root()]
-    return [p for p in hidden if p.exists()]
+    """What no child may see: the reference (where installed), the fixtures, the grader's own code and all
+    scratch folders; a path inside another one of them (``autograder/_fixtures`` in an installed package) goes
+    with it."""
+    hidden = [paths.reference_dir(missing_ok=True), paths.fixtures_dir(), Path(__file__).resolve().parent,
+              scratch_root()]
+    return outermost(p.resolve() for p in hidden if p is not None and p.exists())
 
 
 @dataclass
@@ -78,25 +137,56 @@ class Sandbox:
     """Paths that do not exist inside the namespace."""
     limits: Limits = field(default_factory=Limits)
     """The children's limits: ``processes`` caps the pids cgroup, ``disk_bytes`` the private scratch tmpfs."""
+    unshare: tuple = tuple(UNSHARE)
+    """The ``unshare`` command line that makes the namespaces (see :data:`UNSHARE`)."""
+    user: tuple = ()
+    """``(uid, gid)`` the child runs as (the grader must be root; see :func:`as_user`); empty: the grader's."""
     _groups: dict = field(default_factory=dict)
 
     def describe(self) -> str:
+        who = f"; student code runs as uid {self.user[0]}" if self.user else ""
         if self.mode == "namespaces":
             return ("sandbox: Linux namespaces (no network, own process tree, read-only filesystem without the "
-                    "fixtures, reference or results) plus resource limits")
-        return f"sandbox: resource limits only, because {self.reason}"
+                    f"fixtures, reference or results) plus resource limits{who}")
+        return f"sandbox: resource limits only, because {self.reason}{who}"
 
     def wrap(self, command, scratch):
-        """The command line that starts ``command`` inside this sandbox, with ``scratch`` writable."""
+        """The command line that starts ``command`` inside this sandbox, with ``scratch`` writable.
+
+        Everything before the child's own program (joining the pids cgroup, ``unshare``, the namespace's setup
+        script) writes its errors to a status file next to the scratch folder, and ``ready`` once the child is
+        about to start: :meth:`setup_failure` tells a sandbox that could not be set up from a child that died.
+        """
         token = uuid.uuid4().hex
         env_prefix = ["env", f"{MARKER}={token}"]
         group = self._make_group(token)
+        status = _status_file(scratch)
+        status.unlink(missing_ok=True)
         self._groups[str(scratch)] = (token, group)
+        if self.user:
+            _hand_over(scratch, self.user)
         if self.mode != "namespaces":
-            return self._join_group(group, env_prefix + list(command))
-        script = _setup_script(Path(scratch), [Path(p) for p in self.hidden],
-                               _tree_bytes(scratch) + self.limits.disk_bytes)
-        return self._join_group(group, env_prefix + UNSHARE + ["sh", "-c", script, "sandbox"] + list(command))
+            inner = env_prefix + ["sh", "-c", READY, "ready"] + list(command)
+        else:
+            script = _setup_script(Path(scratch), [Path(p) for p in self.hidden],
+                                   _tree_bytes(scratch) + self.limits.disk_bytes)
+            inner = env_prefix + list(self.unshare) + ["sh", "-c", script, "sandbox"] + list(command)
+        return ["sh", "-c", 'exec 2>>"$0" && exec "$@"', str(status)] + self._join_group(group, as_user(self.user, inner))
+
+    def setup_failure(self, scratch) -> str:
+        """Why the sandbox of the child in ``scratch`` could not be set up ('' when it was, or is not known).
+
+        Only meaningful once that child has ended: its setup never said ``ready``."""
+        try:
+            text = _status_file(scratch).read_text(errors="replace")
+        except FileNotFoundError:
+            return "the sandbox's setup did not start"
+        except OSError as exc:
+            return f"the sandbox's status could not be read ({exc.strerror or exc})"
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if "ready" in lines:
+            return ""
+        return lines[0][:300] if lines else "the sandbox's setup ended without a message"  # the first error
 
     def _join_group(self, group, command):
         if group is None:
@@ -117,6 +207,7 @@ class Sandbox:
     def reap(self, child):
         """Kill every process the child left behind (found by cgroup or by the marker), then clean up."""
         token, group = self._groups.pop(str(child.scratch), (None, None))
+        _status_file(child.scratch).unlink(missing_ok=True)
         if token is None:
             return
         for _ in range(3):
@@ -131,26 +222,52 @@ class Sandbox:
         _remove_group(group)
 
 
+def _status_file(scratch) -> Path:
+    """Where the setup of the child in ``scratch`` writes its errors: beside the scratch folder, so hidden too."""
+    scratch = Path(scratch)
+    return scratch.parent / f".{scratch.name}.sandbox"
+
+
+def outermost(paths) -> list:
+    """The paths that are not inside another of them, shortest first: hiding a folder hides all it holds."""
+    result = []
+    for path in sorted({Path(p) for p in paths}, key=lambda p: (len(p.parts), str(p))):
+        if not any(path.is_relative_to(outer) for outer in result):
+            result.append(path)
+    return result
+
+
 def _setup_script(scratch: Path, hidden: list, tmpfs_bytes: int) -> str:
     """The shell script that runs as root of the new namespaces before the child: hides paths, replaces the
-    scratch folder by a size-capped private copy, makes everything else read-only, then execs the child."""
+    scratch folder by a size-capped private copy, makes everything else read-only, then execs the child.
+
+    Only the outermost hidden paths are mounted over (one inside another is hidden with it), and a path
+    that does not exist inside the namespace has nothing to hide; any other failing step ends the script
+    (``set -e``) with its error in the status file, and no child starts.
+
+    It also works for a grader that is not root outside (or a child run as another user): moves do not
+    update mount's utab (``-n``; /run/mount is not writable then), and tmpfs mounts are made read-only per
+    mount point (``remount,bind,ro``), since remounting their superblock is refused there."""
     q = shlex.quote
     lines = ["set -e", "mount --make-rprivate /", "mount -t tmpfs -o size=64m tmpfs /dev/shm",
              "mkdir /dev/shm/.scratch", f"mount -t tmpfs -o size={int(tmpfs_bytes)},mode=700 tmpfs /dev/shm/.scratch",
              f"cp -a {q(str(scratch))}/. /dev/shm/.scratch/"]  # before the scratch root is hidden below
     moved = False
-    for path in sorted(hidden, key=lambda p: len(p.parts)):
+    for path in outermost(hidden):
+        p = q(str(path))
         if path.is_dir():
-            lines.append(f"mount -t tmpfs -o size=64k,mode=755 tmpfs {q(str(path))}")
+            lines.append(f"if [ -d {p} ]; then")
+            lines.append(f"  mount -t tmpfs -o size=64k,mode=755 tmpfs {p}")
             if scratch.is_relative_to(path) and not moved:
-                lines.append(f"mkdir -p {q(str(scratch))}")
-                lines.append(f"mount --move /dev/shm/.scratch {q(str(scratch))}")
+                lines.append(f"  mkdir -p {q(str(scratch))}")
+                lines.append(f"  mount -n --move /dev/shm/.scratch {q(str(scratch))}")
                 moved = True
-            lines.append(f"mount -o remount,ro {q(str(path))}")
-        elif path.exists():
-            lines.append(f"mount --bind /dev/null {q(str(path))}")
+            lines.append(f"  mount -n -o remount,bind,ro {p}")
+            lines.append("fi")
+        elif path.exists() or path.is_symlink():
+            lines.append(f"if [ -e {p} ]; then mount --bind /dev/null {p}; fi")
     if not moved:
-        lines.append(f"mount --move /dev/shm/.scratch {q(str(scratch))}")
+        lines.append(f"mount -n --move /dev/shm/.scratch {q(str(scratch))}")
     # Every other mount read-only: /, and also /dev and the cgroup tree, which `remount /` leaves writable.
     # Device files still work on a read-only mount. /proc is the namespace's own.
     lines += [
@@ -160,7 +277,7 @@ def _setup_script(scratch: Path, hidden: list, tmpfs_bytes: int) -> str:
         '*) mount -o remount,bind,ro "$m" 2>/dev/null || true ;; esac',
         "done",
         f"cd {q(str(scratch))}",  # the child's working directory is now the private copy
-        'exec "$@"',
+        READY,
     ]
     return "\n".join(lines)
 
@@ -228,14 +345,22 @@ def _pids_with_marker(token):
     return found
 
 
-def make_sandbox(kind="auto", hidden=(), limits: Limits | None = None) -> Sandbox:
-    """``auto`` uses namespaces where they work; ``namespaces`` requires them; ``limits`` never uses them."""
+def make_sandbox(kind="auto", hidden=(), limits: Limits | None = None, user=()) -> Sandbox:
+    """``auto`` uses namespaces where they work; ``namespaces`` requires them; ``limits`` never uses them.
+
+    ``user`` (``(uid, gid)``, the grader being root) runs the children as that user; then a hidden path that
+    user cannot even look up needs no hiding (and could not be mounted over by it).
+    """
     limits = limits or Limits()
+    user = tuple(user)
     hidden = tuple(dict.fromkeys(str(Path(p).resolve()) for p in [*default_hidden(), *hidden]))
+    if user:
+        hidden = tuple(p for p in hidden if reachable(p, user))
     remove_stale_groups()
     if kind == "limits":
-        return Sandbox("limits", "the configuration asks for resource limits only", hidden, limits)
-    reason = namespaces_available()
+        return Sandbox("limits", "the configuration asks for resource limits only", hidden, limits,
+                       unshare=tuple(UNSHARE), user=user)
+    reason = namespaces_available(user)
     if reason and kind == "namespaces":
         raise RuntimeError(f"namespaces were required but {reason}")
-    return Sandbox("limits" if reason else "namespaces", reason, hidden, limits)
+    return Sandbox("limits" if reason else "namespaces", reason, hidden, limits, unshare=tuple(UNSHARE), user=user)

@@ -36,6 +36,9 @@ class Layout:
     """The folder that holds the packages (after unpacking and descending into a single top folder)."""
     packages: tuple
     """Package folder names, main package first (e.g. ``('nndl', 'cs231n')``)."""
+    inside: bool = False
+    """The main package's files sit directly in ``root`` (a zip made inside the package folder: ``layers.py``,
+    ``classifiers/``... at its top); they are staged as the package ``packages[0]``."""
 
 
 def unpack(source: Path, scratch: Path) -> Path:
@@ -92,19 +95,24 @@ def _extract(archive, member, target):
 
 
 def find_layout(folder: Path, packages=None) -> Layout:
-    """Find the student's packages; ``packages`` pins them (a course config), otherwise they are detected."""
+    """Find the student's packages; ``packages`` (a course config) names the folders the code may be in, main
+    first: those present are used. Otherwise they are detected. A submission whose student files sit at its top
+    (zipped inside the package folder) is the package itself, named as its absolute imports name it."""
     folder = Path(folder)
     root = _descend(folder, packages or ())
     if packages:
-        missing = [p for p in packages if not (root / p).is_dir()]
-        if missing:
-            raise SubmissionError(f"the configured package folder(s) {', '.join(missing)} are not in the submission")
-        return Layout(root, tuple(packages))
+        present = tuple(p for p in packages if (root / p).is_dir())
+        if present:
+            return Layout(root, present)
+        if _student_files(root):
+            name = _imported_name(root, packages[0])
+            return Layout(root, (name if name in packages else packages[0],), inside=True)
+        raise SubmissionError(f"none of the configured package folders ({', '.join(p + '/' for p in packages)}) "
+                              f"is in {folder.name}")
     found = [d.name for d in sorted(root.iterdir()) if d.is_dir() and _is_package(d)]
+    if _student_files(root) > max(map(_student_files, (root / d for d in found)), default=0):
+        return Layout(root, (_imported_name(root, "cs231n"),), inside=True)
     if not found:
-        loose = [p.name for p in root.glob("*.py")]
-        if any(name in STUDENT_MARKERS for name in loose):
-            return Layout(root, ("",))
         raise SubmissionError(
             f"no student package found in {folder.name}: expected a folder such as cs231n/, nndl/ or libs/ "
             f"holding {', '.join(STUDENT_MARKERS[:3])}...")
@@ -112,15 +120,30 @@ def find_layout(folder: Path, packages=None) -> Layout:
     return Layout(root, tuple(found))
 
 
+def _imported_name(root, default):
+    """The package name that the absolute imports of files sitting at ``root`` give their own folder
+    (``from cs260.layers import *`` next to layers.py: ``cs260``), else ``default``."""
+    own = {p.stem for p in root.glob("*.py")} | {d.name for d in root.iterdir() if d.is_dir()}
+    votes = {}
+    for path in root.glob("*.py"):
+        for source, _, plain in _IMPORT.findall(path.read_text(errors="replace")):
+            for module in ([source] if source else [m.strip().split(" ")[0] for m in plain.split(",")]):
+                parts = module.split(".")
+                if len(parts) > 1 and parts[0].isidentifier() and parts[1] in own and parts[0] not in own:
+                    votes[parts[0]] = votes.get(parts[0], 0) + 1
+    return max(sorted(votes), key=lambda name: votes[name]) if votes else default
+
+
 def _descend(folder, packages=()):
-    """Go down through single folders (a zip's top folder, Canvas's submission/<student>/) to the packages."""
+    """Go down through single folders (a zip's top folder, Canvas's submission/<student>/) to the packages, or to
+    the student's files themselves."""
     current = folder
     for _ in range(3):
-        if packages and all((current / p).is_dir() for p in packages):
+        if packages and any((current / p).is_dir() for p in packages):
             return current
         entries = [e for e in current.iterdir() if not e.name.startswith((".", "__MACOSX"))]
-        if not packages and (any(e.is_dir() and _is_package(e) for e in entries)
-                             or any(e.name in STUDENT_MARKERS for e in entries)):
+        if any(e.name in STUDENT_MARKERS for e in entries) or (
+                not packages and any(e.is_dir() and _is_package(e) for e in entries)):
             return current
         dirs = [e for e in entries if e.is_dir()]
         if len(dirs) == 1:
@@ -143,27 +166,28 @@ def _is_package(folder):
 def stage(layout: Layout, scratch: Path) -> tuple:
     """Copy the student's sources and the trusted provided files into ``scratch/stage``.
 
-    Returns ``(stage_dir, packages)``. A loose-file submission is staged as the package ``submission``.
+    Returns ``(stage_dir, packages)``.
     """
     stage_dir = Path(scratch) / "stage"
     stage_dir.mkdir(parents=True, exist_ok=True)
     packages = []
     for package in layout.packages:
-        name = package or "submission"
-        _copy_sources(layout.root / package if package else layout.root, stage_dir / name, recursive=bool(package))
-        packages.append(name)
+        source = layout.root if layout.inside and not packages else layout.root / package
+        _copy_sources(source, stage_dir / package)
+        packages.append(package)
     packages.extend(_install_provided(stage_dir, packages))
     return stage_dir, tuple(packages)
 
 
-def _copy_sources(src, dst, recursive):
+def _copy_sources(src, dst):
+    """Every ``.py`` file of the package, in its subpackages too (folders that cannot be imported are skipped)."""
     dst.mkdir(parents=True, exist_ok=True)
-    files = src.rglob("*.py") if recursive else src.glob("*.py")
-    for path in files:
+    for path in src.rglob("*.py"):
         rel = path.relative_to(src)
         if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_SOURCE_BYTES:
             continue
-        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+        if any(part.startswith(".") for part in rel.parts) or any(
+                part == "__pycache__" or not part.isidentifier() for part in rel.parts[:-1]):
             continue
         out = dst / rel
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,8 @@
 
 Everything between a START line and its END line is dropped and replaced by ``pass`` at the same
 indentation; the code around a region (``out = None`` before it, ``return out, cache`` after it, the
-docstring and the TODO comment) is what the student starts from. Provided files are copied unchanged.
+docstring and the TODO comment) is what the student starts from. Provided files are copied unchanged from
+``provided/`` (:func:`autograder.paths.provided_sources`), and ``cs231n/__init__.py`` is empty.
 
 Besides the ``cs231n/`` package the template holds the notebooks (built from ``reference/notebooks/*.py``
 with their solution regions stubbed the same way, see :mod:`autograder.notebook_sources`), the offline digits
@@ -21,7 +22,6 @@ from . import notebook_sources, paths
 
 START = paths.SOLUTION_START
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
-COPIED_SUFFIXES = (".py", ".pyx")
 FILES_DIR = Path(__file__).resolve().parent / "template_files"
 STUDENT_FILES = {
     "README.md": "README.md",
@@ -34,6 +34,8 @@ STUDENT_FILES = {
 }
 """Template path -> file in ``autograder/template_files`` (copied as it is)."""
 EXECUTABLE = ("cs231n/datasets/get_datasets.sh",)
+CHECKER_DIR = "checker"
+"""Folder of the student bundle that holds the checker's wheel (``autograder student build``)."""
 IGNORED_DIRS = ("__pycache__", "build")
 IGNORED_SUFFIXES = (".so", ".pyd", ".c", ".pyc")
 
@@ -66,18 +68,14 @@ def stub_source(text: str, name: str = "<source>") -> str:
 
 def render() -> dict:
     """Relative path -> file content (text or bytes) of the whole template folder."""
-    ref = paths.reference_dir()
-    files = {}
-    for path in sorted(ref.rglob("*")):
-        rel = path.relative_to(ref)
-        if path.is_dir() or "__pycache__" in rel.parts or path.suffix not in COPIED_SUFFIXES:
-            continue
+    files = {"cs231n/__init__.py": ""}
+    for rel, path in paths.reference_package_files().items():
         text = path.read_text(encoding="utf-8")
-        files[str(Path("cs231n") / rel)] = stub_source(text, str(rel)) if START in text else text
-    digits = paths.fixtures_dir() / "datasets" / "digits.npz"
-    files["cs231n/datasets/digits.npz"] = digits.read_bytes()
+        files[f"cs231n/{rel}"] = stub_source(text, rel) if START in text else text
+    files["cs231n/datasets/digits.npz"] = paths.digits_path().read_bytes()
     for rel, source in STUDENT_FILES.items():
         files[rel] = (FILES_DIR / source).read_text(encoding="utf-8")
+    files["requirements.txt"] = files["requirements.txt"].replace("{checker_wheel}", checker_wheel_path())
     files.update(notebook_sources.render(stub_source))
     return dict(sorted(files.items()))
 
@@ -98,9 +96,18 @@ def template_dir() -> Path:
     return paths.reference_dir().parent.parent / "student_template"
 
 
+def checker_wheel_path() -> str:
+    """Where the student bundle puts the student edition's wheel, relative to the template folder (the line of
+    ``requirements.txt`` that installs it; see :mod:`autograder.student`)."""
+    from .student import wheel_name
+
+    return f"./{CHECKER_DIR}/{wheel_name()}"
+
+
 def _ignored(rel: Path) -> bool:
-    """Files a student or a local run makes, which are neither generated nor checked."""
-    return (any(part.startswith(".") or part in IGNORED_DIRS for part in rel.parts)
+    """Files a student or a local run makes, and the student bundle's checker, which are neither generated nor
+    checked."""
+    return (any(part.startswith(".") or part in IGNORED_DIRS for part in rel.parts) or rel.parts[0] == CHECKER_DIR
             or rel.suffix in IGNORED_SUFFIXES or rel.parts[:3] == ("cs231n", "datasets", "cifar-10-batches-py"))
 
 

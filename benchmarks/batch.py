@@ -15,7 +15,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # the baseline computes sing
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
-import shutil  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -35,8 +34,7 @@ def make_class(folder: Path, n: int) -> Path:
     subs = folder / "subs"
     for i in range(n):
         target = subs / f"student{i:03d}"
-        shutil.copytree(paths.reference_dir(), target / "cs231n",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c"))
+        paths.copy_reference_package(target / "cs231n")
         if i % 10 == 9:
             with open(target / "cs231n" / "layers.py", "a") as handle:
                 handle.write(BUG)

@@ -33,13 +33,13 @@ def make_submission(tmp_path):
     Appended definitions replace the reference's (``{"layers.py": "def relu_forward(x): ..."}``), which is how
     the tests plant bugs and hostile code while keeping every other function correct.
     """
-    import shutil
     import textwrap
+
+    from autograder import paths
 
     def make(appends=None, name="submission"):
         root = tmp_path / name
-        shutil.copytree(REFERENCE / "cs231n", root / "cs231n",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c"))
+        paths.copy_reference_package(root / "cs231n")
         for rel, code in (appends or {}).items():
             with open(root / "cs231n" / rel, "a", encoding="utf-8") as handle:
                 handle.write("\n\n" + textwrap.dedent(code))

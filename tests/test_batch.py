@@ -2,7 +2,6 @@
 import csv
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -11,17 +10,18 @@ import zipfile
 
 import pytest
 
+from autograder import paths
 from autograder.batch import discover, run_batch
 from autograder.config import Config
 from autograder.runner import Limits
 
-from conftest import REFERENCE, ROOT
+from conftest import ROOT
 
 CONFIG = Config(select=("relu_*", "affine_forward*"), limits=Limits(check_seconds=5))
 
 
 def _correct(root):
-    shutil.copytree(REFERENCE / "cs231n", root / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c"))
+    paths.copy_reference_package(root / "cs231n")
 
 
 def _class(tmp_path, n=4):
@@ -111,3 +111,40 @@ def _config_file(tmp_path):
     path = tmp_path / "course.toml"
     path.write_text('select = ["relu_*", "affine_forward*"]\n[limits]\ncheck_seconds = 5\n')
     return path
+
+
+def test_a_sandbox_that_cannot_be_set_up_is_an_error_row_and_counted(tmp_path, monkeypatch):
+    from autograder import sandbox
+
+    if sandbox.namespaces_available():
+        pytest.skip(f"no namespaces here: {sandbox.namespaces_available()}")
+    monkeypatch.setattr(sandbox, "UNSHARE", [*sandbox.UNSHARE, "--no-such-option"])  # the workers get it pickled
+    subs = _class(tmp_path, 2)
+    result = run_batch(subs, tmp_path / "out", jobs=2, config=CONFIG, progress=False)
+    assert sorted(result.errors) == ["student0", "student1"]
+    rows = list(csv.DictReader(open(tmp_path / "out" / "gradebook.csv")))
+    for row in rows:
+        assert float(row["score"]) == 0 and "the sandbox could not be set up" in row["error"], row
+    assert "with errors: 2" in (tmp_path / "out" / "summary.md").read_text()
+
+
+@pytest.mark.parametrize("held", ["cs231n", "layers.py"])
+def test_batch_warns_in_one_line_when_pointed_at_one_submission(tmp_path, held):
+    from click.testing import CliRunner
+
+    from autograder.batch import single_submission_warning
+    from autograder.cli import main
+
+    one = tmp_path / "alice"
+    if held == "cs231n":
+        _correct(one)
+    else:
+        one.mkdir()
+        (one / "layers.py").write_text("def relu_forward(x):\n    return x, x\n")
+    warning = single_submission_warning(one)
+    assert "looks like a single submission" in warning and f"holds {held}" in warning
+    assert not single_submission_warning(_class(tmp_path, 2))
+    if held == "layers.py":  # nothing to grade in it: the CLI is quick
+        outcome = CliRunner().invoke(main, ["batch", str(one), "--out", str(tmp_path / "out"), "--no-progress"])
+        assert outcome.exit_code == 0, outcome.output
+        assert [line for line in outcome.output.splitlines() if line.startswith("warning:")] == [f"warning: {warning}"]

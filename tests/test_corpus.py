@@ -6,7 +6,7 @@
   every function found in the module it is defined in, and no import errors.
 - Every realistic bug of :mod:`corpus.bugs` lowers the score, fails a test named for the bugged function,
   fails only tests of functions that use it, and explains every failure. Bugs that can still be told apart
-  in one report share a submission (:func:`corpus.bugs.groups`): 37 bugs take 12 gradings.
+  in one report share a submission (:func:`corpus.bugs.groups`): 43 bugs take 15 gradings.
 - Faults are isolated: a syntax error, an exception deep inside, a wrong shape, NaN, a missing function
   and the template's stubs each cost only the checks that depend on them, with a message saying what
   went wrong and where.

@@ -9,9 +9,15 @@ import pytest
 from autograder.config import Config
 from autograder.grade import grade
 from autograder.report import results_json
+from autograder import sandbox
+from autograder.cli import main
 from autograder.runner import Limits
+from autograder.submission import find_layout
 
 from conftest import ROOT
+
+NEEDS_NAMESPACES = pytest.mark.skipif(bool(sandbox.namespaces_available()),
+                                      reason=f"no namespaces here: {sandbox.namespaces_available()}")
 
 FAST = ("relu_*", "affine_*")
 
@@ -151,13 +157,14 @@ def test_an_endless_loop_at_import_fails_everything_with_that_reason(make_submis
     report = grade(sub, config=Config(select=FAST, limits=Limits(startup_seconds=2)))
     assert report.score == 0
     assert all("could not be loaded" in r.message for r in report.results if r.status == "failed")
+    assert report.error.startswith("the submission could not be loaded: time limit exceeded")
 
 
 def test_a_broken_provided_file_is_replaced_by_the_trusted_copy(make_submission):
     sub = make_submission({"fast_layers.py": "raise RuntimeError('edited provided file')\n",
                            "gradient_check.py": "eval_numerical_gradient = None\n"})
     (sub / "cs231n" / "im2col_cython.cpython-311-x86_64-linux-gnu.so").write_bytes(b"not a library")
-    report = grade(sub, config=Config(select=("conv_relu_pool_backward",)))
+    report = grade(sub, config=Config(profile="all", select=("conv_relu_pool_backward",)))  # a provided sandwich
     assert report.score == report.max_score > 0
 
 
@@ -175,3 +182,121 @@ def test_loading_a_submission_in_process_leaves_the_callers_modules_alone(make_s
     assert sub.find(["affine_forward"])[0]["affine_forward"].__module__.startswith("_in_process_test")
     sub.unload()
     assert _sys.modules["cs231n.solver"] is before
+
+
+# ----------------------------------------------------------------------------- submission-level errors
+def _cli(*args):
+    from click.testing import CliRunner
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("kind, message", [("empty", "no student package found in empty"),
+                                           ("not_a_zip", "is neither a folder nor a valid .zip archive"),
+                                           ("no_package", "no student package found in no_package")])
+def test_an_ungradable_submission_is_one_line_and_a_non_zero_exit_with_a_valid_results_json(tmp_path, kind, message):
+    target = tmp_path / kind
+    if kind == "not_a_zip":
+        target = tmp_path / "sub.zip"
+        target.write_text("not a zip")
+    else:
+        target.mkdir()
+        if kind == "no_package":
+            (target / "notes.txt").write_text("my answers are in the notebook")
+    outcome = _cli("grade", target, "--out", tmp_path / "out")
+    assert outcome.exit_code == 1, outcome.output
+    errors = [line for line in outcome.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], outcome.output
+    assert "TOTAL" not in outcome.output and "note:" not in outcome.output
+    data = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert data["score"] == 0 and message in data["output"] and message in data["extra_data"]["error"]
+    assert {"score", "max_score", "execution_time", "output", "visibility", "stdout_visibility", "tests"} <= set(data)
+    assert all("Hint:" not in t["output"] for t in data["tests"])
+
+
+def test_a_gradable_submission_exits_zero_even_with_failures(make_submission):
+    sub = make_submission({"layers.py": "def relu_forward(x):\n    return x, x\n"})
+    outcome = _cli("grade", sub, "-k", "relu_forward")
+    assert outcome.exit_code == 0, outcome.output
+    assert "TOTAL" in outcome.output and "error:" not in outcome.output
+
+
+@NEEDS_NAMESPACES
+def test_hidden_paths_inside_other_hidden_paths_or_missing_do_not_break_the_sandbox(make_submission, tmp_path):
+    """A wheel install hides site-packages/autograder and also its _reference/ and _fixtures/ inside it."""
+    outer = tmp_path / "grader"
+    (outer / "inner" / "deeper").mkdir(parents=True)
+    (outer / "inner" / "secret.npz").write_text("answers")
+    hidden = [outer, outer / "inner", outer / "inner" / "secret.npz", outer / "inner" / "deeper",
+              tmp_path / "does-not-exist", tmp_path / "does-not-exist" / "below"]
+    sub = make_submission({"layers.py": f"""
+        _real_relu_forward = relu_forward
+        def relu_forward(x):
+            import os
+            if os.path.exists({str(outer / "inner" / "secret.npz")!r}) or os.listdir({str(outer)!r}):
+                return x * 0, x
+            return _real_relu_forward(x)
+    """})
+    report = grade(sub, config=Config(select=("relu_forward",)), hidden=hidden)
+    assert not report.error, report.error
+    assert report.score == report.max_score > 0
+
+
+def test_only_the_outermost_hidden_paths_are_mounted(tmp_path):
+    paths = [tmp_path / "a" / "b", tmp_path / "a", tmp_path / "c" / "d", tmp_path / "ab"]
+    assert sandbox.outermost(paths) == [tmp_path / "a", tmp_path / "ab", tmp_path / "c" / "d"]
+
+
+@pytest.fixture
+def broken_unshare(monkeypatch):
+    """Namespaces work here, but the sandbox's unshare command line fails (as a kernel that forbids them would)."""
+    if sandbox.namespaces_available():
+        pytest.skip(f"no namespaces here: {sandbox.namespaces_available()}")
+    monkeypatch.setattr(sandbox, "UNSHARE", [*sandbox.UNSHARE, "--no-such-option"])
+
+
+def test_a_sandbox_that_cannot_be_set_up_is_an_error_of_the_submission(make_submission, broken_unshare):
+    report = grade(make_submission(), config=Config(select=("relu_forward",)))
+    assert report.score == 0
+    assert report.error.startswith("the submission could not be loaded: the sandbox could not be set up (")
+    assert "no-such-option" in report.error
+    assert results_json(report)["extra_data"]["error"] == report.error
+    outcome = _cli("grade", make_submission(name="again"), "-k", "relu_forward")
+    assert outcome.exit_code == 1
+    assert [line for line in outcome.output.splitlines() if line.strip()] == [f"error: again: {report.error}"]
+
+
+def test_a_child_that_cannot_start_is_an_error_of_the_submission(make_submission, monkeypatch):
+    from autograder import runner
+
+    monkeypatch.setattr(runner.sys, "executable", "/nonexistent/python3")
+    report = grade(make_submission(), config=Config(select=("relu_forward",)))
+    assert report.score == 0
+    assert report.error.startswith("the submission could not be loaded: "), report.error
+    assert all(r.status == "failed" for r in report.results)
+
+
+# ----------------------------------------------------------------------------- layouts and the course config
+def test_configured_packages_match_any_of_the_listed_folders(tmp_path):
+    (tmp_path / "sub" / "cs231n").mkdir(parents=True)
+    (tmp_path / "sub" / "cs231n" / "layers.py").write_text("")
+    assert find_layout(tmp_path / "sub", ("nndl", "cs231n")).packages == ("cs231n",)
+    (tmp_path / "sub" / "nndl").mkdir()
+    assert find_layout(tmp_path / "sub", ("nndl", "cs231n")).packages == ("nndl", "cs231n")
+    with pytest.raises(Exception, match=r"none of the configured package folders \(libs/, cs260/\) is in sub"):
+        find_layout(tmp_path / "sub", ("libs", "cs260"))
+
+
+def test_the_readme_sample_config_grades_the_readme_example_bob(tmp_path):
+    """README's "Configuration" block on examples/submissions/bob.zip (an nndl/ submission without cs231n/)."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("### Configuration", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    assert 'packages = ["nndl", "cs231n"]' in block
+    (tmp_path / "course.toml").write_text(block)
+    from autograder.config import load_config
+
+    report = grade(ROOT / "examples" / "submissions" / "bob.zip", config=load_config(tmp_path / "course.toml"))
+    assert not report.error, report.error
+    assert report.profile == "nndl"
+    assert not failed(report, "conv_forward_naive") and not failed(report, "conv_backward_naive")
+    assert failed(report, "max_pool_backward_naive")  # bob's planted bug: overlapping windows overwrite

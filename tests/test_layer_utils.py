@@ -60,8 +60,9 @@ def test_conv_relu_pool_numerical(seed):
     def forward(x, w, b):
         return conv_relu_pool_forward(x, w, b, conv_param, pool_param)
     dx, dw, db = gradient_errors(forward, conv_relu_pool_backward, [x, w, b], dout)
-    # Notebooks: dx 1.9e-08 / 1.3e-08, dw 3.1e-09 / 1.2e-09, db 1.6e-11 / 7.6e-11
-    assert dx < 1e-7 and dw < 1e-7 and db < 1e-9
+    # Notebooks: dx 1.9e-08 / 1.3e-08, dw 3.1e-09 / 1.2e-09, db 1.6e-11 / 7.6e-11. The numerical gradient's
+    # rounding depends on the CPU's BLAS kernels: on an AMD EPYC without AVX-512, db measures 4.2e-09 at seed 231.
+    assert dx < 1e-7 and dw < 1e-7 and db < 1e-8
 
 
 @pytest.mark.parametrize("seed", [231, 260])
@@ -94,7 +95,8 @@ def test_conv_bn_relu_numerical():
     def forward(x, w, b, gamma, beta):
         return conv_bn_relu_forward(x, w, b, gamma, beta, conv_param, bn_param)
     dx, dw, _, dgamma, dbeta = gradient_errors(forward, conv_bn_relu_backward, [x, w, b, gamma, beta], dout)
-    assert dx < 1e-7 and dw < 1e-7 and dgamma < 1e-9 and dbeta < 1e-9  # measured 4.8e-08, 8.8e-09
+    # measured dx 4.8e-08 on one CPU and 1.2e-07 on another (the BLAS kernels round differently), dw 8.8e-09
+    assert dx < 1e-6 and dw < 1e-7 and dgamma < 1e-9 and dbeta < 1e-9
     # Batchnorm removes each channel's mean, so the conv bias has no effect: its gradient is zero
     # (both numerical and analytic values are rounding noise, so compare it absolutely).
     db = conv_bn_relu_backward(dout, forward(x, w, b, gamma, beta)[1])[2]

@@ -42,8 +42,7 @@ def reference_notebooks(folder):
     of the reference package: what a student who solved everything submits."""
     from autograder import notebook_sources
 
-    shutil.copytree(paths.reference_dir(), folder / "cs231n",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c", "*.pyd"))
+    paths.copy_reference_package(folder / "cs231n")
     for name, text in notebook_sources.render(lambda source, *_: source).items():
         (folder / name).write_text(text, encoding="utf-8")
     return sorted(folder.glob("*.ipynb"))

@@ -103,7 +103,7 @@ def test_pytest_in_the_template_folder_runs_every_public_check_and_scores_zero(p
 def test_pytest_in_the_template_folder_with_the_reference_code_gets_full_marks(pytester, built):
     shutil.copytree(built, pytester.path, dirs_exist_ok=True)
     shutil.rmtree(pytester.path / "cs231n")
-    shutil.copytree(paths.reference_dir(), pytester.path / "cs231n", ignore=shutil.ignore_patterns("__pycache__"))
+    paths.copy_reference_package(pytester.path / "cs231n")
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q", "--autograder-profile", "all")
     assert result.parseoutcomes() == {"passed": PUBLIC_CHECKS}
     assert f"{PUBLIC_CHECKS} of {PUBLIC_CHECKS} checks passed" in result.stdout.str()
@@ -118,9 +118,9 @@ def test_notebooks_run_top_to_bottom_offline_with_the_reference_code(tmp_path, m
     pytest.importorskip("matplotlib", reason="the notebooks plot with matplotlib")
     from nbclient import NotebookClient
 
-    shutil.copytree(paths.reference_dir(), tmp_path / "cs231n", ignore=shutil.ignore_patterns("__pycache__"))
+    paths.copy_reference_package(tmp_path / "cs231n")
     (tmp_path / "cs231n" / "datasets").mkdir(exist_ok=True)
-    shutil.copy(paths.fixtures_dir() / "datasets" / "digits.npz", tmp_path / "cs231n" / "datasets")
+    shutil.copy(paths.digits_path(), tmp_path / "cs231n" / "datasets")
     notebook = notebooks.build((notebooks.sources_dir() / f"{name}.py").read_text(encoding="utf-8"), name)
     monkeypatch.setenv("CS231N_QUICK", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")

@@ -17,20 +17,22 @@ def value_case(id, target, args, literal, tol, *, arg_names=(), title="notebook 
     def make_inputs(rng):
         return {"target": target, "args": args(rng) if callable(args) else args}
     tests = (Test(f"{title}: output", Close(out_path, tol, "out", literal=literal), points, "value", hint),)
-    tests += tuple(
-        Test(f"{title}: does not modify {name}", Unchanged(f"args_after.{i}", f"args.{i}", name), 0.0, "side_effect")
-        for i, name in enumerate(arg_names) if name)
+    tests += inputs_unchanged(target, title, arg_names, 0.0)
     return Case(id, target, "call", make_inputs, tests, seed=seed, group=_group(target))
 
 
 def gradient_case(id, forward, backward, make_args, grad_names, tol, *, arg_names, numeric=None,
                   title="numerical gradient", points=1.0, seed=0, h=1e-5, tols=None, visibility="public", hint="",
-                  max_points=400):
+                  max_points=400, forward_side_effects=True, out_points=None):
     """The notebooks' gradient check: ``backward`` against central differences of the student's ``forward``.
 
     ``make_args(rng)`` returns ``(args, dout)``; ``numeric`` maps each gradient to the index of the forward
     argument it is taken with respect to (default: the first ``len(grad_names)`` arguments). Inputs larger
     than ``max_points`` elements are checked at that many evenly spread elements, to bound the time.
+    Side effects are judged per function: the backward must leave ``dout`` and its cache alone, the forward
+    its arguments (``forward_side_effects=False`` where another case already checks that forward on the same
+    inputs). ``out_points`` adds a test of the forward's output against the reference (for forwards that have
+    no value case of their own, e.g. the sandwich layers).
     """
     numeric = numeric or {g: i for i, g in enumerate(grad_names)}
 
@@ -40,22 +42,45 @@ def gradient_case(id, forward, backward, make_args, grad_names, tol, *, arg_name
                 "numeric": tuple(sorted(set(numeric.values()))), "h": h, "n_grads": len(grad_names),
                 "max_points": max_points}
 
-    tests = tuple(
+    tests = ()
+    if out_points is not None:
+        tests += (Test(f"{title}: output", Close("out", REFERENCE_TOL["float64"], "out"), out_points, "reference",
+                       f"{forward} is wrong on these inputs: compose the layers' forward passes in order.",
+                       target=forward),)
+    tests += tuple(
         Test(f"{title}: {g}", GradientClose(f"grads.{k}", numeric[g], (tols or {}).get(g, tol), g, h=h,
                                             like=arg_names[numeric[g]]),
              points, "gradient", hint or f"Derive {g} step by step along the forward computation; check shapes first.")
         for k, g in enumerate(grad_names) if g in numeric
     )
     tests += (Test(f"{title}: backward called twice gives the same gradients",
-                   Identical("grads", "grads_again", "calling backward twice on the same cache gave different "
-                             "gradients: the backward pass modifies its cache (or dout) in place"),
-                   0.5, "side_effect", "Do not change arrays stored in the cache; compute new arrays instead."),)
-    tests += tuple(
-        Test(f"{title}: forward does not modify {name}", Unchanged(f"args_after.{i}", f"args.{i}", name), 0.25,
-             "side_effect", "Work on copies instead of changing the arrays you are given.")
-        for i, name in enumerate(arg_names) if name and not name.endswith("_param"))
+                   Identical("grads", "grads_again", f"calling {backward} twice on the same cache gave different "
+                             "gradients: it changes its cache in place, or depends on something else"),
+                   0.5, "side_effect", "Do not change arrays stored in the cache; compute new arrays instead."),
+              Test(f"{title}: does not modify dout", Unchanged("dout_after", "dout", "dout", function=backward),
+                   0.25, "side_effect", "dx = dout makes dx the very array the caller passed: build a new array "
+                   "(dout * mask, dout.copy()) before changing it."),
+              Test(f"{title}: does not modify its cache",
+                   Unchanged("cache_after", "cache_before", "its cache", function=backward, before_in_outputs=True),
+                   0.25, "side_effect", "Do not change arrays stored in the cache; compute new arrays instead."))
+    if forward_side_effects:
+        tests += inputs_unchanged(forward, title, arg_names, 0.25, path="args_after", target=forward)
     return Case(id, backward, "forward_backward", make_inputs, tests, requires=(forward,), seed=seed,
                 visibility=visibility, group=_group(backward))
+
+
+RUNNING_STATISTICS = ("running_mean", "running_var")
+
+
+def inputs_unchanged(function, title, arg_names, points, *, path="args_after", target=""):
+    """One side-effect test per named argument: ``function`` left it as it was given (``bn_param`` may
+    change only its running statistics, which the forward pass is meant to update)."""
+    return tuple(
+        Test(f"{title}: does not modify {name}",
+             Unchanged(f"{path}.{i}", f"args.{i}", name, function=function,
+                       ignore=RUNNING_STATISTICS if name == "bn_param" else ()),
+             points, "side_effect", "Work on copies instead of changing the arrays you are given.", target=target)
+        for i, name in enumerate(arg_names) if name)
 
 
 def reference_case(id, forward, backward, make_args, grad_names, *, arg_names, title, dtype="float64",
@@ -74,7 +99,7 @@ def reference_case(id, forward, backward, make_args, grad_names, *, arg_names, t
     tests += tuple(Test(f"{title}: {g}", Close(f"grads.{k}", tol, g, like=arg_names[k] if k < len(arg_names) else None),
                         points, "reference") for k, g in enumerate(grad_names))
     if dtype == "float32":
-        tests += (Test(f"{title}: output dtype", DtypeFollows("out", "args.0", "out"), 0.5, "side_effect",
+        tests += (Test(f"{title}: output dtype", DtypeFollows("out", "args.0", "out"), 0.5, "contract",
                        "Keep the input's dtype: float32 in, float32 out.", target=forward),)
     return Case(id, backward, "forward_backward", make_inputs, tests, requires=(forward,), seed=seed,
                 visibility=visibility, group=_group(backward))

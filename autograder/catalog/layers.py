@@ -44,7 +44,10 @@ def _loss_case(id, target, tol_grad, expected_loss, loss_tol, seed):
     tests = (
         Test("notebook: loss on tiny scores", Predicate(loss_near, "loss"), 1.0, "value"),
         Test("notebook: gradient dx", GradientClose("dx", 0, tol_grad, "dx", dout=None, like="x"), 1.0, "gradient"),
-        Test("notebook: does not modify x", Unchanged("args_after.0", "args.0", "x"), 0.25, "side_effect"),
+        Test("notebook: does not modify x", Unchanged("args_after.0", "args.0", "x", function=target), 0.25,
+             "side_effect", "Compute new arrays from x (x.copy()) instead of writing into it."),
+        Test("notebook: does not modify y", Unchanged("args_after.1", "args.1", "y", function=target), 0.25,
+             "side_effect", "Index with y; never write into it."),
     )
     return Case(id, target, "loss_gradient", make_inputs, tests, seed=seed, group="losses")
 

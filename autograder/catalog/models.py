@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ..compare import Close, GradientClose, Predicate
+from ..compare import Close, GradientClose, Predicate, singleton_only
 from ..model import Case, Test
 from .inputs import linspace
 
@@ -30,17 +30,20 @@ def _two_layer_X():
 def _init_check(shapes, std):
     def check(outputs, inputs):
         params = outputs["params"]
+        warnings = []
         for name, shape in shapes.items():
             if name not in params:
                 return False, f"model.params has no {name!r}", None
             value = np.asarray(params[name])
-            if value.shape != shape:
+            if singleton_only(value.shape, shape):  # b1 of shape (1, H) broadcasts like (H,): a contract detail
+                warnings.append(f"params[{name!r}] has shape {value.shape}, expected {shape}")
+            elif value.shape != shape:
                 return False, f"params[{name!r}] has shape {value.shape}, expected {shape}", None
             if name.startswith("b") and np.any(value != 0):
                 return False, f"params[{name!r}] should start at zero", None
             if name.startswith("W") and abs(value.std() - std) > std / 10:
                 return False, f"params[{name!r}] has std {value.std():.4g}, expected about weight_scale = {std}", None
-        return True, "", None
+        return True, "", None, "; ".join(warnings)
     return check
 
 
@@ -150,6 +153,31 @@ def _fc_case(id, title, spec, names, tol, regs=(0.0, 3.14), initial=True, seed=2
                 tests, requires=requires, seed=seed, group="models")
 
 
+def _fc_given_params(normalization):
+    """Hidden: the net with normalization and given parameters (gamma != 1, beta != 0, so a net that ignores the
+    normalization layers gives another loss) against the reference: loss and every gradient, reg 0 and 0.7."""
+    dims = [FC_SPEC["input_dim"], *FC_SPEC["hidden_dims"], FC_SPEC["num_classes"]]
+
+    def make(rng):
+        params = {}
+        for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
+            params[f"W{i}"], params[f"b{i}"] = 0.3 * rng.randn(fan_in, fan_out), 0.1 * rng.randn(fan_out)
+            if i < len(dims) - 1:
+                params[f"gamma{i}"], params[f"beta{i}"] = 1 + 0.5 * rng.randn(fan_out), 0.5 * rng.randn(fan_out)
+        return {"cls": "FullyConnectedNet", "spec": {**FC_SPEC, "normalization": normalization},
+                "X": rng.randn(4, FC_SPEC["input_dim"]), "y": rng.randint(FC_SPEC["num_classes"], size=4),
+                "regs": (0.0, 0.7), "numeric": (), "params": params}
+    last = len(dims) - 1  # the true db of a layer before a normalization is exactly 0: compared only for the last
+    names = [n for i in range(1, last + 1) for n in ((f"W{i}", f"gamma{i}", f"beta{i}") if i < last else (f"W{i}", f"b{i}"))]
+    hint = f"Use {normalization} after every hidden affine layer (affine - {normalization} - relu) and backpropagate through it."
+    tests = tuple(Test(f"{normalization}, given parameters, reg = {reg}: loss", Close(f"runs.{run}.loss", 1e-7, "loss"),
+                       1.0, "reference", hint) for run, reg in enumerate((0.0, 0.7)))
+    tests += tuple(Test(f"{normalization}, given parameters, reg = 0.7: gradient {name}",
+                        Close(f"runs.1.grads.{name}", 1e-6, name, like=name), 0.5, "reference", hint) for name in names)
+    return Case(f"FullyConnectedNet.{normalization}.given_params", "FullyConnectedNet", "model_loss", make, tests,
+                requires=(f"{normalization}_forward",), seed=12, visibility="hidden", group="models")
+
+
 FULLY_CONNECTED = [
     _fc_case("FullyConnectedNet.notebook", "notebook", FC_SPEC, FC_NAMES, 1e-5),
     _fc_case("FullyConnectedNet.batchnorm", "batchnorm", {**FC_SPEC, "normalization": "batchnorm"}, FC_NORM_NAMES,
@@ -161,7 +189,7 @@ FULLY_CONNECTED = [
              {**FC_SPEC, "dropout_keep": keep, "seed": 123}, FC_NAMES, 1e-4, regs=(0.0,), initial=False,
              requires=("dropout_forward",))
     for keep in (0.75, 0.5)
-]
+] + [_fc_given_params("batchnorm"), _fc_given_params("layernorm")]
 
 # The notebook's small net, with weight_scale 1e-2 instead of 1e-3: at 1e-3 the activations are so small that
 # finite differences cross ReLU and max-pool kinks and correct code shows errors up to 4e-1 (seed 002 prints

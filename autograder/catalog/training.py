@@ -17,8 +17,10 @@ FC_SPEC = {"hidden_dims": [100, 100], "input_dim": 3 * IMAGE * IMAGE, "weight_sc
 
 @lru_cache(maxsize=1)
 def _digits():
-    from .._reference.data_utils import get_digits_data
-    return get_digits_data(image_size=IMAGE)
+    from .. import paths
+    from .._provided.data_utils import get_digits_data
+
+    return get_digits_data(image_size=IMAGE, path=str(paths.digits_path()))
 
 
 def _small_data(rng, n_train=50, n_val=100):

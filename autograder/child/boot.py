@@ -63,7 +63,7 @@ def main():
 
     from . import codec
     from .loader import Submission, describe
-    from .probes import PROBES, ProbeError
+    from .probes import PROBES, ProbeError, on_progress
 
     config = codec.read_message(request_fd)
     sub = Submission(config["root"], config["packages"], config["prefix"]).load()
@@ -73,6 +73,16 @@ def main():
         "import_errors": sub.import_errors,
         "broken_defines": sub.broken_defines,
     })
+    current = {}
+
+    def progress(function, outputs):  # what a probe got before calling the next function (see probes.calling)
+        try:
+            data = codec.encode({"id": current.get("id"), "progress": True, "function": function, "partial": outputs})
+        except Exception:  # noqa: BLE001 - outputs that cannot be sent: no progress report
+            return
+        _write_all(reply_fd, data)
+
+    on_progress(progress)
     while True:
         try:
             request = codec.read_message(request_fd)
@@ -80,14 +90,21 @@ def main():
             break
         if request.get("stop"):
             break
+        current["id"] = request["id"]
         reply = run(request, api, PROBES, ProbeError, np)
-        try:
-            data = codec.encode(reply)
-        except Exception as exc:  # noqa: BLE001 - e.g. a recursive structure the student returned
-            data = codec.encode({"id": request["id"], "ok": False, "kind": "form",
-                                 "error": f"the outputs could not be sent back ({type(exc).__name__})"})
-        _write_all(reply_fd, data)
+        _write_all(reply_fd, _encoded(codec, reply, request["id"]))
     os._exit(0)
+
+
+def _encoded(codec, reply, request_id):
+    """The reply's bytes; outputs that cannot be sent (e.g. a recursive structure) become a form error."""
+    try:
+        return codec.encode(reply)
+    except Exception as exc:  # noqa: BLE001
+        if "partial" in reply:  # the failure itself can still be reported
+            return _encoded(codec, {k: v for k, v in reply.items() if k not in ("partial", "function")}, request_id)
+        return codec.encode({"id": request_id, "ok": False, "kind": "form",
+                             "error": f"the outputs could not be sent back ({type(exc).__name__})"})
 
 
 def _write_all(fd, data):
@@ -97,25 +114,40 @@ def _write_all(fd, data):
 
 
 def run(request, api, probes, probe_error, np):
-    """Run one probe and describe its outcome; never raises."""
-    import traceback
-    from pathlib import Path
+    """Run one probe and describe its outcome; never raises.
 
-    root = Path(request.get("root", "/nonexistent"))
+    A probe that stopped part-way (:class:`~.probes.Partial`) is described by the exception that stopped it,
+    plus ``partial`` (the outputs so far) and ``function`` (the student's function that failed).
+    """
+    from .probes import Partial
+
     try:
         np.random.seed(request["seed"])
         outputs = probes[request["probe"]](api, **request["inputs"])
         return {"id": request["id"], "ok": True, "outputs": outputs}
-    except probe_error as exc:
-        return {"id": request["id"], "ok": False, "kind": "form", "error": str(exc)}
     except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are the student's failure
-        where = ""
-        for frame in traceback.extract_tb(exc.__traceback__):
-            if frame.filename.startswith(str(root)):
-                where = f"{Path(frame.filename).name}, line {frame.lineno}, in {frame.name}"
-        text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-        return {"id": request["id"], "ok": False, "kind": "exception", "type": type(exc).__name__,
-                "error": text, "where": where}
+        extra = {}
+        if isinstance(exc, Partial) and exc.__cause__ is not None:
+            extra = {"partial": exc.outputs, "function": exc.function}
+            exc = exc.__cause__
+        return {"id": request["id"], "ok": False, **describe_failure(exc, request.get("root"), probe_error), **extra}
+
+
+def describe_failure(exc, root, probe_error):
+    """``kind`` (``form``: the code returned something of the wrong form; ``exception``), the exception's type,
+    its first line and where in the submission (under ``root``) it was raised."""
+    import traceback
+    from pathlib import Path
+
+    if isinstance(exc, probe_error):
+        return {"kind": "form", "error": str(exc)}
+    root = Path(root or "/nonexistent")
+    where = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.startswith(str(root)):
+            where = f"{Path(frame.filename).name}, line {frame.lineno}, in {frame.name}"
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    return {"kind": "exception", "type": type(exc).__name__, "error": text, "where": where}
 
 
 if __name__ == "__main__":

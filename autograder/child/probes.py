@@ -5,9 +5,14 @@ the grader, calls the student's code on private copies of them, and returns what
 the copies, so the grader can see whether they were modified). The grader compares in its own process.
 Numerical gradients are returned as raw forward outputs at ``x + h`` and ``x - h`` for every element, so
 even the finite differences are computed by the grader, not here.
+
+A probe that calls several of the student's functions returns what the first ones produced even when a later
+one fails: it raises :class:`Partial` (from the original exception) with the outputs so far and the name of
+the function that failed, so the grader judges each function on what it did.
 """
 import copy
 import inspect
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -16,6 +21,55 @@ PROBES = {}
 
 class ProbeError(Exception):
     """The student's code returned something of the wrong form (not an exception inside it)."""
+
+
+class Partial(Exception):
+    """A call of the student's code failed (``__cause__``) after other calls returned.
+
+    ``outputs`` holds what the probe got before the failure; ``function`` names the function that failed.
+    """
+
+    def __init__(self, outputs, function):
+        super().__init__(f"{function} failed")
+        self.outputs, self.function = outputs, function
+
+
+_progress = None
+
+
+def on_progress(hook):
+    """``hook(function, outputs)`` is told before a student's function runs, with what the probe got so far, so
+    that the grader can judge the rest when that function never returns (a time limit, a crash)."""
+    global _progress
+    _progress = hook
+
+
+@contextmanager
+def calling(function, outputs, announce=True):
+    """Blame ``function`` for any failure in the block, keeping ``outputs`` (filled so far) for the grader."""
+    if announce and _progress is not None:
+        _progress(function, outputs)
+    try:
+        yield
+    except Partial:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are the student's failure too
+        raise Partial(outputs, function) from exc
+
+
+def snapshot(obj, depth=0):
+    """A copy of the arrays in ``obj`` (walking tuples, lists and dicts), to see later whether they changed."""
+    if isinstance(obj, np.ndarray):
+        return obj.copy()
+    if depth > 10:
+        return obj
+    if isinstance(obj, tuple):
+        return tuple(snapshot(v, depth + 1) for v in obj)
+    if isinstance(obj, list):
+        return [snapshot(v, depth + 1) for v in obj]
+    if isinstance(obj, dict):
+        return {k: snapshot(v, depth + 1) for k, v in obj.items()}
+    return obj
 
 
 def probe(fn):
@@ -77,27 +131,35 @@ def call_twice(api, target, args=(), kwargs=None):
 
 @probe
 def forward_backward(api, forward, backward, args, dout, numeric=(), h=1e-5, n_grads=None, max_points=None):
-    """Forward, then backward (twice, on the same cache), plus raw perturbed forwards for ``numeric`` args."""
-    fwd, bwd = _get(api, forward), _get(api, backward)
+    """Forward, then backward (twice, on the same cache), plus raw perturbed forwards for ``numeric`` args.
+
+    The inputs are snapshotted right after the forward (``args_after``) and the cache before and after the
+    first backward (``cache_before``, ``cache_after``), so that a change is blamed on the function that made it.
+    """
+    outputs = {}
     call_args = copy.deepcopy(list(args))
-    out, cache = _unpack(fwd(*call_args), 2, forward, "(out, cache)")
-    dout_copy = np.array(dout, copy=True)
-    grads = bwd(dout_copy, cache)
-    grads_again = bwd(np.array(dout, copy=True), cache)
-    if n_grads is not None:
-        if n_grads == 1 and isinstance(grads, np.ndarray):
-            grads, grads_again = (grads,), (grads_again,)
-        grads = _unpack(grads, n_grads, backward, f"a tuple of {n_grads} gradients")
-        grads_again = _unpack(grads_again, n_grads, backward, f"a tuple of {n_grads} gradients")
-    outputs = {
-        "out": out, "grads": grads, "grads_again": grads_again,
-        "args_after": tuple(call_args), "dout_after": dout_copy,
-    }
+    with calling(forward, outputs):
+        fwd = _get(api, forward)
+        out, cache = _unpack(fwd(*call_args), 2, forward, "(out, cache)")
+        if out is None:
+            raise ProbeError(f"{forward} returned out = None: not implemented yet?")
+        outputs.update(out=out, args_after=tuple(snapshot(call_args)), cache_before=snapshot(cache))
+    with calling(backward, outputs):
+        bwd = _get(api, backward)
+        dout_copy = np.array(dout, copy=True)
+        grads = snapshot(bwd(dout_copy, cache))  # as returned, whatever the second call does
+        outputs.update(dout_after=dout_copy, cache_after=snapshot(cache))
+        grads_again = bwd(np.array(dout, copy=True), cache)
+        if n_grads is not None:
+            if n_grads == 1 and isinstance(grads, np.ndarray):
+                grads, grads_again = (grads,), (grads_again,)
+            grads = _unpack(grads, n_grads, backward, f"a tuple of {n_grads} gradients")
+            grads_again = _unpack(grads_again, n_grads, backward, f"a tuple of {n_grads} gradients")
+        outputs.update(grads=grads, grads_again=grads_again)
     pick = lambda result: _unpack(result, 2, forward, "(out, cache)")[0]  # noqa: E731
-    if out is None:
-        raise ProbeError(f"{forward} returned out = None: not implemented yet?")
-    for index in numeric:
-        outputs[f"perturbed_{index}"] = _perturbed(fwd, args, index, h, pick, max_points)
+    with calling(forward, outputs):
+        for index in numeric:
+            outputs[f"perturbed_{index}"] = _perturbed(fwd, args, index, h, pick, max_points)
     return outputs
 
 
@@ -132,21 +194,30 @@ def _built(model, cls):
     return model
 
 
+KEYWORD_ALIASES = {"hidden_dim": "hidden_dims"}
+"""Constructor keywords courses spell differently (nndl's ``TwoLayerNet(hidden_dims=100)``), used whatever the
+profile when the class takes the other spelling only; a profile adds its own as ``spec['keyword_names']``."""
+
+
 def construct(cls, spec):
     """Build a model from semantic arguments, translated to the constructor style the submission uses.
 
     ``spec`` keys: any constructor keyword, plus ``dropout_keep`` (probability of keeping a unit),
     ``dropout_means`` ('keep' or 'drop': what the course's ``dropout`` argument means) and ``dtype`` as a
-    string. Styles: ``dropout_keep_ratio=1, normalization=None`` (CS231n 2021+), ``dropout=1,
-    normalization=None`` (2018-2020), ``dropout=0, use_batchnorm=False`` (2016-2017).
+    string; ``keyword_names`` maps a catalog keyword to the course's spelling. Styles: ``dropout_keep_ratio=1,
+    normalization=None`` (CS231n 2021+), ``dropout=1, normalization=None`` (2018-2020), ``dropout=0,
+    use_batchnorm=False`` (2016-2017, nndl), ``TwoLayerNet(hidden_dims=...)`` (nndl).
     """
     spec = dict(spec)
+    params = inspect.signature(cls.__init__).parameters
+    for ours, theirs in {**KEYWORD_ALIASES, **spec.pop("keyword_names", {})}.items():
+        if ours in spec and ours not in params and theirs in params:
+            spec[theirs] = spec.pop(ours)
     keep = spec.pop("dropout_keep", None)
     means = spec.pop("dropout_means", "keep")
     norm = spec.pop("normalization", None)
     if "dtype" in spec:
         spec["dtype"] = np.dtype(spec["dtype"]).type
-    params = inspect.signature(cls.__init__).parameters
     if keep is not None:
         if "dropout_keep_ratio" in params:
             spec["dropout_keep_ratio"] = keep
@@ -214,20 +285,39 @@ def _perturbed_param(model, name, X, y, h, max_points):
     return losses
 
 
+def _renamed(config, names):
+    """``config`` with its keys renamed at once (``{"m": "v", "v": "a"}`` swaps safely); other keys kept."""
+    if not names or not isinstance(config, dict):
+        return config
+    return {names.get(k, k): v for k, v in config.items()}
+
+
 @probe
-def update(api, target, w, dw, config):
-    """One optimizer step on copies: ``next_w, config = target(w, dw, config)``."""
-    w_copy, dw_copy, config_copy = np.array(w, copy=True), np.array(dw, copy=True), copy.deepcopy(config)
+def update(api, target, w, dw, config, state_names=None):
+    """One optimizer step on copies: ``next_w, config = target(w, dw, config)``. ``state_names`` maps the
+    catalog's state keys to the course's (nndl's ``a`` for RMSProp's cache): renamed going in and back after."""
+    w_copy, dw_copy = np.array(w, copy=True), np.array(dw, copy=True)
+    config_copy = _renamed(copy.deepcopy(config), state_names)
     next_w, next_config = _unpack(_get(api, target)(w_copy, dw_copy, config_copy), 2, target, "(next_w, config)")
-    return {"next_w": next_w, "config": next_config, "w_after": w_copy, "dw_after": dw_copy}
+    back = {v: k for k, v in (state_names or {}).items()}
+    return {"next_w": next_w, "config": _renamed(next_config, back), "w_after": w_copy, "dw_after": dw_copy}
 
 
 @probe
 def train(api, cls, spec, data, solver, update_rule):
-    """Train a model with the trusted Solver and the student's update rule; return the histories."""
+    """Train a model with the trusted Solver and the student's update rule; return the histories.
+
+    A failure inside the update rule is the update rule's (:class:`Partial`), not the model's."""
     model = _built(construct(_get(api, cls), spec), cls)
+    with calling(update_rule, {}, announce=False):
+        rule = _get(api, update_rule)
+
+    def guarded_rule(w, dw, config=None):
+        with calling(update_rule, {}, announce=False):
+            return rule(w, dw, config)
+
     solver = _get(api, "Solver")(model, {k: np.array(v) for k, v in data.items()},
-                                 update_rule=_get(api, update_rule), verbose=False, **solver)
+                                 update_rule=guarded_rule, verbose=False, **solver)
     solver.train()
     return {"loss_history": np.array(solver.loss_history, dtype=np.float64),
             "train_acc_history": np.array(solver.train_acc_history, dtype=np.float64)}

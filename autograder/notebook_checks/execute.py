@@ -279,6 +279,9 @@ def _drive(run, command, env, scratch, event_r, event_w, settings, sandbox):
         except subprocess.TimeoutExpired:
             pass
         if sandbox is not None:
+            setup = "" if ended else sandbox.setup_failure(scratch)
+            if setup:
+                run.problem = f"the sandbox could not be set up ({setup})"
             sandbox.reap(SimpleNamespace(scratch=Path(scratch)))
 
 

@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .im2col import col2im_indices, im2col_indices
-from .layer_checks import _conv_output_shape, _pool_output_shape
+from .layer_checks import _conv_output_shape, _integral, _pool_output_shape
 
 try:
     from .im2col_cython import (col2im_cython, im2col_cython, max_pool_backward_cython,
@@ -176,6 +176,7 @@ def conv_forward_im2col(x, w, b, conv_param):
     (x, w, b, conv_param, x_cols) with x_cols, of shape (N, C * HH * WW + 1, H' * W'), the
     im2col matrix of x and a last row of ones (for the bias).
     """
+    conv_param = _integral(conv_param, ("stride", "pad"), "conv_forward_im2col")
     x, w, b, out = _prepare_conv(x, w, b, conv_param, "conv_forward_im2col")
     x_cols = _convolve(x, w, b, conv_param, out, None, HAS_CYTHON)
     return out, (x, w, b, conv_param, x_cols)
@@ -200,6 +201,7 @@ def conv_forward_strides(x, w, b, conv_param):
     conv_forward_im2col with the im2col matrix built by numpy, as a copy of a strided view
     of the padded input (no Cython needed). Same inputs, outputs and cache.
     """
+    conv_param = _integral(conv_param, ("stride", "pad"), "conv_forward_strides")
     x, w, b, out = _prepare_conv(x, w, b, conv_param, "conv_forward_strides")
     x_cols = _convolve(x, w, b, conv_param, out, None, use_cython=False)
     return out, (x, w, b, conv_param, x_cols)
@@ -225,6 +227,7 @@ def conv_forward_fast(x, w, b, conv_param):
     - cache: (x, w, b, conv_param); the backward pass rebuilds the im2col matrix chunk by
       chunk rather than keeping it, which saves its memory and, being cache-friendly, time.
     """
+    conv_param = _integral(conv_param, ("stride", "pad"), "conv_forward_fast")
     x, w, b, out = _prepare_conv(x, w, b, conv_param, "conv_forward_fast")
     per_image_gemm = w.size * out.shape[2] * out.shape[3]  # multiply-adds
 
@@ -347,6 +350,7 @@ def max_pool_forward_fast(x, pool_param):
     - out: Output data, of shape (N, C, H', W'), as in max_pool_forward_naive
     - cache: (method, method's cache) for max_pool_backward_fast
     """
+    pool_param = _integral(pool_param, ("pool_height", "pool_width", "stride"), "max_pool_forward_fast")
     H_out, W_out = _pool_output_shape(np.shape(x), pool_param, "max_pool_forward_fast")
     if HAS_CYTHON:
         x_c = np.ascontiguousarray(x, dtype=_float_dtype(x))

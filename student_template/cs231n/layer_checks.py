@@ -120,3 +120,19 @@ def _pool_output_shape(x_shape, pool_param, caller):
                 f"stride = {stride} {params}")
         out.append(1 + (size - psize) // stride)
     return tuple(out)
+
+
+def _integral(params, keys, caller):
+    """A copy of a conv_param or pool_param dict whose integral float entries are ints.
+
+    Provided code of some courses computes them with true division, e.g. nndl's cnn.py passes
+    pad = (filter_size - 1) / 2 = 3.0; a value that is not a whole number raises ValueError.
+    """
+    out = dict(params)
+    for key in keys:
+        value = out.get(key)
+        if isinstance(value, (float, np.floating)):
+            if not float(value).is_integer():
+                raise ValueError(f"{caller}: {key} = {value} is not a whole number")
+            out[key] = int(value)
+    return out

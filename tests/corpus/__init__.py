@@ -27,15 +27,10 @@ class EditError(Exception):
 
 
 def reference_sources() -> dict:
-    """The reference package as ``{relative path: text}``: every ``.py`` file and the Cython source."""
-    ref = paths.reference_dir()
-    files = {}
-    for path in sorted(ref.rglob("*")):
-        rel = path.relative_to(ref).as_posix()
-        if "__pycache__" in rel or not path.is_file() or path.suffix not in (".py", ".pyx"):
-            continue
-        files[rel] = path.read_text(encoding="utf-8")
-    return files
+    """The complete reference package (solutions and provided files) as ``{relative path: text}``: every ``.py``
+    file and the Cython source, with an empty ``__init__.py`` as a student's package has."""
+    files = {rel: path.read_text(encoding="utf-8") for rel, path in paths.reference_package_files().items()}
+    return dict(sorted({**files, "__init__.py": ""}.items()))
 
 
 def student_files(files: dict) -> list:

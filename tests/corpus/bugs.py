@@ -76,6 +76,8 @@ class Bug:
     """Targets allowed to lose points (default: every user of the bugged function)."""
     needs: str = ""
     """Catalog module whose checks find the bug (models, optim, training); skipped while it is missing."""
+    also: tuple = ()
+    """More ``(old, new)`` edits of the same function, for a bug that touches several places."""
 
     @property
     def target(self):
@@ -87,7 +89,9 @@ class Bug:
         return frozenset(self.allowed if self.allowed is not None else USERS[self.target])
 
     def apply(self, text):
-        return replace_in_function(text, self.function, self.old, self.new)
+        for old, new in ((self.old, self.new),) + tuple(self.also):
+            text = replace_in_function(text, self.function, old, new)
+        return text
 
 
 BUGS = [
@@ -128,6 +132,10 @@ BUGS = [
         "out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta",
         "out = gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + beta",
         "test mode normalizes with the test batch's statistics"),
+    Bug("batchnorm_forward.test_eps_outside_sqrt", "batchnorm_forward",
+        "out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta",
+        "out = gamma * (x - running_mean) / (np.sqrt(running_var) + eps) + beta",
+        "test mode divides by sqrt(running_var) + eps instead of sqrt(running_var + eps) (seen in real submissions)"),
     Bug("batchnorm_backward.no_mean_term", "batchnorm_backward",
         "dx = dx_mu - np.sum(dx_mu, axis=0) / N", "dx = dx_mu",
         "the gradient through the batch mean is dropped"),
@@ -144,6 +152,11 @@ BUGS = [
     Bug("spatial_batchnorm_forward.no_transpose", "spatial_batchnorm_forward",
         "x_rows = x.transpose(0, 2, 3, 1).reshape(N * H * W, C)", "x_rows = x.reshape(N * H * W, C)",
         "x reshaped to (N*H*W, C) without moving C last"),
+    Bug("spatial_batchnorm_forward.running_mean_is_batch_mean", "spatial_batchnorm_forward",
+        "out_rows, cache = batchnorm_forward(x_rows, gamma, beta, bn_param)",
+        'out_rows, cache = batchnorm_forward(x_rows, gamma, beta, bn_param)\nif bn_param["mode"] == "train":\n'
+        '    bn_param["running_mean"] = x_rows.mean(axis=0)',
+        "the running mean is overwritten by the batch mean (no momentum; seen in real submissions)"),
     Bug("spatial_batchnorm_backward.no_transpose", "spatial_batchnorm_backward",
         "dx = dx_rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)", "dx = dx_rows.reshape(N, C, H, W)",
         "dx reshaped straight to (N, C, H, W)"),
@@ -172,10 +185,18 @@ BUGS = [
         "field = x_pad[:, :, i * stride:i * stride + HH, j * stride:j * stride + WW]",
         "field = x_pad[:, :, i:i + HH, j:j + WW]",
         "windows move by 1 whatever the stride"),
-    Bug("conv_forward_naive.float64_output", "conv_forward_naive",
-        "out = np.empty((N, F, H_out, W_out), dtype=np.result_type(x, w, b))",
-        "out = np.zeros((N, F, H_out, W_out))",
-        "the output buffer is float64 whatever the input dtype"),
+    Bug("conv_forward_naive.unpadded_input", "conv_forward_naive",
+        "field = x_pad[:, :, i * stride:i * stride + HH, j * stride:j * stride + WW]",
+        "field = x[:, :, i * stride:i * stride + HH, j * stride:j * stride + WW]",
+        "the windows are taken from x instead of the padded x (seen in real submissions)"),
+    Bug("conv_backward_naive.negative_pad_slice", "conv_backward_naive",
+        "dx = dx_pad[:, :, pad:pad + H, pad:pad + W]", "dx = dx_pad[:, :, pad:-pad, pad:-pad]",
+        "the padding is cut with pad:-pad, which is empty when pad = 0 (the most common real conv bug)"),
+    Bug("max_pool_forward_naive.width_from_pool_height", "max_pool_forward_naive",
+        'H_out, W_out = _pool_output_shape(np.shape(x), pool_param, "max_pool_forward_naive")',
+        'H_out = 1 + (x.shape[2] - pool_param["pool_height"]) // pool_param["stride"]\n'
+        'W_out = 1 + (x.shape[3] - pool_param["pool_height"]) // pool_param["stride"]',
+        "the output width is computed from pool_height (right for square windows only; seen in real submissions)"),
     Bug("conv_backward_naive.dx_keeps_padding", "conv_backward_naive",
         "dx = dx_pad[:, :, pad:pad + H, pad:pad + W]", "dx = dx_pad",
         "dx keeps the padding"),
@@ -224,12 +245,31 @@ BUGS = [
         "loss += 0.5 * self.reg * np.sum(W * W)", "loss += self.reg * np.sum(W * W)",
         "regularization without the 0.5 (the gradient keeps reg * W)", file="classifiers/fc_net.py",
         needs="models"),
+    Bug("FullyConnectedNet.last_layer_not_regularized", "FullyConnectedNet.loss",
+        "for i in range(1, L + 1):", "for i in range(1, L):",
+        "the L2 penalty (and its gradient) leaves out the last affine layer", file="classifiers/fc_net.py",
+        needs="models"),
+    Bug("FullyConnectedNet.ignores_layernorm", "FullyConnectedNet.loss",
+        'elif self.normalization == "layernorm":\n    gamma, beta = self.params[f"gamma{i}"], self.params[f"beta{i}"]\n'
+        '    out, cache = affine_ln_relu_forward(out, W, b, gamma, beta, self.bn_params[i - 1])',
+        'elif False:  # layernorm was never written\n    pass',
+        "normalization='layernorm' runs the plain network; gamma and beta get zero gradients",
+        file="classifiers/fc_net.py", needs="models",
+        also=(('elif self.normalization == "layernorm":\n    dout, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"], '
+               'grads[f"beta{i}"] = (\n        affine_ln_relu_backward(dout, hidden_caches[i - 1]))',
+               'elif False:\n    pass'),
+              ("return loss, grads", "for name, value in self.params.items():\n"
+                                     "    grads.setdefault(name, np.zeros_like(value))\nreturn loss, grads"))),
     Bug("FullyConnectedNet.dropout_not_backpropagated", "FullyConnectedNet.loss",
         "if self.use_dropout:\n    dout = dropout_backward(dout, dropout_caches[i - 1])\n", "",
         "the backward pass skips the dropout layers", file="classifiers/fc_net.py", needs="models"),
     Bug("ThreeLayerConvNet.pool_not_halved", "ThreeLayerConvNet.__init__",
         "pooled_dim = num_filters * (H // 2) * (W // 2)", "pooled_dim = num_filters * H * W",
         "W2 sized for the unpooled activations", file="classifiers/cnn.py", needs="models"),
+    # ------------------------------------------------------------------ side effects
+    Bug("relu_backward.zeroes_dout", "relu_backward",
+        "dx = dout * (x > 0)", "dx = dout\ndx[x <= 0] = 0",
+        "dx = dout aliases the upstream gradient, so zeroing dx zeroes the caller's dout"),
 ]
 BY_ID = {bug.id: bug for bug in BUGS}
 

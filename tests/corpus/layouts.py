@@ -9,7 +9,8 @@ find the functions without any configuration (or with the course's pins, for the
   or not submitted at all, absolute imports such as ``from nndl.layers import *``);
 - ``cs260/``, ``libs/`` and ``deeplearning/``: the CS231n package renamed, with the absolute imports of
   CS231n 2017-2019 (``from cs260.layers import *``);
-- as folders, zips with and without a top folder, and a Canvas/Gradescope-style nested upload.
+- as folders, zips with and without a top folder, zips made inside the package folder (its files at the
+  zip's top), and a Canvas/Gradescope-style nested upload.
 
 Foreign layouts are written the way those courses' code looks: their ``layers.py`` has none of this
 reference's private shape checks (``_check_shape``, ``_conv_output_shape``...), and their sandwich layers
@@ -151,7 +152,7 @@ def nndl(provided="cs231n"):
         "nndl/layer_utils.py": _module("from .layers import *\n\n" + NNDL_CREDIT, fc_utils),
         "nndl/conv_layer_utils.py": _module(f"from nndl.layers import *\nfrom nndl.conv_layers import *\n"
                                             f"from {lib}.fast_layers import *\n\n" + NNDL_CREDIT, conv_utils),
-        "nndl/optim.py": src["optim.py"],
+        "nndl/optim.py": nndl_optim(src["optim.py"]),
         "nndl/fc_net.py": absolute_imports(src["classifiers/fc_net.py"], "nndl", "classifiers/fc_net.py"),
         "nndl/cnn.py": src["classifiers/cnn.py"].replace(
             "from ..layers import *\nfrom ..layer_utils import *\n",
@@ -170,6 +171,16 @@ def nndl(provided="cs231n"):
                                          "import numpy\n\nsetup(ext_modules=cythonize('im2col_cython.pyx'),\n"
                                          "      include_dirs=[numpy.get_include()])\n")
     return files
+
+
+def nndl_optim(text):
+    """optim.py with nndl's names for the optimizer state: RMSProp's cache is ``config['a']``, Adam's first and
+    second moments are ``config['v']`` and ``config['a']``."""
+    for old, new in (('"cache"', '"a"'), ('"v"', '"a"'), ('"m"', '"v"')):
+        if old not in text:
+            raise EditError(f"optim.py: {old} not found")
+        text = text.replace(old, new)
+    return text
 
 
 def notebook(title):
@@ -217,6 +228,21 @@ def write_cs231n_zip_pass(dest):
     files = {rel: pass_in_front(text) if rel.endswith(".py") else text for rel, text in cs231n_student().items()}
     write_tree(dest / "src", files)
     return zip_tree(dest / "src", dest / "submission.zip", junk=True)
+
+
+def write_cs231n_contents_zip(dest):
+    """``cd cs231n && zip -r ../submission.zip .``: the package's files at the zip's top, no package folder."""
+    files = {rel.split("/", 1)[1]: text for rel, text in cs231n_student().items()}
+    files["datasets/get_datasets.sh"] = "#!/bin/bash\n./get_cifar10.sh\n"
+    write_tree(dest / "src", files)
+    return zip_tree(dest / "src", dest / "submission.zip")
+
+
+def write_cs260_contents_zip(dest):
+    """cs260/'s files, whose absolute imports (``from cs260.layers import *``) name their package, zipped from
+    inside the package folder."""
+    write_tree(dest / "src", {rel.split("/", 1)[1]: text for rel, text in renamed("cs260").items()})
+    return zip_tree(dest / "src", dest / "hw2.zip")
 
 
 def write_nndl_zip(dest):
@@ -268,8 +294,19 @@ def write_libs_missing(dest):
     return write_tree(dest, files)
 
 
+def without_class(text, name):
+    """``text`` without the top-level class ``name`` (CS231n 2021+ moved TwoLayerNet to assignment 1)."""
+    node = next(n for n in ast.parse(text).body if isinstance(n, ast.ClassDef) and n.name == name)
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[: node.lineno - 1] + lines[node.end_lineno:])
+
+
 def write_deeplearning_zip(dest):
-    write_tree(dest / "src", renamed("deeplearning"))
+    """deeplearning/ as a CS231n 2021+ submission: no TwoLayerNet, none of this project's layer_checks.py."""
+    files = renamed("deeplearning")
+    files["deeplearning/classifiers/fc_net.py"] = without_class(files["deeplearning/classifiers/fc_net.py"], "TwoLayerNet")
+    del files["deeplearning/layer_checks.py"]
+    write_tree(dest / "src", files)
     return zip_tree(dest / "src", dest / "assignment2.zip", top="assignment2")
 
 
@@ -339,10 +376,14 @@ def _nndl_where():
 
 LAYOUTS = [
     Layout("cs231n", "cs231n/ folder as CS231n ships it, notebooks next to it", write_cs231n,
-           CS231N_WHERE, "cs231n-2021"),
+           CS231N_WHERE, "project"),
     Layout("cs231n-zip-pass", "a student's cs231n/ (sandwiches on the fast layers) zipped without a top folder, with "
            "__MACOSX litter; the starter's `pass` is left in front of every solution", write_cs231n_zip_pass,
-           CS231N_WHERE, "cs231n-2021"),
+           CS231N_WHERE, "project"),
+    Layout("cs231n-contents-zip", "a zip made inside cs231n/ (layers.py, classifiers/... at its top): staged as cs231n",
+           write_cs231n_contents_zip, CS231N_WHERE, "project"),
+    Layout("cs260-contents-zip", "a zip made inside cs260/ with absolute imports: staged as the cs260 they import",
+           write_cs260_contents_zip, _where("cs260"), "project"),
     Layout("nndl-zip", "nndl/ split into conv_layers.py and conv_layer_utils.py, fc_net.py and cnn.py at the root, "
            "provided code in a sibling cs231n/, zipped under one top folder", write_nndl_zip,
            _nndl_where(), "nndl"),
@@ -352,19 +393,19 @@ LAYOUTS = [
            _nndl_where(), "nndl"),
     Layout("cs260-edited", "cs260/ with absolute imports; fast_layers.py breaks on import, gradient_check.py lies, "
            "solver.py has a syntax error, compiled files are dropped into the package", write_cs260_edited,
-           _where("cs260"), "cs231n-2021"),
+           _where("cs260"), "project"),
     Layout("libs-missing", "libs/ (2019 fork, FullyConnectedNet(dropout=...)) without fast_layers.py, im2col.py, "
            "im2col_cython.pyx and solver.py", write_libs_missing,
            _where("libs"), "cs231n-2018"),
-    Layout("deeplearning-zip", "deeplearning/ with absolute imports, zipped under one top folder",
-           write_deeplearning_zip, _where("deeplearning"), "cs231n-2021"),
+    Layout("deeplearning-zip", "deeplearning/ (CS231n 2021+: no TwoLayerNet) with absolute imports, zipped under "
+           "one top folder", write_deeplearning_zip, _where("deeplearning"), "cs231n-2021"),
     Layout("pinned", "hw2/ with the layers in core/my_layers.py, models in nets/, rules in train/rules.py and an "
            "attempts.py redefining some functions: the course config names the package and pins those functions",
            write_pinned, {"affine_forward": "hw2.core.my_layers", "relu_backward": "hw2.core.my_layers",
                           "conv_forward_naive": "hw2.core.my_layers", "conv_bn_relu_forward": "hw2.core.combos",
                           "FullyConnectedNet": "hw2.nets.dense", "ThreeLayerConvNet": "hw2.nets.convnet",
                           "adam": "hw2.train.rules"},
-           "cs231n-2021", config={"packages": ("hw2",), "functions": PINS}),
+           "project", config={"packages": ("hw2",), "functions": PINS}),
 ]
 BY_NAME = {layout.name: layout for layout in LAYOUTS}
 

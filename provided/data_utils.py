@@ -136,7 +136,7 @@ def _digits_candidates():
     """The places get_digits_data looks for digits.npz, in order (package data last)."""
     candidates = [
         os.path.join(_HERE, "datasets", "digits.npz"),
-        os.path.normpath(os.path.join(_HERE, "..", "..", "fixtures", "datasets", "digits.npz")),
+        os.path.normpath(os.path.join(_HERE, "..", "fixtures", "datasets", "digits.npz")),
     ]
     try:
         from importlib.resources import files
