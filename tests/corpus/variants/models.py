@@ -1,5 +1,5 @@
 """Variants of the sandwich layers students write, the update rules and the three models."""
-from . import DTYPE, IN_PLACE, Variant
+from . import Variant
 
 _FC_INIT_TAIL = '''
         self.dropout_param = {}
@@ -184,7 +184,7 @@ def sgd_momentum(w, dw, config=None):
     next_w = w
     config["velocity"] = v
     return next_w, config
-''', "w updated in place and returned, as optim.py's header allows", file="optim.py", pending=IN_PLACE),
+''', "w updated in place and returned, as optim.py's header allows", file="optim.py"),
     Variant("sgd_momentum.step_on_copy", """
 def sgd_momentum(w, dw, config=None):
     if config is None:
@@ -240,7 +240,7 @@ def rmsprop(w, dw, config=None):
     w -= config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])
     next_w = w
     return next_w, config
-''', "w updated in place and returned, as optim.py's header allows", file="optim.py", pending=IN_PLACE),
+''', "w updated in place and returned, as optim.py's header allows", file="optim.py"),
     Variant("rmsprop.power_half", """
 def rmsprop(w, dw, config=None):
     if config is None:
@@ -319,7 +319,7 @@ def adam(w, dw, config=None):
     v_hat = config["v"] / (1 - beta2 ** config["t"])
     w -= config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
     return w, config
-''', "w updated in place and returned, as optim.py's header allows", file="optim.py", pending=IN_PLACE),
+''', "w updated in place and returned, as optim.py's header allows", file="optim.py"),
     Variant("adam.paper_step_size", """
 def adam(w, dw, config=None):
     if config is None:
@@ -364,7 +364,7 @@ def adam(w, dw, config=None):
     return next_w, config
 """, "the Adam paper's efficient form (bias corrections in the step size; epsilon then acts on the "
          "uncorrected v), with np.sqrt of a Python float: a float64 scalar, which makes next_w float64 for "
-         "float32 weights (NumPy 2 promotion)", file="optim.py", pending=DTYPE),
+         "float32 weights (NumPy 2 promotion)", file="optim.py"),
     # ------------------------------------------------------------------ TwoLayerNet
     Variant("TwoLayerNet.layer_by_layer", '''
 class TwoLayerNet(object):

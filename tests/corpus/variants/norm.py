@@ -1,5 +1,5 @@
 """Variants of batch, layer, spatial batch and group normalization, and of dropout."""
-from . import SINGLETON, ZERO_DB, Variant
+from . import Variant
 
 # The train/test scaffolding of batchnorm_forward as the starter code has it (the student fills the branches).
 _BN_HEAD = '''
@@ -144,8 +144,7 @@ def batchnorm_backward_alt(dout, cache):
     dgamma = np.sum(dout * x_hat, axis=0, keepdims=True)
     dx = gamma / (N * np.sqrt(var + eps)) * (N * dout - dbeta - x_hat * dgamma)
     return dx, dgamma, dbeta
-''', "statistics with keepdims=True: running_mean, running_var, dgamma and dbeta of shape (1, D)",
-        pending=SINGLETON),
+''', "statistics with keepdims=True: running_mean, running_var, dgamma and dbeta of shape (1, D)"),
     Variant("batchnorm_forward.sums", _bn_forward('''
 sample_mean = x.sum(axis=0) / N
 x_mu = x - sample_mean
@@ -172,8 +171,7 @@ def batchnorm_backward(dout, cache):
     J *= (gamma / std)[:, None, None]
     dx = np.einsum("dij,id->jd", J, dout)
     return dx, dgamma, dbeta
-""", "every feature's N x N Jacobian built explicitly and applied to dout",
-        pending=ZERO_DB),
+""", "every feature's N x N Jacobian built explicitly and applied to dout"),
     Variant("batchnorm_backward.paper_dvar_dmean", '''
 def batchnorm_backward(dout, cache):
     x_hat, gamma, x_mu, std = cache
@@ -356,8 +354,7 @@ def spatial_batchnorm_backward(dout, cache):
     dx = (M * dx_hat - dx_hat.sum(axis=(0, 2, 3), keepdims=True)
           - x_hat * (dx_hat * x_hat).sum(axis=(0, 2, 3), keepdims=True)) / (M * std)
     return dx, dgamma, dbeta
-''', "statistics over axes (0, 2, 3) directly, without calling batchnorm",
-        pending=ZERO_DB),
+''', "statistics over axes (0, 2, 3) directly, without calling batchnorm"),
     Variant("spatial_batchnorm_forward.channel_major", '''
 def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     N, C, H, W = x.shape
@@ -529,7 +526,7 @@ def spatial_groupnorm_backward(dout, cache):
     xh = x_hat.reshape(N, G, -1)
     dx = (dxh - dxh.mean(axis=2, keepdims=True) - xh * (dxh * xh).mean(axis=2, keepdims=True)) / std
     return dx.reshape(N, C, H, W), dgamma, dbeta
-''', "dgamma and dbeta of shape (C,) while gamma is (1, C, 1, 1)", pending=SINGLETON),
+''', "dgamma and dbeta of shape (C,) while gamma is (1, C, 1, 1)"),
     # ------------------------------------------------------------------ dropout
     Variant("dropout_forward.binomial", '''
 def dropout_forward(x, dropout_param):
