@@ -110,6 +110,43 @@ def replace_in_function(text, function, old, new):
     return "".join(lines[:first - 1]) + segment + "".join(lines[last:])
 
 
+def replace_definitions(text, code):
+    """``text`` with every top-level function or class that ``code`` defines swapped for ``code``'s version.
+
+    ``code`` is one or more complete top-level definitions (a student's own version of whole functions or
+    classes); each must replace exactly one definition of the same name in ``text`` (decorators included).
+    Definitions of names that ``text`` does not have (a student's own helpers) go in front of the first
+    replaced one. Returns the new text; raises :class:`EditError` if a name is defined twice or nowhere.
+    """
+    new_tree = ast.parse(code)
+    new_lines = code.splitlines(keepends=True)
+    old_tree = ast.parse(text)
+    old_defs = {n.name: n for n in old_tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    replace, helpers = [], []
+    for node in new_tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            raise EditError(f"only whole function or class definitions can be swapped, got {type(node).__name__} "
+                            f"at line {node.lineno}")
+        first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        source = "".join(new_lines[first - 1:node.end_lineno]).rstrip() + "\n"
+        if node.name in old_defs:
+            replace.append((old_defs[node.name], source))
+        else:
+            helpers.append(source)
+    if not replace:
+        raise EditError("the code replaces no definition of the text")
+    if len({old.name for old, _ in replace}) != len(replace):
+        raise EditError("the code defines a name twice")
+    lines = text.splitlines(keepends=True)
+    spans = sorted(((min([old.lineno] + [d.lineno for d in old.decorator_list]), old.end_lineno, source)
+                    for old, source in replace), reverse=True)
+    for number, (first, last, source) in enumerate(spans):
+        if number == len(spans) - 1 and helpers:
+            source = "\n\n".join(helpers + [source])
+        lines[first - 1:last] = [source]
+    return "".join(lines)
+
+
 def stub_regions(text, functions, body="pass"):
     """The student template: each solution region of ``functions`` replaced by ``body``."""
     for function in functions:
