@@ -116,6 +116,9 @@ class Close:
     label: str = ""
     like: str | None = None
     literal: Any = None
+    metric: str = "max"
+    """``max`` (the notebooks' elementwise relative error) or ``norm`` (of whole arrays: float32 values that
+    cancel to almost nothing have no relative precision of their own)."""
 
     def expected_paths(self):
         return () if self.literal is not None else (self.path,)
@@ -127,7 +130,40 @@ class Close:
             got = lookup(outputs, self.path)
         except KeyError:
             return Verdict(False, f"{label} is missing from what the function returned")
-        return compare_arrays(label, got, want, self.tol, self.like)
+        return compare_arrays(label, got, want, self.tol, self.like, self.metric)
+
+
+@dataclass(frozen=True)
+class NearZero:
+    """A gradient that is exactly zero in exact arithmetic (the bias of a layer followed by batchnorm): its
+    computed values are rounding noise, which no relative error can judge, so it must be small against the
+    upstream gradient at ``scale_path`` in the inputs: ``max |got| <= tol * max(1, max |dout|)``."""
+
+    path: str
+    scale_path: str
+    label: str = ""
+    like: str | None = None
+    tol: float = 1e-8
+
+    def expected_paths(self):
+        return (self.path,)  # the reference's value gives the shape
+
+    def __call__(self, outputs, expected, inputs):
+        label = self.label or self.path
+        want = np.asarray(lookup(expected, self.path))
+        try:
+            got = lookup(outputs, self.path)
+        except KeyError:
+            return Verdict(False, f"{label} is missing from what the function returned")
+        shape = compare_arrays(label, got, np.zeros_like(want), np.inf, self.like)  # shape, dtype, finiteness
+        if not shape.passed:
+            return shape
+        largest = float(np.max(np.abs(_numeric(got)))) if np.size(got) else 0.0
+        bound = self.tol * max(1.0, float(np.max(np.abs(np.asarray(lookup(inputs, self.scale_path), np.float64)))))
+        if largest > bound:
+            return Verdict(False, f"{label} is wrong: it is zero in exact arithmetic (batchnorm removes the bias), "
+                                  f"but its largest value is {largest:.2e}", largest)
+        return Verdict(True, f"largest value {largest:.2e}", largest, shape.warning)
 
 
 @dataclass(frozen=True)

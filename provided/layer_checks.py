@@ -29,14 +29,17 @@ def _check_ndim(caller, name, array, ndim, layout):
 
 
 def _check_affine_shapes(x, w, b, caller):
-    """Check that x of shape (N, d_1, ..., d_k), w of shape (D, M) and b of shape (M,) fit together."""
+    """Check that x of shape (N, d_1, ..., d_k), w of shape (D, M) and b of shape (M,) (or (1, M)) fit together."""
     _check_ndim(caller, "w", w, 2, "(D, M)")
     D = int(np.prod(np.shape(x)[1:]))
     if D != np.shape(w)[0]:
         raise ValueError(
             f"{caller}: x has D = prod(x.shape[1:]) = {D} features per example but w has "
             f"{np.shape(w)[0]} rows {_shapes(x=x, w=w, b=b)}")
-    _check_shape(caller, "b", b, (np.shape(w)[1],), x=x, w=w)
+    M = np.shape(w)[1]
+    if np.shape(b)[-1:] == (M,) and all(n == 1 for n in np.shape(b)[:-1]):
+        return  # (M,), or (1, M) as a keepdims gradient makes it during training: both add a row to each example
+    _check_shape(caller, "b", b, (M,), x=x, w=w)
 
 
 def _conv_output_shape(x_shape, w_shape, conv_param, caller, b_shape=None):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..compare import Close, DtypeFollows, GradientClose, Identical, Predicate, Unchanged
+from ..compare import Close, DtypeFollows, GradientClose, Identical, NearZero, Predicate, Unchanged
 from ..model import Case, Test
 
 REFERENCE_TOL = {"float64": 1e-7, "float32": 1e-4}
@@ -96,20 +96,30 @@ def inputs_unchanged(function, title, arg_names, points, *, path="args_after", t
 
 
 def reference_case(id, forward, backward, make_args, grad_names, *, arg_names, title, dtype="float64",
-                   points=1.0, seed=0, visibility="hidden", tol=None, out_points=None):
-    """Forward and backward on other inputs, compared with the reference's outputs (hidden by default)."""
+                   points=1.0, seed=0, visibility="hidden", tol=None, out_points=None, zero_grads=()):
+    """Forward and backward on other inputs, compared with the reference's outputs (hidden by default).
+
+    float32 values are compared by the relative error of whole arrays (an element that cancels to almost
+    nothing has no relative precision in float32); ``zero_grads`` names gradients that are zero in exact
+    arithmetic (:class:`~autograder.compare.NearZero`)."""
     tol = tol or REFERENCE_TOL[dtype]
+    metric = "norm" if dtype == "float32" else "max"
+
+    def judge(k, g):
+        like = arg_names[k] if k < len(arg_names) else None
+        if g in zero_grads:
+            return NearZero(f"grads.{k}", "dout", g, like=like)
+        return Close(f"grads.{k}", tol, g, like=like, metric=metric)
 
     def make_inputs(rng):
         args, dout = make_args(rng)
         return {"forward": forward, "backward": backward, "args": args, "dout": dout, "numeric": (),
                 "n_grads": len(grad_names)}
 
-    tests = (Test(f"{title}: output", Close("out", tol, "out"), points if out_points is None else out_points,
+    tests = (Test(f"{title}: output", Close("out", tol, "out", metric=metric), points if out_points is None else out_points,
                   "reference", f"{forward} is wrong on these inputs even if the notebook's case passes.",
                   target=forward),)
-    tests += tuple(Test(f"{title}: {g}", Close(f"grads.{k}", tol, g, like=arg_names[k] if k < len(arg_names) else None),
-                        points, "reference") for k, g in enumerate(grad_names))
+    tests += tuple(Test(f"{title}: {g}", judge(k, g), points, "reference") for k, g in enumerate(grad_names))
     if dtype == "float32":
         tests += (Test(f"{title}: output dtype", DtypeFollows("out", "args.0", "out"), 0.5, "contract",
                        "Keep the input's dtype: float32 in, float32 out.", target=forward),)

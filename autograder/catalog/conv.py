@@ -139,11 +139,11 @@ CASES = [
                    arg_names=CONV_NAMES + ("pool_param",), title="5x5 filters"),
     reference_case("affine_bn_relu_backward.hidden", "affine_bn_relu_forward", "affine_bn_relu_backward",
                    _affine_norm_relu_args({"mode": "train"}), ("dx", "dw", "db", "dgamma", "dbeta"),
-                   arg_names=("x", "w", "b", "gamma", "beta"), title="train mode"),
+                   arg_names=("x", "w", "b", "gamma", "beta"), title="train mode", zero_grads=("db",)),
     reference_case("affine_ln_relu_backward.hidden", "affine_ln_relu_forward", "affine_ln_relu_backward",
                    _affine_norm_relu_args({}), ("dx", "dw", "db", "dgamma", "dbeta"),
                    arg_names=("x", "w", "b", "gamma", "beta"), title="4x6"),
     reference_case("conv_bn_relu_backward.hidden", "conv_bn_relu_forward", "conv_bn_relu_backward",
                    _conv_bn_relu_args, ("dx", "dw", "db", "dgamma", "dbeta"),
-                   arg_names=("x", "w", "b", "gamma", "beta"), title="2x3x6x6"),
+                   arg_names=("x", "w", "b", "gamma", "beta"), title="2x3x6x6", zero_grads=("db",)),
 ]
