@@ -2,7 +2,8 @@
 
 Each submission's student code is found with the grader's own layout detection (:func:`autograder.submission.
 find_layout`): every ``.py`` file of its packages (``cs231n/layers.py``, ``classifiers/fc_net.py``, nndl's
-``conv_layers.py``...) except the provided files (fast layers, solver, data_utils...) and ``__init__.py``. The
+``conv_layers.py``...) except the provided files (fast layers, solver, data_utils...), ``__init__.py`` and
+``setup.py``. The
 files are joined into one document per student, so moving a function to another file or reordering the
 functions changes nothing.
 
@@ -98,7 +99,7 @@ def student_code(submission: Path, packages=None) -> dict:
             folder = layout.root if layout.inside and index == 0 else layout.root / package
             for path in sorted(folder.rglob("*.py")):
                 rel = path.relative_to(folder)
-                if (path.name in provided or path.name == "__init__.py" or path.is_symlink()
+                if (path.name in provided or path.name in ("__init__.py", "setup.py") or path.is_symlink()
                         or any(part.startswith(".") or part == "__pycache__" for part in rel.parts)
                         or path.stat().st_size > MAX_SOURCE_BYTES):
                     continue

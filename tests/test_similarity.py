@@ -1,7 +1,10 @@
 """Similarity of the student code: copies with renamed variables and reordered functions are flagged at the top of
 the list; independent correct solutions (the reference and the corpus's variants) are not.
 
-The class is generated from the reference (tests/corpus) at test time: 8 entries, written once per module.
+The class is generated from the reference (tests/corpus) at test time, once per module: three independent
+solutions built from the corpus's variants (tests/corpus/variants) and the reference; a renamed and reordered copy
+of two of them (one as a zip with a top folder); the reference rewritten in nndl's layout (functions moved to other
+files: a third copy); the untouched template; a corrupt zip.
 """
 import ast
 import re
@@ -11,7 +14,7 @@ import pytest
 
 from autograder.similarity import document, run_similarity, student_code, template_code
 
-from corpus import reference_sources, student_files, write_tree, zip_tree
+from corpus import layouts, reference_sources, student_files, write_tree, zip_tree
 from corpus.variants import STUDENT_CODE, VARIANTS
 
 pytest.importorskip("copydetect", reason="copydetect is a dependency of cs231n-autograder: pip install -e .")
@@ -59,6 +62,8 @@ def copied(files):
 
 
 STUDENT = {f"cs231n/{rel}" for rel in student_files(reference_sources())}
+COPIES = {frozenset({"indep0", "zcopy_of_indep0"}), frozenset({"indep1", "copy_of_indep1"})}
+CROSS_LAYOUT = frozenset({"reference", "nndl_layout_of_reference"})
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +82,7 @@ def klass(tmp_path_factory):
              subs / "copy_of_indep1.zip", top="hw2")   # another layout: a zip with a top folder
     template = {f"cs231n/{rel}": text for rel, text in _template_files().items()}
     write_tree(subs / "did_nothing", template)
+    write_tree(subs / "nndl_layout_of_reference", layouts.nndl())  # the reference moved into nndl's files
     (subs / "corrupt.zip").write_bytes(b"not a zip")
     out = root / "out"
     result = run_similarity(subs, out)
@@ -90,31 +96,31 @@ def _template_files():
             if rel.startswith("cs231n/") and rel.endswith(".py")}
 
 
+@pytest.mark.slow
 def test_copies_are_flagged_at_the_top_and_independent_solutions_are_not(klass):
     result, _ = klass
-    copies = {frozenset({"indep0", "zcopy_of_indep0"}), frozenset({"indep1", "copy_of_indep1"})}
     ranked = [frozenset({p.a, p.b}) for p in result.pairs]
-    assert set(ranked[:2]) == copies, [(p.a, p.b, round(p.similarity, 3)) for p in result.pairs[:5]]
-    assert {frozenset({p.a, p.b}) for p in result.flagged} == copies, [
+    assert set(ranked[:2]) == COPIES, [(p.a, p.b, round(p.similarity, 3)) for p in result.pairs[:5]]
+    assert ranked[2] == CROSS_LAYOUT
+    assert {frozenset({p.a, p.b}) for p in result.flagged} == COPIES | {CROSS_LAYOUT}, [
         (p.a, p.b, round(p.similarity, 3)) for p in result.pairs[:6]]
-    top = result.pairs[:2]
-    assert all(p.share_a > 0.9 and p.share_b > 0.9 for p in top)
+    assert all(p.share_a > 0.9 and p.share_b > 0.9 for p in result.pairs[:2])
     # independent correct solutions stay well below the threshold
-    others = [p for p in result.pairs if frozenset({p.a, p.b}) not in copies]
-    assert max(p.similarity for p in others) < 0.4, [(p.a, p.b, round(p.similarity, 3)) for p in others[:3]]
+    others = [p for p in result.pairs if frozenset({p.a, p.b}) not in COPIES | {CROSS_LAYOUT}]
+    assert max(p.similarity for p in others) < 0.45, [(p.a, p.b, round(p.similarity, 3)) for p in others[:3]]
     # a student who changed nothing shares nothing once the template is excluded
     assert all(p.similarity == 0 for p in result.pairs if "did_nothing" in (p.a, p.b))
     assert result.skipped.keys() == {"corrupt"} and "zip" in result.skipped["corrupt"]
 
 
+@pytest.mark.slow
 def test_csv_lists_the_flagged_pairs_most_similar_first(klass):
     result, out = klass
     lines = (out / "similarity.csv").read_text().splitlines()
     assert lines[0] == "student_a,student_b,similarity,share_a,share_b,overlap"
     rows = [line.split(",") for line in lines[1:]]
-    assert len(rows) == 2 and [float(r[2]) for r in rows] == sorted((float(r[2]) for r in rows), reverse=True)
-    assert {frozenset(r[:2]) for r in rows} == {frozenset({"indep0", "zcopy_of_indep0"}),
-                                              frozenset({"indep1", "copy_of_indep1"})}
+    assert len(rows) == 3 and [float(r[2]) for r in rows] == sorted((float(r[2]) for r in rows), reverse=True)
+    assert {frozenset(r[:2]) for r in rows} == COPIES | {CROSS_LAYOUT}
 
 
 class _Resources(HTMLParser):
@@ -133,15 +139,17 @@ class _Resources(HTMLParser):
             self.anchors.append(href)
 
 
+@pytest.mark.slow
 def test_html_report_is_self_contained_with_side_by_side_views(klass):
     _, out = klass
     page = (out / "similarity.html").read_text()
     parser = _Resources()
     parser.feed(page)
     assert parser.external == [], "the report must open offline: no scripts, stylesheets or images to fetch"
-    assert "http://" not in page and "https://" not in page
+    style = page[page.index("<style>"):page.index("</style>")]
+    assert "url(" not in style and "@import" not in style  # (the students' docstrings may hold links: only text)
     assert parser.anchors and all(a.startswith("#") and a[1:] in parser.ids for a in parser.anchors)
-    assert page.count("class='side'") == 2
+    assert page.count("class='side'") == 3
     assert "shared-a" in page and "shared-b" in page
     assert "grad_in" in page  # the renamed copy is shown as the student wrote it
 
@@ -156,10 +164,20 @@ def test_student_code_is_the_students_files_without_provided_ones(tmp_path):
     assert len(template_code()) > 5
 
 
-def test_cli_similarity(klass, tmp_path):
+def test_cli_similarity(tmp_path):
     from click.testing import CliRunner
 
     from autograder.cli import main
 
+    subs = tmp_path / "subs"
+    write_tree(subs / "ann", reference_files())
+    write_tree(subs / "bob", copied(reference_files()))
+    write_tree(subs / "cat", {f"cs231n/{rel}": text for rel, text in _template_files().items()})
+    outcome = CliRunner().invoke(main, ["similarity", str(subs), "--out", str(tmp_path / "o"), "--threshold", "0.9"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "1 of 3 pairs flagged" in outcome.output and "ann  bob" in outcome.output
+    assert (tmp_path / "o" / "similarity.html").is_file()
     missing = CliRunner().invoke(main, ["similarity", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
-    assert missing.exit_code != 0 and "nope" in missing.output
+    assert missing.exit_code == 2 and "nope is not a folder of submissions" in missing.output
+    bad = CliRunner().invoke(main, ["similarity", str(subs), "--out", str(tmp_path / "o"), "--threshold", "2"])
+    assert bad.exit_code == 2 and "--threshold" in bad.output
