@@ -181,3 +181,19 @@ def test_cli_similarity(tmp_path):
     assert missing.exit_code == 2 and "nope is not a folder of submissions" in missing.output
     bad = CliRunner().invoke(main, ["similarity", str(subs), "--out", str(tmp_path / "o"), "--threshold", "2"])
     assert bad.exit_code == 2 and "--threshold" in bad.output
+
+
+@pytest.mark.slow
+def test_shares_are_copydetects_own():
+    """The shares computed for all pairs with hash arrays equal copydetect's compare_files on the same fingerprints."""
+    from copydetect.detector import compare_files
+
+    from autograder.similarity import compare_documents
+
+    docs = {name: document({k: v for k, v in files.items() if k in STUDENT}) for name, files in
+            (("ref", reference_files()), ("indep0", independent(0)[0]), ("copy0", copied(independent(0)[0])))}
+    pairs, prints, slices = compare_documents(docs, boilerplate=template_code())
+    for pair in pairs:
+        overlap, (share_a, share_b), _ = compare_files(prints[pair.a], prints[pair.b])
+        assert (pair.share_a, pair.share_b) == pytest.approx((share_a, share_b), abs=1e-12)
+    assert list(slices) == [("copy0", "indep0")]
