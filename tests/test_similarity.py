@@ -17,7 +17,6 @@ from autograder.similarity import document, run_similarity, student_code, templa
 from corpus import layouts, reference_sources, student_files, write_tree, zip_tree
 from corpus.variants import STUDENT_CODE, VARIANTS
 
-pytest.importorskip("copydetect", reason="copydetect is a dependency of cs231n-autograder: pip install -e .")
 
 RENAMES = {"out": "result", "dx": "grad_in", "dw": "grad_weights", "N": "num_rows", "mask": "keep", "cache": "memo"}
 
