@@ -170,10 +170,16 @@ def similarity_command(submissions, out_dir, threshold, min_overlap, boilerplate
     """Pairs of students in SUBMISSIONS (one folder or .zip each) whose code is alike, without grading."""
     from .similarity import DEFAULT_MIN_OVERLAP, DEFAULT_THRESHOLD, SimilarityError, run_similarity
 
+    from .batch import single_submission_warning
+
     config = _config(config_path)
     if not submissions.is_dir():
         raise click.BadParameter(f"{submissions} is not a folder of submissions (one folder or .zip per student)",
                                  param_hint="SUBMISSIONS")
+    warning = single_submission_warning(submissions)
+    if warning:
+        click.echo(f"warning: {warning.split(', but batch')[0]}: similarity compares its entries as students",
+                   err=True)
     try:
         result = run_similarity(submissions, out_dir, packages=config.packages or None, boilerplate_dirs=boilerplate_dirs,
                                 threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
