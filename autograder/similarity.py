@@ -31,6 +31,9 @@ from . import atomic, paths
 
 DEFAULT_THRESHOLD = 0.6
 DEFAULT_MIN_OVERLAP = 200
+MAX_CODE_CHARS = 2 * 1024**2
+"""A submission with more student code than this is not compared (real ones have ~60 KB; tokenizing is ~0.5 s
+per 60 KB)."""
 NOISE = 25
 """k: the shortest run of filtered characters that counts (copydetect's default noise threshold); the window is 1,
 so every k-gram is kept and the scores do not depend on Python's per-process string hashing."""
@@ -90,7 +93,7 @@ def require_copydetect():
 def student_code(submission: Path, packages=None) -> dict:
     """``{relative path: text}`` of the code a student wrote in ``submission`` (a folder or a .zip); raises
     :class:`autograder.submission.SubmissionError` when there is no package to read."""
-    from .submission import MAX_SOURCE_BYTES, find_layout, unpack
+    from .submission import MAX_SOURCE_BYTES, SubmissionError, find_layout, unpack
 
     provided = set(paths.provided_files()) | set(paths.provided_sources())
     with tempfile.TemporaryDirectory(prefix="similarity-") as scratch:
@@ -107,6 +110,9 @@ def student_code(submission: Path, packages=None) -> dict:
                 if layout.inside and index == 0 and rel.parts[0] in layout.packages[1:]:
                     continue
                 files[f"{package}/{rel.as_posix()}"] = path.read_text(encoding="utf-8", errors="replace")
+                if sum(map(len, files.values())) > MAX_CODE_CHARS:
+                    raise SubmissionError(f"more than {MAX_CODE_CHARS // 1024**2} MiB of Python code outside the "
+                                          f"provided files: not compared")
         return files
 
 
@@ -225,7 +231,10 @@ def run_similarity(submissions, out_dir, *, threshold=DEFAULT_THRESHOLD, min_ove
             skipped[entry.student] = "no student code (only provided files)"
             continue
         documents[entry.student] = document(files)
-    boilerplate = template_code()
+    try:
+        boilerplate = template_code()
+    except paths.ReferenceMissing as exc:
+        raise SimilarityError(f"the template's code cannot be excluded: {exc}") from None
     for folder in boilerplate_dirs:
         folder = Path(folder)
         if not folder.is_dir():
