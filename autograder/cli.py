@@ -101,6 +101,9 @@ def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_prog
     if similarity and shard is not None:
         raise click.UsageError("--similarity compares the whole class, not one shard: run `autograder similarity "
                                "SUBMISSIONS --out DIR` once the shards are merged")
+    if compare_path is not None and shard is not None:
+        raise click.UsageError("--compare compares the whole class, not one shard: merge the shards, then run "
+                               "`autograder gradebook compare OLD MERGED`")
     old_run = _old_run(compare_path) if compare_path is not None else None
     if similarity:
         _similarity_available()

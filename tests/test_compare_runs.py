@@ -129,3 +129,7 @@ def test_batch_compare_against_its_own_folder_and_similarity(tmp_path):
     assert {frozenset((p["student_a"], p["student_b"])) for p in pairs} >= {frozenset(("ann", "cat"))}
     sharded = CliRunner().invoke(main, ["batch", str(subs), "--out", str(out), "--shard", "1/2", "--similarity"])
     assert sharded.exit_code == 2 and "whole class" in sharded.output
+    sharded = CliRunner().invoke(main, ["batch", str(subs), "--out", str(out), "--shard", "1/2", "--compare", str(out)])
+    assert sharded.exit_code == 2 and "gradebook compare" in sharded.output
+    missing = CliRunner().invoke(main, ["batch", str(subs), "--out", str(out), "--compare", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "nope does not exist" in missing.output

@@ -196,3 +196,12 @@ def test_shares_are_copydetects_own():
         overlap, (share_a, share_b), _ = compare_files(prints[pair.a], prints[pair.b])
         assert (pair.share_a, pair.share_b) == pytest.approx((share_a, share_b), abs=1e-12)
     assert list(slices) == [("copy0", "indep0")]
+
+
+def test_a_submission_with_megabytes_of_code_is_not_compared(tmp_path):
+    from autograder.submission import SubmissionError
+
+    sub = write_tree(tmp_path / "big", {"cs231n/layers.py": "def relu_forward(x):\n    return x, x\n",
+                                       "cs231n/generated.py": "x = 1\n" * 500_000})
+    with pytest.raises(SubmissionError, match="MiB of Python code"):
+        student_code(sub)
