@@ -50,6 +50,10 @@ class BatchResult:
     skipped: list = field(default_factory=list)
     errors: dict = field(default_factory=dict)
     seconds: float = 0.0
+    similarity: object = None
+    """The :class:`autograder.similarity.SimilarityResult` (``run_batch(similarity=True)``)."""
+    changes: object = None
+    """The :class:`autograder.compare_runs.StudentChange` list against ``run_batch(compare=...)``."""
 
 
 def discover(submissions: Path) -> list:
@@ -162,12 +166,19 @@ def _is_done(out_dir: Path, entry: Entry, key: str) -> bool:
 
 
 def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fixture_dir=None, progress=True,
-              shard=None):
+              shard=None, similarity=False, compare=None):
     """Grade every entry of ``submissions`` into ``out_dir``; returns a :class:`BatchResult`.
 
     ``shard`` (an :class:`autograder.gradebook.Shard`) grades only that slice of the class; its gradebook and
     summary list only its own students, and ``autograder gradebook merge`` combines the shards' folders.
+    After the gradebook: ``similarity`` writes similarity.csv and similarity.html (:mod:`autograder.similarity`)
+    over the graded entries; ``compare`` (an old results folder, gradebook.csv or loaded
+    :class:`autograder.compare_runs.Run`, read before grading) writes compare.csv.
     """
+    if compare is not None and not hasattr(compare, "students"):
+        from .compare_runs import load_run
+
+        compare = load_run(compare)  # before grading: the old run may be this very folder
     config = config or Config()
     started = time.monotonic()
     submissions, out_dir = Path(submissions).resolve(), Path(out_dir).resolve()
@@ -205,6 +216,15 @@ def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fix
     finally:
         bar.close()
         write_gradebook(out_dir, [e.student for e in entries])
+    if similarity:  # class-level outputs: read the submissions and results, never grade
+        from .similarity import run_similarity
+
+        result.similarity = run_similarity(submissions, out_dir, entries=entries, packages=config.packages or None)
+    if compare is not None:
+        from .compare_runs import compare as compare_runs, load_run, write_changes
+
+        result.changes = compare_runs(compare, load_run(out_dir))
+        write_changes(result.changes, out_dir)
     result.seconds = time.monotonic() - started
     return result
 

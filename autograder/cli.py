@@ -83,7 +83,12 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
 @click.option("--execute-notebooks", is_flag=True, help="Also re-execute every submission's notebooks (slow).")
 @click.option("--shard", "shard_text", metavar="K/N",
               help="Grade only the K-th of N slices of the class (1 <= K <= N); merge with `gradebook merge`.")
-def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_progress, execute_notebooks, shard_text):
+@click.option("--similarity", is_flag=True,
+              help="Also write similarity.csv and similarity.html: the pairs of students whose code is alike.")
+@click.option("--compare", "compare_path", type=click.Path(path_type=Path), metavar="OLD",
+              help="An earlier results folder or gradebook.csv: list the students whose score changed (compare.csv).")
+def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_progress, execute_notebooks, shard_text,
+          similarity, compare_path):
     """Grade every submission (folder or .zip) in SUBMISSIONS; resumable, in parallel."""
     from .batch import run_batch, single_submission_warning
     from .gradebook import GradebookError, Shard
@@ -93,19 +98,103 @@ def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_prog
         shard = Shard.parse(shard_text) if shard_text is not None else None
     except GradebookError as exc:
         raise click.BadParameter(str(exc), param_hint="--shard") from None
+    if similarity and shard is not None:
+        raise click.UsageError("--similarity compares the whole class, not one shard: run `autograder similarity "
+                               "SUBMISSIONS --out DIR` once the shards are merged")
+    if compare_path is not None and shard is not None:
+        raise click.UsageError("--compare compares the whole class, not one shard: merge the shards, then run "
+                               "`autograder gradebook compare OLD MERGED`")
+    old_run = _old_run(compare_path) if compare_path is not None else None
+    if similarity:
+        _similarity_available()
     warning = single_submission_warning(submissions)
     if warning:
         click.echo(f"warning: {warning}", err=True)
     result = run_batch(submissions, out_dir, jobs=jobs, config=config, fixture_dir=fixture_dir,
-                       progress=not no_progress, shard=shard)
+                       progress=not no_progress, shard=shard, similarity=similarity, compare=old_run)
     click.echo(f"graded {len(result.graded)}, already done {len(result.skipped)}, "
                f"with errors {len(result.errors)} in {result.seconds:.1f} s; "
                f"see {out_dir / 'gradebook.csv'} and {out_dir / 'summary.md'}")
+    if result.similarity is not None:
+        _echo_similarity(result.similarity)
+    if result.changes is not None:
+        _echo_changes(result.changes, old_run.source, out_dir)
+
+
+def _old_run(path):
+    from .compare_runs import CompareError, load_run
+
+    try:
+        return load_run(path)
+    except CompareError as exc:
+        raise click.BadParameter(str(exc), param_hint="--compare") from None
+
+
+def _similarity_available():
+    from .similarity import SimilarityError, require_copydetect
+
+    try:
+        require_copydetect()
+    except SimilarityError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _echo_similarity(result):
+    for student, why in sorted(result.skipped.items()):
+        click.echo(f"similarity: {student} not compared: {why}", err=True)
+    click.echo(f"similarity: {len(result.flagged)} of {len(result.pairs)} pairs flagged; see {result.csv_path} "
+               f"and {result.html_path}")
+    for pair in result.flagged[:10]:
+        click.echo(f"  {pair.similarity:.0%}  {pair.a}  {pair.b}")
+
+
+def _echo_changes(changes, old_source, out_dir, limit=30):
+    click.echo(f"compared with {old_source}: {len(changes)} students' scores changed"
+               + (f"; see {Path(out_dir) / 'compare.csv'}" if out_dir is not None else ""))
+    for change in changes[:limit]:
+        click.echo(f"  {change.describe()}")
+    if len(changes) > limit:
+        click.echo(f"  ... and {len(changes) - limit} more")
+
+
+@main.command("similarity")
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
+              help="Folder for similarity.csv and similarity.html.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Flag a pair when this share of one student's own code is also in the other's [default: 0.6].")
+@click.option("--min-overlap", type=click.IntRange(0), default=None,
+              help="...and at least this many characters of filtered code are shared [default: 200].")
+@click.option("--boilerplate", "boilerplate_dirs", multiple=True,
+              type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Starter code of your course to exclude too (repeatable); the template's is always excluded.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Course config (TOML): its packages.")
+def similarity_command(submissions, out_dir, threshold, min_overlap, boilerplate_dirs, config_path):
+    """Pairs of students in SUBMISSIONS (one folder or .zip each) whose code is alike, without grading."""
+    from .similarity import DEFAULT_MIN_OVERLAP, DEFAULT_THRESHOLD, SimilarityError, run_similarity
+
+    from .batch import single_submission_warning
+
+    config = _config(config_path)
+    if not submissions.is_dir():
+        raise click.BadParameter(f"{submissions} is not a folder of submissions (one folder or .zip per student)",
+                                 param_hint="SUBMISSIONS")
+    warning = single_submission_warning(submissions)
+    if warning:
+        click.echo(f"warning: {warning.split(', but batch')[0]}: similarity compares its entries as students",
+                   err=True)
+    try:
+        result = run_similarity(submissions, out_dir, packages=config.packages or None, boilerplate_dirs=boilerplate_dirs,
+                                threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+                                min_overlap=DEFAULT_MIN_OVERLAP if min_overlap is None else min_overlap)
+    except SimilarityError as exc:
+        raise click.ClickException(str(exc)) from None
+    _echo_similarity(result)
 
 
 @main.group()
 def gradebook():
-    """Combine the results folders of a sharded batch."""
+    """Combine the results folders of a sharded batch, or compare two gradings."""
 
 
 @gradebook.command("merge")
@@ -124,6 +213,23 @@ def gradebook_merge(shard_dirs, out_dir):
     if result.missing:
         click.echo(f"error: not graded yet: {', '.join(result.missing)} (run their shards again, then merge)", err=True)
         sys.exit(1)
+
+
+@gradebook.command("compare")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Also write compare.csv here.")
+def gradebook_compare(old, new, out_dir):
+    """The students whose score changed between two results folders (or gradebook.csv files), and by which checks."""
+    from .compare_runs import CompareError, compare, load_run, write_changes
+
+    try:
+        changes = compare(load_run(old), load_run(new))
+    except CompareError as exc:
+        raise click.ClickException(str(exc)) from None
+    if out_dir is not None:
+        write_changes(changes, out_dir)
+    _echo_changes(changes, old, out_dir)
 
 
 @main.group()

@@ -7,7 +7,8 @@ autograder is installed; it does nothing unless a submission is named, either on
 
 Collection: the submission's main package folder (``cs231n/``; a zip file itself) becomes a collector whose
 children are the checked functions (``affine_backward``) and whose grandchildren are their checks
-(``numerical gradient: dw``), so ``-k conv`` selects by function and ``-m gradient`` by kind. Only the public
+(``numerical gradient: dw``), so ``-k conv`` selects by function or check name (never by a case's group or id)
+and ``-m gradient`` by kind. Only the public
 checks are collected, unless the instructor passes fixtures that hold the hidden ones.
 
 Running: grading is done by :func:`autograder.grade.grade` in its sandboxed child process, once per batch: the
@@ -319,7 +320,8 @@ class CheckItem(pytest.Item):
         super().__init__(**kwargs)
         self.case, self.test = case, test
         self.full_name = f"{test.target or case.target}: {test.name}"
-        self.extra_keyword_matches.update({case.id, case.group})
+        # No extra keywords: ``-k`` matches the function's and the check's names (and pytest's markers) only, so
+        # ``-k affine`` does not also run relu_forward's checks because their case group is "affine_relu".
 
     def runtest(self):
         result = self.config.stash[STATE].result(self)

@@ -65,8 +65,9 @@ def wheel_name() -> str:
 
 
 def dependencies() -> list:
-    """The full autograder's run-time dependencies, without Cython (nothing is compiled), plus pytest."""
-    wanted = [r for r in _dist_info()[1] if "extra ==" not in r and not re.match(r"(?i)cython\b", r)]
+    """The full autograder's run-time dependencies, without Cython (nothing is compiled) and copydetect (the
+    instructors' similarity report), plus pytest."""
+    wanted = [r for r in _dist_info()[1] if "extra ==" not in r and not re.match(r"(?i)(cython|copydetect)\b", r)]
     return wanted + ["pytest>=8"]
 
 

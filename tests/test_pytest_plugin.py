@@ -143,6 +143,29 @@ def test_markers_and_keywords_select_checks(pytester):
     assert any("::conv_forward_naive::" in line for line in ids) and not any("::affine_forward::" in line for line in ids)
 
 
+def test_keyword_selection_matches_function_and_check_names_only(pytester):
+    """``-k affine`` selects the affine functions' checks, not relu_forward's (whose case group is affine_relu)."""
+    assert any(c.group == "affine_relu" and c.target.startswith("relu_") for c, _ in PUBLIC)  # the trap exists
+    result = pytester.runpytest_inprocess("--submission", REFERENCE, "--collect-only", "-q", "-k", "affine",
+                                          "-p", "no:cacheprovider")
+    ids = [line for line in result.outlines if "::" in line]
+    targets = {line.split("::")[1] for line in ids}
+    expected = {t.target or c.target for c, t in PUBLIC if "affine" in (t.target or c.target).lower()}
+    assert targets == expected
+    assert len(ids) == sum("affine" in f"{t.target or c.target} {item_name(t.name)}".lower() for c, t in PUBLIC)
+    # a case id or group alone selects nothing; a check's own words still select it
+    result = pytester.runpytest_inprocess("--submission", REFERENCE, "--collect-only", "-q", "-k", "affine_relu.notebook",
+                                          "-p", "no:cacheprovider")
+    assert not [line for line in result.outlines if "::" in line]
+    result = pytester.runpytest_inprocess("--submission", REFERENCE, "--collect-only", "-q", "-k", "relu_forward and dx",
+                                          "-p", "no:cacheprovider")
+    assert not [line for line in result.outlines if "::" in line]  # relu_forward has no dx check
+    result = pytester.runpytest_inprocess("--submission", REFERENCE, "--collect-only", "-q", "-k",
+                                          "relu_backward and gradient", "-p", "no:cacheprovider")
+    ids = [line for line in result.outlines if "::" in line]
+    assert any("::relu_backward::" in line for line in ids) and all("relu_backward::" in line for line in ids)
+
+
 def test_checks_a_course_does_not_assign_are_skipped_with_the_reason(pytester):
     result, checks = run(pytester, "--submission", REFERENCE, "--autograder-profile", "nndl", "-k", "layernorm_forward")
     assert checks and {outcome for outcome, _, _ in checks.values()} == {"skipped"}
