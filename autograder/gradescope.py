@@ -40,7 +40,7 @@ CONFIG_NAME = "course.toml"
 FIXTURES_NAME = "fixtures"
 # What of a source checkout goes into the wheel (setup.py maps reference/ and fixtures/ into the package).
 SOURCE_PARTS = ("pyproject.toml", "setup.py", "README.md", "MANIFEST.in", "LICENSE",
-                "autograder", "reference", "fixtures")
+                "autograder", "reference", "provided", "fixtures")
 
 
 class GradescopeError(Exception):

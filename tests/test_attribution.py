@@ -284,7 +284,7 @@ def test_a_sandwich_forward_is_judged_by_its_own_output_check(make_submission):
         def affine_relu_forward(x, w, b):
             out, cache = _right_affine_relu_forward(x, w, b)
             return out + 1, cache  # wrong, but with the same gradients
-    """}), config=Config(select=("affine_relu_*",), include_hidden=False))
+    """}), config=Config(select=("affine_relu_*",), include_hidden=False, profile="all", isolate_dependencies=False))
     bad = failed(report)
     assert bad and all(r.target == "affine_relu_forward" for r in bad)
     assert bad[0].name == "affine_relu_forward: numerical gradient: output" and bad[0].max_score == 1
@@ -299,7 +299,7 @@ def test_a_sandwich_forward_that_raises_is_named_in_its_backwards_checks(make_su
     report = grade(make_submission({"layer_utils.py": """
         def conv_bn_relu_forward(x, w, b, gamma, beta, conv_param, bn_param):
             raise KeyError("running_mean")
-    """}), config=Config(select=("conv_bn_relu_*",)))
+    """}), config=Config(select=("conv_bn_relu_*",), profile="all", isolate_dependencies=False))
     forward, backward = of(report, "conv_bn_relu_forward"), of(report, "conv_bn_relu_backward")
     assert {r.visibility for r in forward} == {"public", "hidden"}
     assert forward and all(r.message.startswith("raised KeyError") for r in forward)
@@ -324,13 +324,22 @@ def test_a_missing_forward_makes_its_backward_not_checked(make_submission):
 
 
 def test_an_update_rule_that_raises_in_training_is_named_as_the_cause(make_submission):
-    report = grade(make_submission({"optim.py": """
+    path = make_submission({"optim.py": """
         def rmsprop(w, dw, config=None):
             raise ZeroDivisionError("no")
-    """}), config=Config(select=("FullyConnectedNet.train.rmsprop", "rmsprop")))
+    """})
+    select = ("FullyConnectedNet.train.rmsprop", "rmsprop")
+    report = grade(path, config=Config(select=select, isolate_dependencies=False))
     training = [r for r in report.results if r.case_id == "FullyConnectedNet.train.rmsprop"]
     assert [r.message for r in training] == ["not checked: rmsprop raised ZeroDivisionError on this input"]
     assert all(r.message.startswith("raised ZeroDivisionError: no") for r in of(report, "rmsprop"))
+    # With credit isolation (the default) the training run passes with the trusted update rule, and the model's
+    # 0-point line names rmsprop as the cause of its failing with the student's own code.
+    isolated = grade(path, config=Config(select=select))
+    training = [r for r in isolated.results if r.case_id == "FullyConnectedNet.train.rmsprop"]
+    assert [(r.status, r.max_score) for r in training if r.max_score] == [("passed", training[0].max_score)]
+    line = [r for r in isolated.results if r.target == "FullyConnectedNet" and r.max_score == 0 and r.status == "failed"]
+    assert line and "rmsprop" in line[0].message
 
 
 def test_a_backward_that_never_returns_leaves_its_forwards_checks_alone(make_submission):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import paths
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -102,8 +103,7 @@ def _fresh_venv(tmp, wheel):
 def _make_class(folder, answer_key):
     """The example class plus the hostile submission, which reads ``answer_key`` (the grader's own files)."""
     shutil.copytree(ROOT / "examples" / "submissions", folder)
-    shutil.copytree(ROOT / "reference" / "cs231n", folder / "hostile" / "cs231n",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c"))
+    paths.copy_reference_package(folder / "hostile" / "cs231n")
     with open(folder / "hostile" / "cs231n" / "layers.py", "a") as handle:
         handle.write("\n\n" + textwrap.dedent(HOSTILE).replace("PATHS", repr([str(p) for p in answer_key])))
     return folder
@@ -176,7 +176,7 @@ def test_a_wheel_built_from_the_sdist_grades_like_the_editable_install(tmp_path)
 
     (editable, editable_book), (installed, installed_book) = results["editable"], results["wheel"]
     assert sorted(installed) == ["alice", "bob", "carol", "hostile"]
-    assert editable["alice"]["score"] == editable["alice"]["max_score"] > 50  # not a class of zeros
+    assert editable["alice"]["score"] == editable["alice"]["max_score"] > 40  # not a class of zeros
     assert 0 < editable["bob"]["score"] < editable["bob"]["max_score"]
     assert all(not data["extra_data"]["error"] for data in editable.values())
     hostile_relu = [t for t in installed["hostile"]["tests"] if t["name"].startswith("relu_forward")]
