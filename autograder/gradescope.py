@@ -245,7 +245,7 @@ def check(*, root=None, user=None) -> list:
         raise GradescopeError(f"the bundle in {source} is broken: {exc}") from None
     lines = [f"config {source / CONFIG_NAME}: loaded", f"fixtures {source / FIXTURES_NAME}: hidden "
              f"{'included' if store.has_hidden else 'absent'}"]
-    ext = sorted(paths.reference_dir().glob("im2col_cython*.so"))
+    ext = sorted(paths.provided_dir().glob("im2col_cython*.so"))
     probe = subprocess.run([sys.executable, "-c", f"import importlib.util as u, sys; s = u.spec_from_file_location("
                             f"'im2col_cython', {str(ext[0]) if ext else ''!r}); u.module_from_spec(s)"],
                            capture_output=True, text=True) if ext else None

@@ -62,7 +62,7 @@ def test_the_bundle_holds_the_scripts_config_fixtures_and_a_wheel_of_the_current
             for module in ("autograder/gradescope.py", "autograder/grade.py", "autograder/sandbox.py"):
                 assert wheel.read(module) == (ROOT / module).read_bytes(), module
             assert "autograder/_reference/layers.py" in inside
-            assert any(n.startswith("autograder/_reference/im2col_cython") and n.endswith(".so") for n in inside)
+            assert any(n.startswith("autograder/_provided/im2col_cython") and n.endswith(".so") for n in inside)
     for script in ("setup.sh", "run_autograder"):
         with zipfile.ZipFile(path) as archive:
             text = archive.read(script)
