@@ -21,7 +21,6 @@ import os
 import re
 import warnings
 from dataclasses import asdict, replace
-from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -135,6 +134,7 @@ class _State:
         from .config import ConfigError, load_config
         from .fixtures import FixtureError
         from .fixtures import load as load_fixtures
+        from .grade import selected
         from .profiles import PROFILES
 
         if not submission.exists():
@@ -155,7 +155,7 @@ class _State:
         if hidden and not store.has_hidden:
             where = fixture_dir or "the installed fixtures"
             raise pytest.UsageError(f"no hidden fixtures (hidden.npz) in {where}: the hidden checks cannot run")
-        cases = [c for c in all_cases() if (c.visibility == "public" or hidden) and _selected(c, config.select)]
+        cases = [c for c in all_cases() if (c.visibility == "public" or hidden) and selected(c, config.select)]
         return cls(submission, _anchor(submission, config.packages), config, fixture_dir, hidden, cases)
 
     def result(self, item):
@@ -197,10 +197,6 @@ def grade_subset(submission, config, fixture_dir=None):
     from .grade import grade
 
     return grade(submission, config=config, fixture_dir=fixture_dir, trusted_layers=False)
-
-
-def _selected(case, patterns):
-    return not patterns or any(fnmatch(case.id, p) or fnmatch(case.target, p) for p in patterns)
 
 
 def _escape(name):
