@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import csv
-import ctypes
 import hashlib
 import io
 import json
@@ -27,6 +26,7 @@ from . import atomic, paths
 from .config import Config
 from .notebook_checks.summary import notebook_summary
 from .report import feedback_markdown, results_json
+from .runner import die_with_parent
 from .sandbox import make_sandbox
 
 SKIP = {".DS_Store", "__MACOSX", "Thumbs.db"}
@@ -119,16 +119,8 @@ def grader_version(config: Config, fixture_dir=None) -> str:
     return digest.hexdigest()[:16]
 
 
-def _die_with_parent():
-    """Ask the kernel to kill this process when its parent dies (Linux), so nothing outlives the batch."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def _worker_init():
-    _die_with_parent()
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides what Ctrl-C does
 
 

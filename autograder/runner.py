@@ -17,53 +17,26 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .child import codec
+from .limits import Limits  # noqa: F401 - re-exported: ``from autograder.runner import Limits`` keeps working
 
 CHILD_PACKAGE = "_agchild"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Limits for one submission's child process; every value can be set in the course config."""
-
-    check_seconds: float = 10.0
-    """Wall-clock seconds a single case may take (a case may ask for more, e.g. training)."""
-    submission_seconds: float = 300.0
-    """Wall-clock seconds for all of a submission's cases together."""
-    startup_seconds: float = 30.0
-    """Wall-clock seconds to import the submission."""
-    cpu_seconds: int = 600
-    """CPU seconds (RLIMIT_CPU) of one child process."""
-    memory_bytes: int = 2 * 1024**3
-    """Address space (RLIMIT_AS) of the child: 2 GiB by default."""
-    file_bytes: int = 64 * 1024**2
-    """Largest file the child may write (RLIMIT_FSIZE)."""
-    open_files: int = 256
-    """Open file descriptors (RLIMIT_NOFILE)."""
-    processes: int = 256
-    """Processes of the child's user (RLIMIT_NPROC; not enforced for root outside a user namespace)."""
-    disk_bytes: int = 256 * 1024**2
-    """Bytes of files the child may write (with namespaces: its scratch folder is a private tmpfs of the
-    submission's size plus this; without them only ``file_bytes`` bounds each file)."""
-    output_cap: int = 65536
-    """Characters of the student's printed output kept per child; the rest is dropped."""
-    reply_bytes: int = 256 * 1024**2
-    """Largest reply the grader accepts from the child."""
 
 
 class ChildFailure(Exception):
     """The child did not answer: it timed out, died, or broke the protocol."""
 
-    def __init__(self, reason, fatal=False):
+    def __init__(self, reason):
         super().__init__(reason)
-        self.reason, self.fatal = reason, fatal
+        self.reason = reason
 
 
-def _scrubbed_env(scratch):
+def scrubbed_env(scratch):
+    """The environment of a child (or notebook runner) working in ``scratch``: no variable of the grader's but
+    the few that keep numpy single-threaded and correct."""
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(scratch), "TMPDIR": str(scratch),
         "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
@@ -84,15 +57,16 @@ def install_child_code(scratch):
     return target
 
 
-def _die_with_parent():
-    """In the forked child before exec: be killed (with the whole sandbox) when the grader dies."""
+def die_with_parent():
+    """Ask the kernel to kill this process when its parent dies (Linux ``PR_SET_PDEATHSIG``, which survives exec):
+    a forked child before exec (with its whole sandbox), a batch worker; nothing outlives the grader."""
     try:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG survives exec
     except (OSError, AttributeError):
         pass
 
 
-def _single_threaded():
+def single_threaded():
     """preexec_fn is only safe without other threads (it can deadlock in a threaded parent)."""
     return threading.active_count() == 1
 
@@ -126,12 +100,12 @@ class Child:
             if self.sandbox is not None:
                 command = self.sandbox.wrap(command, self.scratch)
             self.proc = subprocess.Popen(
-                command, cwd=self.scratch, env=_scrubbed_env(self.scratch), pass_fds=(req_r, rep_w),
+                command, cwd=self.scratch, env=scrubbed_env(self.scratch), pass_fds=(req_r, rep_w),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=_die_with_parent if _single_threaded() else None,
+                start_new_session=True, preexec_fn=die_with_parent if single_threaded() else None,
             )
         except (OSError, subprocess.SubprocessError) as exc:
-            raise ChildFailure(f"the child process could not be started ({exc})", fatal=True) from None
+            raise ChildFailure(f"the child process could not be started ({exc})") from None
         finally:
             os.close(req_r)
             os.close(rep_w)
@@ -143,7 +117,7 @@ class Child:
         except ChildFailure:
             problem = self._setup_failure()
             if problem:
-                raise ChildFailure(f"the sandbox could not be set up ({problem})", fatal=True) from None
+                raise ChildFailure(f"the sandbox could not be set up ({problem})") from None
             raise
         return self.manifest
 
@@ -312,8 +286,3 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None):
         if child is not None:
             child.close()
     return outcome
-
-
-def new_prefix():
-    """A fresh top-level module name for one submission."""
-    return f"_submission_{uuid.uuid4().hex[:12]}"
