@@ -21,6 +21,7 @@ from pathlib import Path
 from . import fixtures as fixture_store
 from . import isolation
 from .catalog import all_cases, wanted_names
+from .child.protocol import Reply
 from .config import Config, ConfigError
 from .model import Report, TestResult, Verdict
 from .profiles import DEFAULT, PREFERRED, PROFILES, adapt_inputs, check_scope, choose, submission_signs
@@ -72,11 +73,11 @@ class ChildRun:
 
     @property
     def found(self) -> dict:
-        return self.outcome.manifest.get("found", {})
+        return self.outcome.manifest.found
 
     @property
     def import_errors(self) -> dict:
-        return self.outcome.manifest.get("import_errors", {})
+        return self.outcome.manifest.import_errors
 
 
 def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox=None, runner=None,
@@ -299,10 +300,10 @@ def _missing_reason(case, found, import_errors, broken_defines, name=None):
 
 
 def _reply_error(case, reply):
-    kind, error = reply.get("kind"), reply.get("error", "")
+    kind, error = reply.kind, _field(reply.error, "")
     if kind in ("form", "interrupted"):
         return error
-    exc_type, where = reply.get("type", "Exception"), reply.get("where", "")
+    exc_type, where = _field(reply.type, "Exception"), _field(reply.where, "")
     at = f" at {where}" if where else ""
     if exc_type == "NotImplementedError":
         return f"not implemented yet (raises NotImplementedError{at})"
@@ -313,13 +314,18 @@ def _not_checked(culprit, reply, missing=""):
     """Why a test could not be judged: another function of the case failed first."""
     if missing:
         return f"not checked: {missing}"
-    if reply.get("kind") == "form":
-        return f"not checked: {reply.get('error', f'{culprit} failed')}"
-    if reply.get("kind") == "interrupted":
-        return f"not checked: {culprit} did not finish ({reply.get('error', '')})"
-    if reply.get("type") == "NotImplementedError":
+    if reply.kind == "form":
+        return f"not checked: {_field(reply.error, f'{culprit} failed')}"
+    if reply.kind == "interrupted":
+        return f"not checked: {culprit} did not finish ({_field(reply.error, '')})"
+    if reply.type == "NotImplementedError":
         return f"not checked: {culprit} is not implemented yet"
-    return f"not checked: {culprit} raised {reply.get('type', 'an exception')} on this input"
+    return f"not checked: {culprit} raised {_field(reply.type, 'an exception')} on this input"
+
+
+def _field(value, default):
+    """A reply's field, or ``default`` where the child did not send it."""
+    return default if value is None else value
 
 
 class _Partial(dict):
@@ -346,8 +352,8 @@ def _interrupted(outcome, case_id):
     progress = getattr(outcome, "progress", {}).get(case_id)
     if not isinstance(progress, dict) or not isinstance(progress.get("partial"), dict) or not progress.get("function"):
         return None
-    return {"ok": False, "kind": "interrupted", "error": outcome.failures[case_id],
-            "partial": progress["partial"], "function": str(progress["function"])}
+    return Reply(case_id, False, kind="interrupted", error=outcome.failures[case_id], partial=progress["partial"],
+                 function=str(progress["function"]))
 
 
 def _judge_case(case, outcome, found, import_errors, store, config, inputs):
@@ -357,32 +363,32 @@ def _judge_case(case, outcome, found, import_errors, store, config, inputs):
         reply = _interrupted(outcome, case.id)
         if reply is None:
             return [_result(case, test, config, False, outcome.failures[case.id]) for test in case.tests]
-    partial = reply is not None and not reply.get("ok") and isinstance(reply.get("partial"), dict)
-    culprit = reply.get("function") if partial else None
-    missing = _missing_reason(case, found, import_errors, outcome.manifest.get("broken_defines", {}), culprit)
+    partial = reply is not None and reply.stopped_part_way
+    culprit = reply.function if partial else None
+    missing = _missing_reason(case, found, import_errors, outcome.manifest.broken_defines, culprit)
     # a missing function stops a probe part-way like an exception: what ran before it is still judged
     if missing and not (partial and culprit not in found):
         # nothing of the case could run: its tests are reported under the case's own target
         return [_result(case, test, config, False, missing, target=case.target) for test in case.tests]
     if reply is None:
         return [_result(case, test, config, False, "no result was produced") for test in case.tests]
-    if not reply.get("ok"):
+    if not reply.ok:
         reason = missing or _reply_error(case, reply)  # a missing function stopped the probe part-way
         if not culprit or not partial:
             return [_result(case, test, config, False, reason) for test in case.tests]
     expected = store.expected_for(case)
-    broken = outcome.manifest.get("broken_defines", {})
+    broken = outcome.manifest.broken_defines
     verdicts = []
     for test in case.tests:
         target = test.target or case.target
         if culprit is None:
-            verdicts.append(_verdict(test, reply["outputs"], expected, inputs))
+            verdicts.append(_verdict(test, reply.outputs, expected, inputs))
         elif target == culprit:  # the function that failed: the test says how
             verdicts.append(Verdict(False, reason))
         elif target not in found:  # missing too (the probe stopped before it)
             verdicts.append(Verdict(False, _missing_reason(case, found, import_errors, broken, target)))
         else:  # another function failed: judged on what the probe got before, if that is all it needs
-            outputs = _Partial(reply["partial"])
+            outputs = _Partial(reply.partial)
             verdict = _verdict(test, outputs, expected, inputs)
             verdicts.append(Verdict(False, _not_checked(culprit, reply, missing)) if outputs.missed else verdict)
     results = []

@@ -208,11 +208,11 @@ def choose(name, packages, manifest, signs=None, scope=()):
     homeworks in scope, with dropout's convention as the starter states it (``signs``: see
     :func:`submission_signs`; ``manifest``: what the child found, with the names of files that do not import)."""
     signs = signs or {}
-    found = manifest.get("found", {})
+    found = manifest.found
     profile = PROFILES[name] if name else detect(packages, found, signs.get("template", False))
     # A homework's functions count as submitted even when their file does not import: a syntax error in
     # conv_layers.py must cost the homework's points, not take it out of scope.
-    profile = profile.scoped(set(found).union(*manifest.get("broken_defines", {}).values()), scope)
+    profile = profile.scoped(set(found).union(*manifest.broken_defines.values()), scope)
     means = signs.get("dropout_means")
     if means and means != profile.dropout_means:
         profile = replace(profile, dropout_means=means, description=(

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .child import codec
+from .child.protocol import Manifest, Reply
 from .limits import Limits  # noqa: F401 - re-exported: ``from autograder.runner import Limits`` keeps working
 
 CHILD_PACKAGE = "_agchild"
@@ -226,8 +227,9 @@ class Child:
 class RunOutcome:
     """What running all cases of one submission produced."""
 
-    manifest: dict = field(default_factory=dict)
-    replies: dict = field(default_factory=dict)        # case id -> reply dict from the child
+    manifest: Manifest = field(default_factory=Manifest)
+    """What the child found (empty when the submission could not be loaded)."""
+    replies: dict = field(default_factory=dict)        # case id -> the child's Reply
     failures: dict = field(default_factory=dict)       # case id -> reason the child gave no reply
     progress: dict = field(default_factory=dict)       # case id -> the child's last progress report before a failure
     startup_error: str = ""
@@ -237,18 +239,19 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None):
     """Run a submission's cases in a child, restarting the child after a case that kills it.
 
     ``plan(manifest)`` returns the list of ``(case id, request, seconds)`` to run once the child has said
-    what it found (``manifest`` is ``{}`` when the submission could not even be imported).
+    what it found (a :class:`~autograder.child.protocol.Manifest`, empty when the submission could not even be
+    imported).
     """
     outcome = RunOutcome()
     install_child_code(scratch)
     budget_end = time.monotonic() + limits.submission_seconds
     child = Child(scratch, config, limits, sandbox)
     try:
-        outcome.manifest = child.start()
+        outcome.manifest = Manifest.from_dict(child.start())
     except ChildFailure as exc:
         child.close()
         outcome.startup_error = exc.reason
-        for case_id, _, _ in plan({}):
+        for case_id, _, _ in plan(outcome.manifest):
             outcome.failures[case_id] = f"the submission could not be loaded: {exc.reason}"
         return outcome
     pending = list(plan(outcome.manifest))
@@ -272,7 +275,7 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None):
                 reply = child.ask(request, min(seconds, left))
                 if not isinstance(reply, dict) or reply.get("id") != request["id"]:
                     raise ChildFailure("the process sent a reply that does not belong to this check")
-                outcome.replies[case_id] = reply
+                outcome.replies[case_id] = Reply.from_dict(reply)
             except ChildFailure as exc:
                 reason = exc.reason
                 if reason.startswith("time limit exceeded") and seconds <= left:
