@@ -25,7 +25,7 @@ from pathlib import Path
 from . import atomic, paths
 from .config import Config
 from .notebook_checks.summary import notebook_summary
-from .report import feedback_markdown, results_json
+from .report import feedback_markdown, results_json, write_results_json
 from .runner import die_with_parent
 from .sandbox import make_sandbox
 
@@ -141,7 +141,7 @@ def grade_entry(entry: Entry, out_dir: Path, key: str, config: Config, fixture_d
         feedback = f"# Feedback for {entry.student}\n\n> {data['output']}\n"
     data.setdefault("extra_data", {})["key"] = key
     atomic.write_text(target / "feedback.md", feedback)
-    atomic.write_text(target / "results.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+    write_results_json(target / "results.json", data)
     return entry.student, data["score"], data["extra_data"].get("error", "")
 
 
@@ -205,7 +205,7 @@ def grade_entry_error(entry, out_dir, key, error):
     data = {"score": 0.0, "max_score": 0.0, "execution_time": 0.0, "tests": [], "output": error,
             "extra_data": {"error": error, "key": key}}
     atomic.write_text(Path(out_dir) / entry.student / "feedback.md", f"# Feedback for {entry.student}\n\n> {error}\n")
-    atomic.write_text(Path(out_dir) / entry.student / "results.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+    write_results_json(Path(out_dir) / entry.student / "results.json", data)
 
 
 class _NoBar:
