@@ -40,7 +40,7 @@ class Reply:
     id: Any
     """The request's case id (the runner rejects a reply whose id is not the request's)."""
     ok: bool
-    """Whether the probe returned; then ``outputs`` holds what it returned."""
+    """Whether the probe returned; then ``outputs`` holds what it returned (only ``True`` itself counts)."""
     outputs: Any = None
     """The probe's raw outputs (nested dicts, tuples, arrays) when ``ok``."""
     kind: Any = None
@@ -74,7 +74,7 @@ class Reply:
     @classmethod
     def from_dict(cls, data) -> "Reply":
         data = _dict(data)
-        return cls(data.get("id"), bool(data.get("ok")), data.get("outputs"), data.get("kind"), data.get("type"),
+        return cls(data.get("id"), data.get("ok") is True, data.get("outputs"), data.get("kind"), data.get("type"),
                    data.get("error"), data.get("where"), data.get("partial"), data.get("function"))
 
     @classmethod
