@@ -9,7 +9,6 @@ that is meant to alter verdicts or messages, and say so in the commit.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import textwrap
 from pathlib import Path
