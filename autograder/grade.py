@@ -4,8 +4,8 @@ the grading early with a clear reason without losing what was found so far.
 :func:`grade` runs, in order: :func:`select_cases` (the catalog's cases the config and the fixtures allow),
 :func:`~autograder.submission.open_submission` (unpack, find the packages, stage them), :func:`run_children`
 (the submission's child: its manifest, the profile chosen from it and each case's inputs, made once),
-:func:`judge_and_credit` (each case's tests judged on the child's replies), credit isolation (inside the
-judging step: failed model and sandwich checks rerun over trusted layers in a second child, see
+:func:`judge_and_credit` (each case's tests judged on the child's replies, after :func:`run_isolation`, credit
+isolation: failed model and sandwich checks rerun over trusted layers in a second child, see
 :mod:`autograder.isolation`), :func:`check_notebooks_step` and :func:`finish_report`.
 """
 from __future__ import annotations
@@ -183,33 +183,43 @@ def request(ctx, case, root, plan: Plan):
             case.timeout or ctx.config.limits.check_seconds)
 
 
+def judge(ctx, run: ChildRun, case, outcome=None) -> list:
+    """One case's results judged on ``outcome`` (by default the submission's child's), with the inputs of the plan."""
+    outcome = run.outcome if outcome is None else outcome
+    return _judge_case(case, outcome, run.found, run.import_errors, ctx.store, ctx.config, run.plan.inputs[case.id])
+
+
+def run_isolation(ctx, opened: OpenedSubmission, run: ChildRun):
+    """Credit isolation (:mod:`autograder.isolation`): ``(mode, Isolation or None)``; with mode ``on`` or ``always``
+    the failed model and sandwich checks (all of them with ``always``) ran again over trusted layers in a second
+    child."""
+    how = isolation.mode(ctx.config, runner=ctx.runner, trusted_layers=ctx.trusted_layers)
+    if how not in ("on", "always"):
+        return how, None
+    profile = run.plan.profile
+    return how, isolation.Isolation.run(
+        how, [c for c in ctx.cases if profile.applies(c.all_requires())], run.outcome,
+        lambda case, outcome: judge(ctx, run, case, outcome),
+        layout=opened.layout, request=lambda case, root: request(ctx, case, root, run.plan),
+        child_config=child_config(ctx, opened), profile=profile, limits=ctx.config.limits, sandbox=ctx.sandbox,
+        started=ctx.started, found=run.found)
+
+
 def judge_and_credit(ctx, opened: OpenedSubmission, run: ChildRun) -> list:
-    """Every selected case's results: judged on the child's replies, not applicable outside the profile, and (credit
-    isolation) failed model and sandwich checks rerun over trusted layers in a second child."""
-    config, profile, outcome = ctx.config, run.plan.profile, run.outcome
-    found, import_errors = run.found, run.import_errors
-
-    def judge(case, raw):
-        return _judge_case(case, raw, found, import_errors, ctx.store, config, run.plan.inputs[case.id])
-
-    isolate = isolation.mode(config, runner=ctx.runner, trusted_layers=ctx.trusted_layers)
-    isolated = None
-    if isolate in ("on", "always"):
-        isolated = isolation.Isolation.run(
-            isolate, [c for c in ctx.cases if profile.applies(c.all_requires())], outcome, judge,
-            layout=opened.layout, request=lambda case, root: request(ctx, case, root, run.plan),
-            child_config=child_config(ctx, opened), profile=profile, limits=config.limits, sandbox=ctx.sandbox,
-            started=ctx.started, found=found)
+    """Every selected case's results: judged on the child's replies, not applicable outside the profile, and
+    credited over trusted layers where credit isolation (:func:`run_isolation`) rescued them."""
+    profile = run.plan.profile
+    how, isolated = run_isolation(ctx, opened, run)
     results = []
     for case in ctx.cases:
         if not profile.applies(case.all_requires()):
             results.extend(_not_applicable(case, test, profile) for test in case.tests)
             continue
-        judged = judge(case, outcome)
+        judged = judge(ctx, run, case)
         if isolated is not None:
             judged = isolated.merge(case, judged)
-        elif isolate == "unavailable":
-            judged = isolation.unavailable(case, judged, found)
+        elif how == "unavailable":
+            judged = isolation.unavailable(case, judged, run.found)
         results.extend(judged)
     if isolated is not None:
         results = isolated.finish(results, ctx.cases)
