@@ -117,7 +117,8 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
 def select_cases(config, store) -> tuple:
     """The catalog's cases this grading runs: public ones (hidden ones too when the fixtures hold them), those the
     config's ``select`` patterns name."""
-    return tuple(c for c in all_cases() if (c.visibility == "public" or store.has_hidden) and selected(c, config.select))
+    return tuple(c for c in all_cases()
+                 if (c.visibility == "public" or store.has_hidden) and selected(c, config.select))
 
 
 def selected(case, patterns) -> bool:

@@ -68,8 +68,8 @@ def read_results_json(data: dict, submission="") -> Report:
             visibility="public" if test.get("visibility") == "visible" else "hidden", group=group,
             score=float(test.get("score", 0.0)), max_score=float(test.get("max_score", 0.0)),
             status=test.get("status", "failed"), message=message, hint=hint, warning=warning))
-    return Report(submission=submission, results=results, notes=lines, profile=profile, execution_time=float(data.get("execution_time", 0.0)),
-                  error=error)
+    return Report(submission=submission, results=results, notes=lines, profile=profile,
+                  execution_time=float(data.get("execution_time", 0.0)), error=error)
 
 
 def write_results_json(path, data: dict):
