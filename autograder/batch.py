@@ -9,24 +9,21 @@ the grader's version, so a batch killed at any point and run again grades only w
 from __future__ import annotations
 
 import concurrent.futures as futures
-import csv
-import ctypes
 import hashlib
-import io
 import json
 import multiprocessing
 import os
 import re
 import signal
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import atomic, paths
 from .config import Config
-from .notebook_checks.summary import notebook_summary
-from .report import feedback_markdown, results_json
+from .report import feedback_markdown, results_json, write_results_json
+from .runner import die_with_parent
 from .sandbox import make_sandbox
 
 SKIP = {".DS_Store", "__MACOSX", "Thumbs.db"}
@@ -123,16 +120,8 @@ def grader_version(config: Config, fixture_dir=None) -> str:
     return digest.hexdigest()[:16]
 
 
-def _die_with_parent():
-    """Ask the kernel to kill this process when its parent dies (Linux), so nothing outlives the batch."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def _worker_init():
-    _die_with_parent()
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides what Ctrl-C does
 
 
@@ -153,7 +142,7 @@ def grade_entry(entry: Entry, out_dir: Path, key: str, config: Config, fixture_d
         feedback = f"# Feedback for {entry.student}\n\n> {data['output']}\n"
     data.setdefault("extra_data", {})["key"] = key
     atomic.write_text(target / "feedback.md", feedback)
-    atomic.write_text(target / "results.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+    write_results_json(target / "results.json", data)
     return entry.student, data["score"], data["extra_data"].get("error", "")
 
 
@@ -233,7 +222,7 @@ def grade_entry_error(entry, out_dir, key, error):
     data = {"score": 0.0, "max_score": 0.0, "execution_time": 0.0, "tests": [], "output": error,
             "extra_data": {"error": error, "key": key}}
     atomic.write_text(Path(out_dir) / entry.student / "feedback.md", f"# Feedback for {entry.student}\n\n> {error}\n")
-    atomic.write_text(Path(out_dir) / entry.student / "results.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+    write_results_json(Path(out_dir) / entry.student / "results.json", data)
 
 
 class _NoBar:
@@ -252,56 +241,9 @@ def _progress(total, done, enabled):
     return tqdm(total=total, initial=done, unit="submission", desc="grading", dynamic_ncols=True)
 
 
-def _load_results(out_dir, students):
-    rows = OrderedDict()
-    for student in students:
-        try:
-            rows[student] = json.loads((out_dir / student / "results.json").read_text())
-        except (OSError, ValueError):
-            rows[student] = None
-    return rows
-
-
 def write_gradebook(out_dir: Path, students):
-    """``gradebook.csv`` (one row per student, one column per check group) and ``summary.md``."""
-    rows = _load_results(Path(out_dir), students)
-    groups = sorted({t["tags"][2] for data in rows.values() if data for t in data.get("tests", []) if len(t.get("tags", [])) > 2})
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", *groups, "score", "max_score", "error"])
-    for student, data in rows.items():
-        if data is None:
-            writer.writerow([student, *["" for _ in groups], "", "", "not graded yet"])
-            continue
-        per_group = Counter()
-        for test in data.get("tests", []):
-            if len(test.get("tags", [])) > 2:
-                per_group[test["tags"][2]] += test["score"]
-        writer.writerow([student, *[f"{per_group[g]:g}" for g in groups], f"{data['score']:g}",
-                         f"{data.get('max_score', 0):g}", data.get("extra_data", {}).get("error", "")])
-    atomic.write_text(Path(out_dir) / "gradebook.csv", buffer.getvalue())
-    atomic.write_text(Path(out_dir) / "summary.md", summary_markdown(rows))
+    """``gradebook.csv`` (one row per student, one column per check group) and ``summary.md``, made by the
+    exporters (:mod:`autograder.exporters`) from the students' finished results."""
+    from .exporters import export
 
-
-def summary_markdown(rows):
-    """Class summary: score histogram and the pass rate of every check."""
-    graded = {s: d for s, d in rows.items() if d}
-    lines = ["# Class summary", "", f"Submissions: {len(rows)}, graded: {len(graded)}, "
-             f"with errors: {sum(1 for d in graded.values() if d.get('extra_data', {}).get('error'))}", ""]
-    if graded:
-        fractions = [d["score"] / d["max_score"] if d.get("max_score") else 0.0 for d in graded.values()]
-        lines += ["## Score histogram", "", "| score | students |", "|---|---|"]
-        bins = Counter(min(int(f * 10), 9) for f in fractions)
-        for b in range(10):
-            lines.append(f"| {b * 10}-{b * 10 + 10}% | {bins[b]} {'#' * bins[b]} |")
-        lines += ["", f"Mean: {100 * sum(fractions) / len(fractions):.1f}%", ""]
-        passes, totals = Counter(), Counter()
-        for data in graded.values():
-            for test in data.get("tests", []):
-                totals[test["name"]] += 1
-                passes[test["name"]] += test["status"] == "passed"
-        lines += ["## Pass rate per check", "", "| check | passed |", "|---|---|"]
-        for name in sorted(totals, key=lambda n: (passes[n] / totals[n], n)):
-            lines.append(f"| {name.replace('|', '/')} | {passes[name]}/{totals[name]} ({100 * passes[name] / totals[name]:.0f}%) |")
-    lines += notebook_summary(rows)
-    return "\n".join(lines) + "\n"
+    export(out_dir, students)

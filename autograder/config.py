@@ -5,7 +5,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from .runner import Limits
+from .limits import Limits
 
 
 class ConfigError(Exception):

@@ -64,10 +64,10 @@ def compute(hidden_seed=DEFAULT_HIDDEN_SEED):
     arrays = {"public": {}, "hidden": {}}
     for case in cases:
         reply = outcome.replies[case.id]
-        if not reply["ok"]:
-            raise FixtureError(f"the reference failed on {case.id}: {reply.get('type', '')} {reply['error']}")
+        if not reply.ok:
+            raise FixtureError(f"the reference failed on {case.id}: {reply.type or ''} {reply.error}")
         for path in expected_paths(case):
-            arrays[case.visibility][f"{case.id}:{path}"] = np.asarray(lookup(reply["outputs"], path))
+            arrays[case.visibility][f"{case.id}:{path}"] = np.asarray(lookup(reply.outputs, path))
     return arrays
 
 

@@ -1,24 +1,83 @@
-"""Grade one submission: an ordered pipeline of small steps, each of which may end the grading early
-with a clear reason without losing what was found so far."""
+"""Grade one submission: an ordered pipeline of small steps over a :class:`Grading` context, each of which may end
+the grading early with a clear reason without losing what was found so far.
+
+:func:`grade` runs, in order: :func:`select_cases` (the catalog's cases the config and the fixtures allow),
+:func:`~autograder.submission.open_submission` (unpack, find the packages, stage them), :func:`run_children`
+(the submission's child: its manifest, the profile chosen from it and each case's inputs, made once),
+:func:`judge_and_credit` (each case's tests judged on the child's replies, after :func:`run_isolation`, credit
+isolation: failed model and sandwich checks rerun over trusted layers in a second child, see
+:mod:`autograder.isolation`), :func:`check_notebooks_step` and :func:`finish_report`.
+"""
 from __future__ import annotations
 
+import copy
 import shutil
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
 from . import fixtures as fixture_store
 from . import isolation
 from .catalog import all_cases, wanted_names
+from .child.protocol import Reply
 from .config import Config, ConfigError
 from .model import Report, TestResult, Verdict
-from .profiles import PREFERRED, PROFILES, adapt_inputs, check_scope, choose, submission_signs
-from .runner import run_cases
+from .profiles import DEFAULT, PREFERRED, PROFILES, adapt_inputs, check_scope, choose, submission_signs
+from .runner import RunOutcome, run_cases
 from .sandbox import make_sandbox, new_scratch
-from .submission import SubmissionError, find_layout, stage, unpack
+from .submission import OpenedSubmission, SubmissionError, open_submission
 
 CHILD_PREFIX = "_submission"
+
+
+@dataclass(frozen=True)
+class Grading:
+    """What every step of one submission's grading reads: the settings and the cases, never the results."""
+
+    config: Config
+    """The course config."""
+    store: object
+    """The loaded fixtures (:func:`autograder.fixtures.load`): expected outputs and the hidden seed."""
+    cases: tuple
+    """The catalog's cases selected for this grading (:func:`select_cases`), in catalog order."""
+    sandbox: object = None
+    """The sandbox the children run in (None with an in-process ``runner``)."""
+    runner: object = None
+    """Replaces the sandboxed child (``autograder.inprocess.run_in_process``); None: :func:`run_cases`."""
+    trusted_layers: bool = True
+    """Whether credit isolation may run models and sandwiches over trusted layers."""
+    started: float = field(default_factory=time.monotonic)
+    """``time.monotonic()`` when the grading started (the submission's time budget counts from it)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the grader asks the child, decided from its manifest: the profile and each case's inputs."""
+
+    profile: object
+    """The :class:`~autograder.profiles.Profile` the submission is graded under."""
+    inputs: dict
+    """Case id -> the probe's keyword arguments in the course's conventions (made once, judged with the same)."""
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    """What :func:`run_children` returns: the child's raw outcome and the plan it ran."""
+
+    outcome: RunOutcome
+    """Replies, failures, progress and the manifest of the submission's child."""
+    plan: Plan
+    """The profile chosen from the manifest and the inputs each case was given."""
+
+    @property
+    def found(self) -> dict:
+        return self.outcome.manifest.found
+
+    @property
+    def import_errors(self) -> dict:
+        return self.outcome.manifest.import_errors
 
 
 def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox=None, runner=None,
@@ -37,103 +96,165 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
     started = time.monotonic()
     report = Report(submission=Path(submission).name)
     store = fixture_store.load(fixture_dir, include_hidden=config.include_hidden)
-    cases = [c for c in all_cases() if (c.visibility == "public" or store.has_hidden) and _selected(c, config.select)]
     if runner is None and sandbox is None:
         sandbox = make_sandbox(config.sandbox, hidden=[*hidden, *([fixture_dir] if fixture_dir else [])],
                                limits=config.limits)
+    ctx = Grading(config, store, select_cases(config, store), sandbox, runner, trusted_layers, started)
     if sandbox is not None:
         report.notes.append(sandbox.describe())
     with _scratch() as scratch:
-        folder = None
         try:
-            folder = unpack(Path(submission), Path(scratch))
-            layout = find_layout(folder, config.packages)
-            stage_dir, packages = stage(layout, Path(scratch))
-            signs = submission_signs(layout.root, layout.packages)
+            opened = open_submission(submission, scratch, config.packages)
         except SubmissionError as exc:
-            report.error = str(exc)
-            profile = PROFILES[config.profile or "cs231n-2021"]
-            report.profile = profile.name
-            report.results = [_failed(case, test, profile, config, str(exc)) for case in cases for test in case.tests]
-            if folder is not None:  # the notebooks can still be checked as submitted
-                _add_notebooks(report, folder, config, execute=False)
-            report.execution_time = time.monotonic() - started
-            return report
-        child_config = {"root": str(stage_dir), "packages": list(packages), "prefix": CHILD_PREFIX,
-                        "wanted": wanted_names(cases), "pinned": dict(config.functions), "preferred": PREFERRED}
-        chosen = {}
+            return _unopened(ctx, report, exc)
+        run = run_children(ctx, opened, scratch)
+        judged = judge_and_credit(ctx, opened, run)
+        notebooks = check_notebooks_step(ctx, opened.folder, stage=opened.stage,
+                                         execute=bool(config.notebooks.get("execute", False)))
+    return finish_report(ctx, report, run, judged, notebooks)
 
-        def plan(manifest):
-            profile = choose(config.profile, packages, manifest, signs, config.scope)
-            chosen["profile"] = profile
-            return [_request(case, stage_dir, store, profile, config) for case in cases
-                    if profile.applies(case.all_requires())]
 
-        if runner is None:
-            outcome = run_cases(Path(scratch), child_config, plan, config.limits, sandbox)
-        else:
-            outcome = runner(child_config, plan)
-        # Credit isolation (autograder/isolation.py): failed model and sandwich checks rerun over trusted layers.
-        isolate = isolation.mode(config, runner=runner, trusted_layers=trusted_layers)
-        isolated = None
-        if isolate in ("on", "always"):
-            profile = chosen.get("profile") or PROFILES[config.profile or "cs231n-2021"]
-            found, import_errors = outcome.manifest.get("found", {}), outcome.manifest.get("import_errors", {})
-            isolated = isolation.Isolation.run(
-                isolate, [c for c in cases if profile.applies(c.all_requires())], outcome,
-                lambda case, run: _judge_case(case, run, found, import_errors, store, config, profile),
-                layout=layout, request=lambda case, root: _request(case, root, store, profile, config),
-                child_config=child_config, profile=profile, limits=config.limits, sandbox=sandbox,
-                started=started, found=found)
-        notebook_report = Report(submission=report.submission)
-        _add_notebooks(notebook_report, folder, config, execute=bool(config.notebooks.get("execute", False)),
-                       stage=(stage_dir, packages), sandbox=sandbox)
-    profile = chosen.get("profile") or PROFILES[config.profile or "cs231n-2021"]
+def select_cases(config, store) -> tuple:
+    """The catalog's cases this grading runs: public ones (hidden ones too when the fixtures hold them), those the
+    config's ``select`` patterns name."""
+    return tuple(c for c in all_cases()
+                 if (c.visibility == "public" or store.has_hidden) and selected(c, config.select))
+
+
+def selected(case, patterns) -> bool:
+    """Whether ``case`` is chosen by shell ``patterns`` on its id or its function (no patterns: every case)."""
+    return not patterns or any(fnmatch(case.id, p) or fnmatch(case.target, p) for p in patterns)
+
+
+def _unopened(ctx, report, exc):
+    """The report of a submission that could not be opened: every test fails with the reason; its notebooks, if
+    it could be unpacked, are still checked as submitted."""
+    profile = PROFILES[ctx.config.profile or DEFAULT]
+    report.error = str(exc)
+    report.profile = profile.name
+    report.results = [_failed(case, test, profile, ctx.config, str(exc)) for case in ctx.cases for test in case.tests]
+    if exc.folder is not None:
+        results, notes = check_notebooks_step(ctx, exc.folder, execute=False)
+        report.results.extend(results)
+        report.notes.extend(notes)
+    report.execution_time = time.monotonic() - ctx.started
+    return report
+
+
+def child_config(ctx, opened: OpenedSubmission) -> dict:
+    """The settings the submission's child starts with (what to load, which names to find and where)."""
+    return {"root": str(opened.stage_dir), "packages": list(opened.packages), "prefix": CHILD_PREFIX,
+            "wanted": wanted_names(ctx.cases), "pinned": dict(ctx.config.functions), "preferred": PREFERRED}
+
+
+def make_plan(ctx, opened: OpenedSubmission, manifest: dict, signs=None) -> Plan:
+    """The profile for what the child found (``manifest``; ``{}`` when nothing could be imported) and the inputs of
+    every case it assigns."""
+    if signs is None:
+        signs = submission_signs(opened.layout.root, opened.layout.packages)
+    profile = choose(ctx.config.profile, opened.packages, manifest, signs, ctx.config.scope)
+    inputs = {case.id: adapt_inputs(fixture_store.make_inputs(case, ctx.store.hidden_seed), profile)
+              for case in ctx.cases if profile.applies(case.all_requires())}
+    return Plan(profile, inputs)
+
+
+def run_children(ctx, opened: OpenedSubmission, scratch) -> ChildRun:
+    """Run the submission's child on every case its profile assigns; returns the outcome and the plan it ran."""
+    signs = submission_signs(opened.layout.root, opened.layout.packages)
+    plans = []  # the plan made once the child's manifest arrived
+
+    def requests(manifest):
+        plans.append(make_plan(ctx, opened, manifest, signs))
+        return [request(ctx, case, opened.stage_dir, plans[-1]) for case in ctx.cases if case.id in plans[-1].inputs]
+
+    settings = child_config(ctx, opened)
+    if ctx.runner is None:
+        outcome = run_cases(Path(scratch), settings, requests, ctx.config.limits, ctx.sandbox)
+    else:
+        outcome = ctx.runner(settings, requests)
+    return ChildRun(outcome, plans[-1] if plans else make_plan(ctx, opened, outcome.manifest, signs))
+
+
+def request(ctx, case, root, plan: Plan):
+    """The probe request ``(case id, request, seconds)`` of one case, for a child whose staged submission is at
+    ``root`` (each request holds its own copy of the plan's inputs)."""
+    return (case.id, {"id": case.id, "probe": case.probe, "root": str(root),
+                      "inputs": copy.deepcopy(plan.inputs[case.id]),
+                      "seed": fixture_store.case_seed(case, ctx.store.hidden_seed)},
+            case.timeout or ctx.config.limits.check_seconds)
+
+
+def judge(ctx, run: ChildRun, case, outcome=None) -> list:
+    """One case's results judged on ``outcome`` (by default the submission's child's), with the inputs of the plan."""
+    outcome = run.outcome if outcome is None else outcome
+    return _judge_case(case, outcome, run.found, run.import_errors, ctx.store, ctx.config, run.plan.inputs[case.id])
+
+
+def run_isolation(ctx, opened: OpenedSubmission, run: ChildRun):
+    """Credit isolation (:mod:`autograder.isolation`): ``(mode, Isolation or None)``; with mode ``on`` or ``always``
+    the failed model and sandwich checks (all of them with ``always``) ran again over trusted layers in a second
+    child."""
+    how = isolation.mode(ctx.config, runner=ctx.runner, trusted_layers=ctx.trusted_layers)
+    if how not in ("on", "always"):
+        return how, None
+    profile = run.plan.profile
+    return how, isolation.Isolation.run(
+        how, [c for c in ctx.cases if profile.applies(c.all_requires())], run.outcome,
+        lambda case, outcome: judge(ctx, run, case, outcome),
+        layout=opened.layout, request=lambda case, root: request(ctx, case, root, run.plan),
+        child_config=child_config(ctx, opened), profile=profile, limits=ctx.config.limits, sandbox=ctx.sandbox,
+        started=ctx.started, found=run.found)
+
+
+def judge_and_credit(ctx, opened: OpenedSubmission, run: ChildRun) -> list:
+    """Every selected case's results: judged on the child's replies, not applicable outside the profile, and
+    credited over trusted layers where credit isolation (:func:`run_isolation`) rescued them."""
+    profile = run.plan.profile
+    how, isolated = run_isolation(ctx, opened, run)
+    results = []
+    for case in ctx.cases:
+        if not profile.applies(case.all_requires()):
+            results.extend(_not_applicable(case, test, profile) for test in case.tests)
+            continue
+        judged = judge(ctx, run, case)
+        if isolated is not None:
+            judged = isolated.merge(case, judged)
+        elif how == "unavailable":
+            judged = isolation.unavailable(case, judged, run.found)
+        results.extend(judged)
+    if isolated is not None:
+        results = isolated.finish(results, ctx.cases)
+    return results
+
+
+def check_notebooks_step(ctx, folder, *, execute, stage=None):
+    """The notebook checks (static, and re-execution when asked) of the submission's notebooks under ``folder``:
+    ``(results, notes)``."""
+    from .notebook_checks import check_notebooks
+
+    config = ctx.config
+    return check_notebooks(folder, settings=config.notebooks, execute=execute, stage=stage, sandbox=ctx.sandbox,
+                           limits=config.limits, profile=config.profile, packages=config.packages)
+
+
+def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
+    """The report: the profile and its notes, the child's startup and import errors, the judged results, then the
+    notebooks' results and notes."""
+    config, profile = ctx.config, run.plan.profile
     report.profile = profile.name
     if profile.assigned != PROFILES[profile.name].assigned:
         report.notes.append(f"Graded as {profile.description}; the other homeworks' checks are not applicable.")
     elif config.scope and not profile.homeworks:
         report.notes.append(f"scope = {list(config.scope)} was ignored: {profile.description} is one homework.")
-    found = outcome.manifest.get("found", {})
-    import_errors = outcome.manifest.get("import_errors", {})
-    if outcome.startup_error:  # nothing ran: an error of the submission, never a silent 0
-        report.error = f"the submission could not be loaded: {outcome.startup_error}"
-    for module, error in sorted(import_errors.items()):
+    if run.outcome.startup_error:  # nothing ran: an error of the submission, never a silent 0
+        report.error = f"the submission could not be loaded: {run.outcome.startup_error}"
+    for module, error in sorted(run.import_errors.items()):
         report.notes.append(f"{module.replace('.', '/')}.py could not be imported: {error}")
-    for case in cases:
-        if not profile.applies(case.all_requires()):
-            report.results.extend(_not_applicable(case, test, profile) for test in case.tests)
-            continue
-        results = _judge_case(case, outcome, found, import_errors, store, config, profile)
-        if isolated is not None:
-            results = isolated.merge(case, results)
-        elif isolate == "unavailable":
-            results = isolation.unavailable(case, results, found)
-        report.results.extend(results)
-    if isolated is not None:
-        report.results = isolated.finish(report.results, cases)
-    report.results.extend(notebook_report.results)
-    report.notes.extend(notebook_report.notes)
-    report.execution_time = time.monotonic() - started
-    return report
-
-
-def _request(case, root, store, profile, config):
-    """The probe request of one case, for a child whose staged submission is at ``root``."""
-    return (case.id, {"id": case.id, "probe": case.probe, "root": str(root),
-                      "inputs": adapt_inputs(fixture_store.make_inputs(case, store.hidden_seed), profile),
-                      "seed": fixture_store.case_seed(case, store.hidden_seed)},
-            case.timeout or config.limits.check_seconds)
-
-
-def _add_notebooks(report, folder, config, execute, stage=None, sandbox=None):
-    """The notebook checks (static, and re-execution when the config asks) join the same report."""
-    from .notebook_checks import check_notebooks
-
-    results, notes = check_notebooks(folder, settings=config.notebooks, execute=execute, stage=stage,
-                                     sandbox=sandbox, limits=config.limits, profile=config.profile)
     report.results.extend(results)
-    report.notes.extend(notes)
+    report.results.extend(notebooks[0])
+    report.notes.extend(notebooks[1])
+    report.execution_time = time.monotonic() - ctx.started
+    return report
 
 
 @contextmanager
@@ -143,10 +264,6 @@ def _scratch():
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _selected(case, patterns):
-    return not patterns or any(fnmatch(case.id, p) or fnmatch(case.target, p) for p in patterns)
 
 
 def _points(case, test, config):
@@ -194,10 +311,10 @@ def _missing_reason(case, found, import_errors, broken_defines, name=None):
 
 
 def _reply_error(case, reply):
-    kind, error = reply.get("kind"), reply.get("error", "")
+    kind, error = reply.kind, _field(reply.error, "")
     if kind in ("form", "interrupted"):
         return error
-    exc_type, where = reply.get("type", "Exception"), reply.get("where", "")
+    exc_type, where = _field(reply.type, "Exception"), _field(reply.where, "")
     at = f" at {where}" if where else ""
     if exc_type == "NotImplementedError":
         return f"not implemented yet (raises NotImplementedError{at})"
@@ -208,13 +325,18 @@ def _not_checked(culprit, reply, missing=""):
     """Why a test could not be judged: another function of the case failed first."""
     if missing:
         return f"not checked: {missing}"
-    if reply.get("kind") == "form":
-        return f"not checked: {reply.get('error', f'{culprit} failed')}"
-    if reply.get("kind") == "interrupted":
-        return f"not checked: {culprit} did not finish ({reply.get('error', '')})"
-    if reply.get("type") == "NotImplementedError":
+    if reply.kind == "form":
+        return f"not checked: {_field(reply.error, f'{culprit} failed')}"
+    if reply.kind == "interrupted":
+        return f"not checked: {culprit} did not finish ({_field(reply.error, '')})"
+    if reply.type == "NotImplementedError":
         return f"not checked: {culprit} is not implemented yet"
-    return f"not checked: {culprit} raised {reply.get('type', 'an exception')} on this input"
+    return f"not checked: {culprit} raised {_field(reply.type, 'an exception')} on this input"
+
+
+def _field(value, default):
+    """A reply's field, or ``default`` where the child did not send it."""
+    return default if value is None else value
 
 
 class _Partial(dict):
@@ -241,43 +363,43 @@ def _interrupted(outcome, case_id):
     progress = getattr(outcome, "progress", {}).get(case_id)
     if not isinstance(progress, dict) or not isinstance(progress.get("partial"), dict) or not progress.get("function"):
         return None
-    return {"ok": False, "kind": "interrupted", "error": outcome.failures[case_id],
-            "partial": progress["partial"], "function": str(progress["function"])}
+    return Reply(case_id, False, kind="interrupted", error=outcome.failures[case_id], partial=progress["partial"],
+                 function=str(progress["function"]))
 
 
-def _judge_case(case, outcome, found, import_errors, store, config, profile):
+def _judge_case(case, outcome, found, import_errors, store, config, inputs):
+    """The results of one case's tests judged on ``outcome`` (``inputs``: what the code was given)."""
     reply = outcome.replies.get(case.id)
     if case.id in outcome.failures:
         reply = _interrupted(outcome, case.id)
         if reply is None:
             return [_result(case, test, config, False, outcome.failures[case.id]) for test in case.tests]
-    partial = reply is not None and not reply.get("ok") and isinstance(reply.get("partial"), dict)
-    culprit = reply.get("function") if partial else None
-    missing = _missing_reason(case, found, import_errors, outcome.manifest.get("broken_defines", {}), culprit)
+    partial = reply is not None and reply.stopped_part_way
+    culprit = reply.function if partial else None
+    missing = _missing_reason(case, found, import_errors, outcome.manifest.broken_defines, culprit)
     # a missing function stops a probe part-way like an exception: what ran before it is still judged
     if missing and not (partial and culprit not in found):
         # nothing of the case could run: its tests are reported under the case's own target
         return [_result(case, test, config, False, missing, target=case.target) for test in case.tests]
     if reply is None:
         return [_result(case, test, config, False, "no result was produced") for test in case.tests]
-    if not reply.get("ok"):
+    if not reply.ok:
         reason = missing or _reply_error(case, reply)  # a missing function stopped the probe part-way
         if not culprit or not partial:
             return [_result(case, test, config, False, reason) for test in case.tests]
-    inputs = adapt_inputs(fixture_store.make_inputs(case, store.hidden_seed), profile)  # what the code was given
     expected = store.expected_for(case)
-    broken = outcome.manifest.get("broken_defines", {})
+    broken = outcome.manifest.broken_defines
     verdicts = []
     for test in case.tests:
         target = test.target or case.target
         if culprit is None:
-            verdicts.append(_verdict(test, reply["outputs"], expected, inputs))
+            verdicts.append(_verdict(test, reply.outputs, expected, inputs))
         elif target == culprit:  # the function that failed: the test says how
             verdicts.append(Verdict(False, reason))
         elif target not in found:  # missing too (the probe stopped before it)
             verdicts.append(Verdict(False, _missing_reason(case, found, import_errors, broken, target)))
         else:  # another function failed: judged on what the probe got before, if that is all it needs
-            outputs = _Partial(reply["partial"])
+            outputs = _Partial(reply.partial)
             verdict = _verdict(test, outputs, expected, inputs)
             verdicts.append(Verdict(False, _not_checked(culprit, reply, missing)) if outputs.missed else verdict)
     results = []

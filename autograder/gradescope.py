@@ -18,7 +18,6 @@ root only, and runs every child as that user, inside the namespace sandbox where
 from __future__ import annotations
 
 import io
-import json
 import os
 import pwd
 import shutil
@@ -283,7 +282,9 @@ def run(*, root=None, user=None) -> dict:
                 "tests": [], "extra_data": {"error": reason}}
         table = data["output"]
     results_path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(results_path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+    from .report import write_results_json
+
+    write_results_json(results_path, data)
     print(table)
     return data
 

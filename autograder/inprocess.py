@@ -2,6 +2,7 @@
 unsandboxed baseline that the sandbox's cost is measured against. Never use it for student code."""
 from __future__ import annotations
 
+import copy
 import itertools
 
 import numpy as np
@@ -10,6 +11,7 @@ from .child import codec
 from .child.loader import Submission, describe
 from .child.boot import describe_failure
 from .child.probes import PROBES, Partial, ProbeError
+from .child.protocol import Manifest, Reply
 from .runner import RunOutcome
 
 _COUNTER = itertools.count()
@@ -21,8 +23,8 @@ def run_in_process(config, plan):
     sub = Submission(config["root"], config["packages"], f"{config['prefix']}_{next(_COUNTER)}").load()
     try:
         api, where = sub.find(config["wanted"], config.get("pinned"), config.get("preferred", ()))
-        outcome.manifest = {"found": {n: [where[n], describe(obj)] for n, obj in api.items()},
-                            "import_errors": sub.import_errors, "broken_defines": sub.broken_defines}
+        outcome.manifest = Manifest({n: [where[n], describe(obj)] for n, obj in api.items()},
+                                    sub.import_errors, sub.broken_defines)
         for case_id, request, _ in plan(outcome.manifest):
             outcome.replies[case_id] = _run(request, api)
     finally:
@@ -34,14 +36,13 @@ def _run(request, api):
     state = np.random.get_state()
     try:
         np.random.seed(request["seed"])
-        outputs = PROBES[request["probe"]](api, **request["inputs"])
-        outputs = codec.roundtrip(outputs)  # the same types a child's reply has
-        return {"id": request["id"], "ok": True, "outputs": outputs}
+        outputs = PROBES[request["probe"]](api, **copy.deepcopy(request["inputs"]))
+        return Reply(request["id"], True, codec.roundtrip(outputs))  # the same types a child's reply has
     except Exception as exc:  # noqa: BLE001 - reported like the child reports it
-        extra = {}
+        partial = function = None
         if isinstance(exc, Partial) and exc.__cause__ is not None:
-            extra = {"partial": codec.roundtrip(exc.outputs), "function": exc.function}
+            partial, function = codec.roundtrip(exc.outputs), exc.function
             exc = exc.__cause__
-        return {"id": request["id"], "ok": False, **describe_failure(exc, request.get("root"), ProbeError), **extra}
+        return Reply.failure(request["id"], describe_failure(exc, request.get("root"), ProbeError), partial, function)
     finally:
         np.random.set_state(state)

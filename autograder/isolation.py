@@ -173,11 +173,13 @@ class Isolation:
             files = {p.name for p in stage_dir.rglob("*.py")}
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+        from .child.protocol import Reply
+
         vocabulary = _vocabulary()
         scrubbed = type(raw)(manifest=outcome.manifest)
         for case_id, reply in raw.replies.items():
             strings = frozenset(_input_strings(requests[case_id][0]))
-            scrubbed.replies[case_id] = scrub_reply(reply, files, vocabulary, strings)
+            scrubbed.replies[case_id] = Reply.from_dict(scrub_reply(reply.to_dict(), files, vocabulary, strings))
         return cls(own, {c.id: judge(c, scrubbed) for c in rerun if c.id in scrubbed.replies}, ran)
 
     def merge(self, case, results):

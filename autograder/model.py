@@ -114,6 +114,13 @@ class Report:
     execution_time: float = 0.0
     error: str = ""
 
+    @classmethod
+    def from_results_json(cls, data: dict, submission="") -> "Report":
+        """The report a results.json holds (see :func:`autograder.report.read_results_json`)."""
+        from .report import read_results_json
+
+        return read_results_json(data, submission)
+
     @property
     def score(self):
         return round(sum(r.score for r in self.results), 6)

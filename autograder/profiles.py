@@ -71,8 +71,6 @@ class Profile:
     """Functions and classes students write; checks of anything else are not applicable."""
     dropout_means: str = "keep"
     """What dropout's ``p`` means: ``keep`` (CS231n 2018+) or ``drop`` (2016-2017, some nndl years)."""
-    packages: tuple = ()
-    """Package folders, when the course pins them; detected otherwise."""
     homeworks: tuple = ()
     """The course's homeworks when it splits the assignment (:class:`Homework`); empty: one homework."""
     state_names: dict = field(default_factory=dict)
@@ -111,8 +109,8 @@ def check_scope(scope):
     return None
 
 
-def _profile(name, description, *groups, dropout_means="keep", packages=(), **extra):
-    return Profile(name, description, frozenset(n for g in groups for n in g), dropout_means, packages, **extra)
+def _profile(name, description, *groups, dropout_means="keep", **extra):
+    return Profile(name, description, frozenset(n for g in groups for n in g), dropout_means, **extra)
 
 
 BASIC = ("affine_forward", "affine_backward", "relu_forward", "relu_backward", "svm_loss", "softmax_loss")
@@ -210,11 +208,11 @@ def choose(name, packages, manifest, signs=None, scope=()):
     homeworks in scope, with dropout's convention as the starter states it (``signs``: see
     :func:`submission_signs`; ``manifest``: what the child found, with the names of files that do not import)."""
     signs = signs or {}
-    found = manifest.get("found", {})
+    found = manifest.found
     profile = PROFILES[name] if name else detect(packages, found, signs.get("template", False))
     # A homework's functions count as submitted even when their file does not import: a syntax error in
     # conv_layers.py must cost the homework's points, not take it out of scope.
-    profile = profile.scoped(set(found).union(*manifest.get("broken_defines", {}).values()), scope)
+    profile = profile.scoped(set(found).union(*manifest.broken_defines.values()), scope)
     means = signs.get("dropout_means")
     if means and means != profile.dropout_means:
         profile = replace(profile, dropout_means=means, description=(

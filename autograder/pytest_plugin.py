@@ -21,8 +21,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from dataclasses import asdict, replace
-from fnmatch import fnmatch
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -35,20 +34,62 @@ NOTES = "autograder-notes"
 
 
 def pytest_addoption(parser):
+    """Every option has an ini twin (``--autograder-profile`` / ``autograder_profile``); the command line wins.
+    The older spellings ``--submission``, ``--instructor-fixtures`` and ``--hidden`` keep working."""
     group = parser.getgroup("autograder", "autograder: the grader's checks as tests")
-    group.addoption("--submission", metavar="PATH",
+    group.addoption("--autograder-submission", "--submission", dest="autograder_submission", metavar="PATH",
                     help="Run the grader's public checks against this submission (a folder or a .zip).")
-    group.addoption("--autograder-profile", metavar="NAME",
+    group.addoption("--autograder-profile", dest="autograder_profile", metavar="NAME",
                     help="Course profile (see `autograder profiles`); detected from the submission when omitted.")
-    group.addoption("--autograder-config", metavar="TOML", help="Course config of the grader (TOML).")
-    group.addoption("--instructor-fixtures", metavar="DIR",
+    group.addoption("--autograder-config", dest="autograder_config", metavar="TOML",
+                    help="Course config of the grader (TOML).")
+    group.addoption("--autograder-fixtures", "--instructor-fixtures", dest="autograder_fixtures", metavar="DIR",
                     help="Fixture folder holding hidden.npz: run the hidden checks too (instructors only).")
-    group.addoption("--hidden", action="store_true",
+    group.addoption("--autograder-hidden", "--hidden", dest="autograder_hidden", action="store_true", default=None,
                     help="Run the hidden checks too, with the installed fixtures (instructors only).")
     parser.addini("autograder_submission", type="paths", default=[],
                   help="Submission folder whose checks are run (relative to the ini file).")
     parser.addini("autograder_profile", default="", help="Course profile (detected when empty).")
     parser.addini("autograder_config", type="paths", default=[], help="Course config of the grader (TOML).")
+    parser.addini("autograder_fixtures", type="paths", default=[],
+                  help="Fixture folder holding hidden.npz (instructors only; relative to the ini file).")
+    parser.addini("autograder_hidden", type="bool", default=False,
+                  help="Run the hidden checks too, with the installed fixtures (instructors only).")
+
+
+@dataclass(frozen=True)
+class Options:
+    """The plugin's settings, resolved once from the command line and the ini file (the command line wins)."""
+
+    submission: Path | None
+    """The submission graded (``--autograder-submission`` / ``autograder_submission``); None: the plugin is idle."""
+    profile: str | None
+    """The course profile (``--autograder-profile`` / ``autograder_profile``); None: detected."""
+    config: Path | None
+    """The grader's course config (``--autograder-config`` / ``autograder_config``); None: the defaults."""
+    fixtures: Path | None
+    """Fixtures holding the hidden checks (``--autograder-fixtures`` / ``autograder_fixtures``)."""
+    hidden: bool
+    """Whether the hidden checks run (``--autograder-hidden`` / ``autograder_hidden``, or fixtures given)."""
+
+
+def resolve_options(config) -> Options:
+    """The plugin's :class:`Options` for a pytest ``config``: each from its command-line option, else its ini twin
+    (ini paths are relative to the ini file, command-line paths to the current folder)."""
+
+    def path(name):
+        cli = config.getoption(name)
+        if cli is not None:
+            return Path(cli).resolve()
+        ini = config.getini(name)
+        return Path(ini[0]).resolve() if ini else None
+
+    fixtures = path("autograder_fixtures")
+    hidden = config.getoption("autograder_hidden")
+    hidden = bool(config.getini("autograder_hidden")) if hidden is None else bool(hidden)
+    return Options(submission=path("autograder_submission"),
+                   profile=config.getoption("autograder_profile") or config.getini("autograder_profile") or None,
+                   config=path("autograder_config"), fixtures=fixtures, hidden=hidden or fixtures is not None)
 
 
 class CheckFailed(Exception):
@@ -60,12 +101,11 @@ class CheckFailed(Exception):
 
 
 def pytest_configure(config):
-    cli = config.getoption("submission")
-    ini = config.getini("autograder_submission")
-    if cli is None and not ini:
+    options = resolve_options(config)
+    if options.submission is None:
         return
-    submission = Path(cli).resolve() if cli is not None else Path(ini[0]).resolve()
-    state = _State.create(config, submission)
+    cli = config.getoption("autograder_submission")  # named on the command line (not by the ini file)
+    state = _State.create(options)
     config.stash[STATE] = state
     for kind in KINDS:
         config.addinivalue_line("markers", f"{kind}: autograder checks of kind '{kind}'")
@@ -131,32 +171,28 @@ class _State:
         self.notes = []
 
     @classmethod
-    def create(cls, pconfig, submission):
+    def create(cls, options: Options):
         from .catalog import all_cases
         from .config import ConfigError, load_config
         from .fixtures import FixtureError
         from .fixtures import load as load_fixtures
+        from .grade import selected
         from .profiles import PROFILES
 
+        submission, profile, hidden, fixture_dir = options.submission, options.profile, options.hidden, options.fixtures
         if not submission.exists():
             raise pytest.UsageError(f"--submission: {submission} does not exist")
-        config_paths = pconfig.getini("autograder_config")
-        config_path = pconfig.getoption("autograder_config") or (config_paths[0] if config_paths else None)
-        profile = pconfig.getoption("autograder_profile") or pconfig.getini("autograder_profile") or None
         if profile is not None and profile not in PROFILES:
             raise pytest.UsageError(f"unknown course profile {profile!r}; known: {', '.join(sorted(PROFILES))}")
-        instructor = pconfig.getoption("instructor_fixtures")
-        hidden = bool(instructor or pconfig.getoption("hidden"))
-        fixture_dir = Path(instructor).resolve() if instructor else None
         try:
-            config = load_config(config_path, profile=profile, include_hidden=hidden)
+            config = load_config(options.config, profile=profile, include_hidden=hidden)
             store = load_fixtures(fixture_dir, include_hidden=hidden)
         except (ConfigError, FixtureError) as exc:
             raise pytest.UsageError(str(exc)) from None
         if hidden and not store.has_hidden:
             where = fixture_dir or "the installed fixtures"
             raise pytest.UsageError(f"no hidden fixtures (hidden.npz) in {where}: the hidden checks cannot run")
-        cases = [c for c in all_cases() if (c.visibility == "public" or hidden) and _selected(c, config.select)]
+        cases = [c for c in all_cases() if (c.visibility == "public" or hidden) and selected(c, config.select)]
         return cls(submission, _anchor(submission, config.packages), config, fixture_dir, hidden, cases)
 
     def result(self, item):
@@ -198,10 +234,6 @@ def grade_subset(submission, config, fixture_dir=None):
     from .grade import grade
 
     return grade(submission, config=config, fixture_dir=fixture_dir, trusted_layers=False)
-
-
-def _selected(case, patterns):
-    return not patterns or any(fnmatch(case.id, p) or fnmatch(case.target, p) for p in patterns)
 
 
 def _escape(name):

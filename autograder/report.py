@@ -43,6 +43,41 @@ def results_json(report: Report, hidden_visibility="after_published"):
     }
 
 
+def read_results_json(data: dict, submission="") -> Report:
+    """The :class:`Report` a results.json (as :func:`results_json` writes it) holds: its tests (not applicable ones
+    are never written; case ids are not kept), notes, error and profile. ``results_json`` of what it returns is
+    ``data`` again, apart from ``extra_data`` entries other than the profile and the error."""
+    from .model import TestResult
+
+    extra = data.get("extra_data") or {}
+    error, profile = extra.get("error") or "", extra.get("profile") or ""
+    lines = str(data.get("output", "")).split("\n")[1:]  # the first line is the score
+    if error and lines and lines[0] == f"The submission could not be graded: {error}":
+        lines = lines[1:]
+    results = []
+    for test in data.get("tests", []):
+        tags = list(test.get("tags") or [])
+        target, kind, group = (tags + ["", "", ""])[:3]
+        output, message, hint, warning = str(test.get("output", "")), "", "", ""
+        if output.startswith(f"{WARNING_LABEL}: "):
+            warning = output[len(WARNING_LABEL) + 2:]
+        else:
+            message, _, hint = output.partition("\nHint: ")
+        results.append(TestResult(
+            case_id="", name=test.get("name", ""), target=target, kind=kind,
+            visibility="public" if test.get("visibility") == "visible" else "hidden", group=group,
+            score=float(test.get("score", 0.0)), max_score=float(test.get("max_score", 0.0)),
+            status=test.get("status", "failed"), message=message, hint=hint, warning=warning))
+    return Report(submission=submission, results=results, notes=lines, profile=profile,
+                  execution_time=float(data.get("execution_time", 0.0)), error=error)
+
+
+def write_results_json(path, data: dict):
+    """Write a results.json (Gradescope's schema: :func:`results_json`, or an error row) atomically: the one place
+    results.json is written, by ``grade``, ``batch`` and the Gradescope entry point alike."""
+    atomic.write_text(Path(path), json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
 def by_target(report: Report):
     """Results grouped by the function or class they check, in catalog order."""
     groups = OrderedDict()
@@ -112,5 +147,5 @@ def write_report(report: Report, out_dir, hidden_visibility="after_published"):
     results = out_dir / "results.json"
     feedback = out_dir / "feedback.md"
     atomic.write_text(feedback, feedback_markdown(report))
-    atomic.write_text(results, json.dumps(results_json(report, hidden_visibility), indent=1, sort_keys=True) + "\n")
+    write_results_json(results, results_json(report, hidden_visibility))
     return results, feedback

@@ -17,53 +17,27 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .child import codec
+from .child.protocol import Manifest, Reply
+from .limits import Limits  # noqa: F401 - re-exported: ``from autograder.runner import Limits`` keeps working
 
 CHILD_PACKAGE = "_agchild"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Limits for one submission's child process; every value can be set in the course config."""
-
-    check_seconds: float = 10.0
-    """Wall-clock seconds a single case may take (a case may ask for more, e.g. training)."""
-    submission_seconds: float = 300.0
-    """Wall-clock seconds for all of a submission's cases together."""
-    startup_seconds: float = 30.0
-    """Wall-clock seconds to import the submission."""
-    cpu_seconds: int = 600
-    """CPU seconds (RLIMIT_CPU) of one child process."""
-    memory_bytes: int = 2 * 1024**3
-    """Address space (RLIMIT_AS) of the child: 2 GiB by default."""
-    file_bytes: int = 64 * 1024**2
-    """Largest file the child may write (RLIMIT_FSIZE)."""
-    open_files: int = 256
-    """Open file descriptors (RLIMIT_NOFILE)."""
-    processes: int = 256
-    """Processes of the child's user (RLIMIT_NPROC; not enforced for root outside a user namespace)."""
-    disk_bytes: int = 256 * 1024**2
-    """Bytes of files the child may write (with namespaces: its scratch folder is a private tmpfs of the
-    submission's size plus this; without them only ``file_bytes`` bounds each file)."""
-    output_cap: int = 65536
-    """Characters of the student's printed output kept per child; the rest is dropped."""
-    reply_bytes: int = 256 * 1024**2
-    """Largest reply the grader accepts from the child."""
 
 
 class ChildFailure(Exception):
     """The child did not answer: it timed out, died, or broke the protocol."""
 
-    def __init__(self, reason, fatal=False):
+    def __init__(self, reason):
         super().__init__(reason)
-        self.reason, self.fatal = reason, fatal
+        self.reason = reason
 
 
-def _scrubbed_env(scratch):
+def scrubbed_env(scratch):
+    """The environment of a child (or notebook runner) working in ``scratch``: no variable of the grader's but
+    the few that keep numpy single-threaded and correct."""
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(scratch), "TMPDIR": str(scratch),
         "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
@@ -84,15 +58,16 @@ def install_child_code(scratch):
     return target
 
 
-def _die_with_parent():
-    """In the forked child before exec: be killed (with the whole sandbox) when the grader dies."""
+def die_with_parent():
+    """Ask the kernel to kill this process when its parent dies (Linux ``PR_SET_PDEATHSIG``, which survives exec):
+    a forked child before exec (with its whole sandbox), a batch worker; nothing outlives the grader."""
     try:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG survives exec
     except (OSError, AttributeError):
         pass
 
 
-def _single_threaded():
+def single_threaded():
     """preexec_fn is only safe without other threads (it can deadlock in a threaded parent)."""
     return threading.active_count() == 1
 
@@ -126,12 +101,12 @@ class Child:
             if self.sandbox is not None:
                 command = self.sandbox.wrap(command, self.scratch)
             self.proc = subprocess.Popen(
-                command, cwd=self.scratch, env=_scrubbed_env(self.scratch), pass_fds=(req_r, rep_w),
+                command, cwd=self.scratch, env=scrubbed_env(self.scratch), pass_fds=(req_r, rep_w),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=_die_with_parent if _single_threaded() else None,
+                start_new_session=True, preexec_fn=die_with_parent if single_threaded() else None,
             )
         except (OSError, subprocess.SubprocessError) as exc:
-            raise ChildFailure(f"the child process could not be started ({exc})", fatal=True) from None
+            raise ChildFailure(f"the child process could not be started ({exc})") from None
         finally:
             os.close(req_r)
             os.close(rep_w)
@@ -143,7 +118,7 @@ class Child:
         except ChildFailure:
             problem = self._setup_failure()
             if problem:
-                raise ChildFailure(f"the sandbox could not be set up ({problem})", fatal=True) from None
+                raise ChildFailure(f"the sandbox could not be set up ({problem})") from None
             raise
         return self.manifest
 
@@ -252,8 +227,9 @@ class Child:
 class RunOutcome:
     """What running all cases of one submission produced."""
 
-    manifest: dict = field(default_factory=dict)
-    replies: dict = field(default_factory=dict)        # case id -> reply dict from the child
+    manifest: Manifest = field(default_factory=Manifest)
+    """What the child found (empty when the submission could not be loaded)."""
+    replies: dict = field(default_factory=dict)        # case id -> the child's Reply
     failures: dict = field(default_factory=dict)       # case id -> reason the child gave no reply
     progress: dict = field(default_factory=dict)       # case id -> the child's last progress report before a failure
     startup_error: str = ""
@@ -263,18 +239,19 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None):
     """Run a submission's cases in a child, restarting the child after a case that kills it.
 
     ``plan(manifest)`` returns the list of ``(case id, request, seconds)`` to run once the child has said
-    what it found (``manifest`` is ``{}`` when the submission could not even be imported).
+    what it found (a :class:`~autograder.child.protocol.Manifest`, empty when the submission could not even be
+    imported).
     """
     outcome = RunOutcome()
     install_child_code(scratch)
     budget_end = time.monotonic() + limits.submission_seconds
     child = Child(scratch, config, limits, sandbox)
     try:
-        outcome.manifest = child.start()
+        outcome.manifest = Manifest.from_dict(child.start())
     except ChildFailure as exc:
         child.close()
         outcome.startup_error = exc.reason
-        for case_id, _, _ in plan({}):
+        for case_id, _, _ in plan(outcome.manifest):
             outcome.failures[case_id] = f"the submission could not be loaded: {exc.reason}"
         return outcome
     pending = list(plan(outcome.manifest))
@@ -298,7 +275,7 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None):
                 reply = child.ask(request, min(seconds, left))
                 if not isinstance(reply, dict) or reply.get("id") != request["id"]:
                     raise ChildFailure("the process sent a reply that does not belong to this check")
-                outcome.replies[case_id] = reply
+                outcome.replies[case_id] = Reply.from_dict(reply)
             except ChildFailure as exc:
                 reason = exc.reason
                 if reason.startswith("time limit exceeded") and seconds <= left:
@@ -312,8 +289,3 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None):
         if child is not None:
             child.close()
     return outcome
-
-
-def new_prefix():
-    """A fresh top-level module name for one submission."""
-    return f"_submission_{uuid.uuid4().hex[:12]}"

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import paths
-from .runner import Limits
+from .limits import Limits
 
 UNSHARE = ["unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount",
            "--mount-proc"]

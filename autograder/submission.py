@@ -25,7 +25,14 @@ MAX_SOURCE_BYTES = 5 * 1024**2
 
 
 class SubmissionError(Exception):
-    """The submission cannot be graded at all (not a folder or zip, empty, unsafe...)."""
+    """The submission cannot be graded at all (not a folder or zip, empty, unsafe...).
+
+    ``folder`` is the unpacked submission when unpacking worked and only finding or staging the package failed
+    (its notebooks can still be checked as submitted); None otherwise."""
+
+    def __init__(self, message, folder=None):
+        super().__init__(message)
+        self.folder = folder
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,38 @@ class Layout:
     inside: bool = False
     """The main package's files sit directly in ``root`` (a zip made inside the package folder: ``layers.py``,
     ``classifiers/``... at its top); they are staged as the package ``packages[0]``."""
+
+
+@dataclass(frozen=True)
+class OpenedSubmission:
+    """A submission unpacked, its packages found and staged for a child: what :func:`open_submission` returns."""
+
+    folder: Path
+    """The unpacked submission (the folder itself, or the zip's contents); its notebooks are found under it."""
+    layout: Layout
+    """Where the student's packages are inside ``folder``."""
+    stage_dir: Path
+    """The staged copy of the packages with the trusted provided files, which a child imports."""
+    packages: tuple
+    """The staged package names, main package first (provided homes such as ``cs231n`` added)."""
+
+    @property
+    def stage(self) -> tuple:
+        """``(stage_dir, packages)``, as :func:`stage` returns them."""
+        return self.stage_dir, self.packages
+
+
+def open_submission(source, scratch, packages=None) -> OpenedSubmission:
+    """Unpack ``source`` (a folder or zip) into ``scratch``, find its layout (``packages``: the config's package
+    names, or detected) and stage it there. Raises :class:`SubmissionError`, whose ``folder`` is the unpacked
+    submission when only finding or staging failed."""
+    folder = unpack(Path(source), Path(scratch))
+    try:
+        layout = find_layout(folder, packages)
+        stage_dir, staged = stage(layout, Path(scratch))
+    except SubmissionError as exc:
+        raise SubmissionError(str(exc), folder=folder) from None
+    return OpenedSubmission(folder, layout, stage_dir, staged)
 
 
 def unpack(source: Path, scratch: Path) -> Path:

@@ -275,3 +275,22 @@ def test_a_subset_is_graded_under_the_profile_a_full_grading_detects(pytester, m
     expected = {r.name: (r.status, r.message) for r in report.results if r.target == "dropout_forward"}
     assert {name: (f["status"], f["message"]) for name, (_, f, _) in checks.items()} == expected
     assert any(status == "failed" for status, _ in expected.values())
+
+
+def test_prefixed_options_and_their_ini_twins_resolve_like_the_old_spellings(pytester, tmp_path):
+    def collected(*args):
+        result = pytester.runpytest_inprocess(*args, "--collect-only", "-q", "-p", "no:cacheprovider")
+        return len([line for line in result.outlines if "::" in line])
+
+    hidden = sum(len(c.tests) for c in all_cases() if c.visibility == "hidden")
+    assert collected("--autograder-submission", REFERENCE) == collected("--submission", REFERENCE) == len(PUBLIC)
+    assert collected("--autograder-submission", REFERENCE, "--autograder-hidden") == len(PUBLIC) + hidden
+    pytester.makeini(f"[pytest]\nautograder_submission = {REFERENCE}\nautograder_hidden = true\n")
+    assert collected() == len(PUBLIC) + hidden
+    public_only = tmp_path / "fixtures"
+    public_only.mkdir()
+    for name in ("manifest.json", "public.npz"):
+        shutil.copy(ROOT / "fixtures" / name, public_only / name)
+    pytester.makeini(f"[pytest]\nautograder_submission = {REFERENCE}\nautograder_fixtures = {public_only}\n")
+    result = pytester.runpytest_inprocess("--collect-only", "-q", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR and "no hidden fixtures" in result.stderr.str()

@@ -30,10 +30,3 @@ def stats_close(path, axes, *, mean=None, std=None, mean_atol=1e-6, std_rtol=1e-
     return check
 
 
-def is_array(path, label):
-    def check(outputs, inputs):
-        value = lookup(outputs, path)
-        if not isinstance(value, np.ndarray):
-            return False, f"{label} is {type(value).__name__}, expected an array", None
-        return True, "", None
-    return check

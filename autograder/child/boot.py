@@ -64,6 +64,7 @@ def main():
     from . import codec
     from .loader import Submission, describe
     from .probes import PROBES, ProbeError, on_progress
+    from .protocol import Manifest
 
     config = codec.read_message(request_fd)
     trusted = None
@@ -72,11 +73,11 @@ def main():
         trusted = TrustedLayers(config["trusted"]["package"], config["trusted"].get("dropout_means", "keep"))
     sub = Submission(config["root"], config["packages"], config["prefix"]).load()
     api, where = sub.find(config["wanted"], config.get("pinned"), config.get("preferred", ()))
-    codec.write_message(reply_fd, {
-        "found": {name: [where[name], describe(obj)] for name, obj in api.items()},
-        "import_errors": sub.import_errors,
-        "broken_defines": sub.broken_defines,
-    })
+    codec.write_message(reply_fd, Manifest(
+        found={name: [where[name], describe(obj)] for name, obj in api.items()},
+        import_errors=sub.import_errors,
+        broken_defines=sub.broken_defines,
+    ).to_dict())
     current = {}
 
     def progress(function, outputs):  # what a probe got before calling the next function (see probes.calling)
@@ -122,23 +123,25 @@ def _write_all(fd, data):
 
 
 def run(request, api, probes, probe_error, np):
-    """Run one probe and describe its outcome; never raises.
+    """Run one probe and describe its outcome as a :class:`~.protocol.Reply`'s wire dict; never raises.
 
     A probe that stopped part-way (:class:`~.probes.Partial`) is described by the exception that stopped it,
     plus ``partial`` (the outputs so far) and ``function`` (the student's function that failed).
     """
     from .probes import Partial
+    from .protocol import Reply
 
     try:
         np.random.seed(request["seed"])
         outputs = probes[request["probe"]](api, **request["inputs"])
-        return {"id": request["id"], "ok": True, "outputs": outputs}
+        return Reply(request["id"], True, outputs).to_dict()
     except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are the student's failure
-        extra = {}
+        partial = function = None
         if isinstance(exc, Partial) and exc.__cause__ is not None:
-            extra = {"partial": exc.outputs, "function": exc.function}
+            partial, function = exc.outputs, exc.function
             exc = exc.__cause__
-        return {"id": request["id"], "ok": False, **describe_failure(exc, request.get("root"), probe_error), **extra}
+        description = describe_failure(exc, request.get("root"), probe_error)
+        return Reply.failure(request["id"], description, partial, function).to_dict()
 
 
 def describe_failure(exc, root, probe_error):

@@ -24,7 +24,7 @@ __all__ = ["check_notebooks", "check_and_run", "notebooks_command", "NotebookSet
 
 
 def check_notebooks(folder, *, settings: dict, execute: bool, stage=None, sandbox=None,
-                    limits=None, profile=None) -> tuple:
+                    limits=None, profile=None, packages=None) -> tuple:
     """Check every notebook under ``folder`` (the unpacked submission root); returns ``(results, notes)``.
 
     ``settings`` is the raw ``Config.notebooks`` table (validated here: :class:`NotebookSettingsError`).
@@ -32,14 +32,16 @@ def check_notebooks(folder, *, settings: dict, execute: bool, stage=None, sandbo
     staged submission (staged here from ``folder`` when None), in ``sandbox`` (a :class:`~autograder.sandbox.
     Sandbox`, or none: resource limits only), with the file and process limits of ``limits``
     (:class:`~autograder.runner.Limits`). ``profile`` (a course profile or its name) prefers that course's
-    notebook versions (:data:`~.rules.PROFILE_VERSIONS`). No notebook: ``([], [])``.
+    notebook versions (:data:`~.rules.PROFILE_VERSIONS`); ``packages`` (the config's) says where the package is
+    when it is staged here. No notebook: ``([], [])``.
     """
     results, notes, _, _ = check_and_run(folder, settings=settings, execute=execute, stage=stage, sandbox=sandbox,
-                                         limits=limits, profile=profile)
+                                         limits=limits, profile=profile, packages=packages)
     return results, notes
 
 
-def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits=None, profile=None) -> tuple:
+def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits=None, profile=None,
+                  packages=None) -> tuple:
     """:func:`check_notebooks` that also returns what it read and ran: ``(results, notes, loaded, runs)`` with
     ``loaded`` the :class:`~.static.Loaded` notebooks and ``runs`` their :class:`~.execute.NotebookRun` by path."""
     config = settings if isinstance(settings, NotebookSettings) else NotebookSettings.from_dict(settings)
@@ -53,7 +55,7 @@ def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits
     notes, runs, problem = [], {}, ""
     if execute:
         started = time.monotonic()
-        runs, problem = _execute_all(folder, loaded, config, stage, sandbox, limits)
+        runs, problem = _execute_all(folder, loaded, config, stage, sandbox, limits, packages)
         if runs:
             notes.append(_execution_note(runs, config, time.monotonic() - started))
         for item in loaded:
@@ -67,7 +69,7 @@ def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits
     return results, notes, loaded, runs
 
 
-def _execute_all(folder, loaded, config, stage, sandbox, limits):
+def _execute_all(folder, loaded, config, stage, sandbox, limits, packages=None):
     """Re-execute every readable notebook; returns ``({path: NotebookRun}, problem)``."""
     from .execute import run_notebook
 
@@ -77,7 +79,7 @@ def _execute_all(folder, loaded, config, stage, sandbox, limits):
     scratch = None
     try:
         if stage is None:
-            stage, scratch, problem = _stage(folder)
+            stage, scratch, problem = _stage(folder, packages)
             if stage is None:
                 return {}, problem
         stage_dir, packages = stage
@@ -97,15 +99,14 @@ def _execute_all(folder, loaded, config, stage, sandbox, limits):
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _stage(folder):
+def _stage(folder, packages=None):
     """Stage the submission's package for re-execution when the caller did not: ``(stage, scratch, problem)``."""
     from ..sandbox import new_scratch
-    from ..submission import SubmissionError, find_layout, stage
+    from ..submission import SubmissionError, open_submission
 
     scratch = new_scratch()
     try:
-        layout = find_layout(Path(folder))
-        return stage(layout, scratch), scratch, ""
+        return open_submission(Path(folder), scratch, packages).stage, scratch, ""
     except SubmissionError as exc:
         return None, scratch, f"not re-executed: {exc}"
 

@@ -13,7 +13,7 @@ from ..config import Config
 from ..model import Report
 from ..report import STATUS_MARK, write_report
 from ..sandbox import make_sandbox, new_scratch
-from ..submission import SubmissionError, find_layout, stage, unpack
+from ..submission import SubmissionError, open_submission
 from . import check_and_run
 from .execute import executed_notebook
 from .settings import NotebookSettings
@@ -38,18 +38,20 @@ def notebooks_command(submission, *, config: Config | None = None, quick=None, e
     scratch = new_scratch()
     report = Report(submission=Path(submission).name, profile="notebooks")
     try:
-        try:
-            folder = unpack(Path(submission), scratch)
-        except SubmissionError as exc:
-            echo(f"error: {exc}")
-            return 2
         staged, notes = None, []
-        if execute:
-            try:
-                staged = stage(find_layout(folder, config.packages), scratch)
-            except SubmissionError as exc:
+        try:
+            opened = open_submission(submission, scratch, config.packages)
+            folder, staged = opened.folder, opened.stage
+        except SubmissionError as exc:
+            if exc.folder is None:  # not even unpacked
+                echo(f"error: {exc}")
+                return 2
+            folder = exc.folder
+            if execute:
                 notes.append(f"not re-executed: {exc}")
                 execute = False
+        if not execute:
+            staged = None
         sandbox = make_sandbox(config.sandbox, hidden=[out_dir] if out_dir else [],
                                limits=config.limits) if execute else None
         if sandbox is not None:

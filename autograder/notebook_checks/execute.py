@@ -28,7 +28,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -36,7 +35,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .. import paths
-from ..runner import Limits, _die_with_parent, _scrubbed_env, install_child_code
+from ..limits import Limits
+from ..runner import die_with_parent, install_child_code, scrubbed_env, single_threaded
 from ..sandbox import new_scratch
 from ..submission import KNOWN_PACKAGES
 
@@ -192,7 +192,7 @@ def _setup(scratch, notebook_path, prepared, skipped, stage_dir, packages, setti
                    "processes": limits.processes, "core_bytes": 0},
     }
     command = [sys.executable, "-I", str(scratch / "runner.py"), json.dumps(runner_settings)]
-    return command, _scrubbed_env(scratch), event_r, event_w
+    return command, scrubbed_env(scratch), event_r, event_w
 
 
 def _copy_folder(source, target, package_names):
@@ -234,7 +234,7 @@ def _drive(run, command, env, scratch, event_r, event_w, settings, sandbox):
     try:
         proc = subprocess.Popen(command, cwd=scratch, env=env, pass_fds=(event_w,), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                                preexec_fn=_die_with_parent if threading.active_count() == 1 else None)
+                                preexec_fn=die_with_parent if single_threaded() else None)
     except BaseException:
         os.close(event_r)
         raise

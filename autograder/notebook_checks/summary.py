@@ -1,5 +1,6 @@
 """The class summary's notebook section: how many submissions' notebooks were run, in order, without errors,
-within the printed thresholds, and (when re-executed) reproduce, counted from the students' results.json."""
+within the printed thresholds, and (when re-executed) reproduce, counted from the students' finished reports
+(an exporter's section: see :mod:`autograder.exporters`)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -14,26 +15,27 @@ CHECKS = (
 )
 
 
-def notebook_summary(rows) -> list:
-    """Markdown lines for ``summary.md``; ``rows`` maps a student to their results.json data (or None).
+def notebook_summary(reports) -> list:
+    """Markdown lines for ``summary.md``; ``reports`` maps a student to their :class:`~autograder.model.Report`
+    (or None when not graded yet).
 
     Counts students (not notebooks): a student passes a check when every one of their notebooks passes it.
     Returns no lines when no submission has a notebook.
     """
     with_notebooks, passed, present, printed = 0, Counter(), Counter(), Counter()
-    for data in rows.values():
-        tests = [t for t in (data or {}).get("tests", []) if len(t.get("tags", [])) > 2 and t["tags"][2] == "notebooks"]
+    for report in reports.values():
+        tests = [r for r in (report.results if report else []) if r.group == "notebooks"]
         if not tests:
             continue
         with_notebooks += 1
         for check, _ in CHECKS:
-            mine = [t for t in tests if t["name"].endswith(f": {check}")]
+            mine = [r for r in tests if r.name.endswith(f": {check}")]
             if mine:
                 present[check] += 1
-                passed[check] += all(t["status"] == "passed" for t in mine)
-        values = [t for t in tests if not any(t["name"].endswith(f": {c}") for c, _ in CHECKS)]
+                passed[check] += all(r.status == "passed" for r in mine)
+        values = [r for r in tests if not any(r.name.endswith(f": {c}") for c, _ in CHECKS)]
         printed["values"] += len(values)
-        printed["passed"] += sum(t["status"] == "passed" for t in values)
+        printed["passed"] += sum(r.status == "passed" for r in values)
     if not with_notebooks:
         return []
     lines = ["## Notebooks", "", f"Submissions with notebooks: {with_notebooks}", "", "| check | students |",
