@@ -208,7 +208,8 @@ def _winograd_buffer(rows, tiles):
 
 
 def _winograd_forward(x, w, b, pad, out):
-    """out = conv(x, w) + b by Winograd's F(4x4, 3x3): per chunk of images, the input transform
+    """out = conv(x, w) + b by Winograd's F(4x4, 3x3), the batch split across THREADS threads
+    (the products are too small for numpy's BLAS to split them): per chunk of images, the input transform
     V (36, C, tiles) in Cython, the 36 products U[xi]^T @ V[xi] by numpy's matmul and the
     output transform in Cython. The filter transform U is computed in float64 and rounded
     once; all else is float32, about 10x the rounding error of im2col (relative error about
@@ -218,13 +219,17 @@ def _winograd_forward(x, w, b, pad, out):
     U_T = np.einsum("ak,fckl,bl->abfc", _WINOGRAD_G, w, _WINOGRAD_G).reshape(36, F, C)
     U_T = U_T.astype(np.float32)
     images, tiles = _winograd_chunks(x.shape, F, pad)
-    for n0 in range(0, N, images):
-        nb = min(images, N - n0)
-        if n0 == 0 or nb < images:
-            V_chunk, M_chunk = _winograd_buffer(C, nb * tiles), _winograd_buffer(F, nb * tiles)
-        winograd_input_transform(x, V_chunk, n0, pad)
-        np.matmul(U_T, V_chunk, out=M_chunk)
-        winograd_output_transform(M_chunk, b, out, n0)
+
+    def convolve(s):
+        for n0 in range(s.start, s.stop, images):
+            nb = min(images, s.stop - n0)
+            if n0 == s.start or nb < images:
+                V, M = _winograd_buffer(C, nb * tiles), _winograd_buffer(F, nb * tiles)
+            winograd_input_transform(x, V, n0, pad)
+            np.matmul(U_T, V, out=M)
+            winograd_output_transform(M, b, out, n0)
+
+    _split_batch(convolve, N, THREADS)
 
 
 def _winograd_backward(dout, x, w, pad):
@@ -236,20 +241,26 @@ def _winograd_backward(dout, x, w, pad):
     U = np.einsum("ak,fckl,bl->abcf", _WINOGRAD_G, w, _WINOGRAD_G).reshape(36, C, F)
     U = U.astype(np.float32)
     images, tiles = _winograd_chunks(x.shape, F, pad)
-    dU = np.zeros((36, F, C), dtype=np.float32)
-    dU_chunk = np.empty((36, F, C), dtype=np.float32)
     dx = np.empty(x.shape, dtype=np.float32)
-    for n0 in range(0, N, images):
-        nb = min(images, N - n0)
-        if n0 == 0 or nb < images:
-            V_c, dV_c = _winograd_buffer(C, nb * tiles), _winograd_buffer(C, nb * tiles)
-            Mbar_c = _winograd_buffer(F, nb * tiles)
-        winograd_input_transform(x, V_c, n0, pad)
-        winograd_dout_transform(dout, Mbar_c, n0)
-        dU += np.matmul(Mbar_c, V_c.transpose(0, 2, 1), out=dU_chunk)
-        np.matmul(U, Mbar_c, out=dV_c)
-        winograd_input_adjoint(dV_c, dx, n0, pad)
-    dU = dU.astype(np.float64).reshape(6, 6, F, C)
+    dU_parts = {}  # by the first image of each thread's part, summed in order
+
+    def differentiate(s):
+        dU = np.zeros((36, F, C))
+        dU_chunk = np.empty((36, F, C), dtype=np.float32)
+        for n0 in range(s.start, s.stop, images):
+            nb = min(images, s.stop - n0)
+            if n0 == s.start or nb < images:
+                V, dV = _winograd_buffer(C, nb * tiles), _winograd_buffer(C, nb * tiles)
+                Mbar = _winograd_buffer(F, nb * tiles)
+            winograd_input_transform(x, V, n0, pad)
+            winograd_dout_transform(dout, Mbar, n0)
+            dU += np.matmul(Mbar, V.transpose(0, 2, 1), out=dU_chunk)
+            np.matmul(U, Mbar, out=dV)
+            winograd_input_adjoint(dV, dx, n0, pad)
+        dU_parts[s.start] = dU
+
+    _split_batch(differentiate, N, THREADS)
+    dU = sum(dU_parts[start] for start in sorted(dU_parts)).reshape(6, 6, F, C)
     dw = np.einsum("ak,abfc,bl->fckl", _WINOGRAD_G, dU, _WINOGRAD_G).astype(np.float32)
     db = dout.sum(axis=(0, 2, 3), dtype=np.float64).astype(np.float32)
     return dx, dw, db
