@@ -246,21 +246,21 @@ def max_pool_backward_cython(const floating[:, :, :, ::1] dout,
 cdef inline void _bt6(float d0, float d1, float d2, float d3, float d4, float d5,
                       float* r, Py_ssize_t s) noexcept nogil:
     """r[k * s] = (B^T d)[k]."""
-    r[0] = 4 * d0 - 5 * d2 + d4
-    r[s] = -4 * (d1 + d2) + d3 + d4
-    r[2 * s] = 4 * (d1 - d2) - d3 + d4
-    r[3 * s] = 2 * (d3 - d1) - d2 + d4
-    r[4 * s] = 2 * (d1 - d3) - d2 + d4
-    r[5 * s] = 4 * d1 - 5 * d3 + d5
+    r[0] = <float>4 * d0 - <float>5 * d2 + d4
+    r[s] = -<float>4 * (d1 + d2) + d3 + d4
+    r[2 * s] = <float>4 * (d1 - d2) - d3 + d4
+    r[3 * s] = <float>2 * (d3 - d1) - d2 + d4
+    r[4 * s] = <float>2 * (d1 - d3) - d2 + d4
+    r[5 * s] = <float>4 * d1 - <float>5 * d3 + d5
 
 
 cdef inline void _b6(float v0, float v1, float v2, float v3, float v4, float v5,
                      float* r, Py_ssize_t s) noexcept nogil:
     """r[k * s] = (B v)[k], the adjoint of _bt6."""
-    r[0] = 4 * v0
-    r[s] = 4 * (v2 - v1) + 2 * (v4 - v3) + 4 * v5
-    r[2 * s] = -5 * v0 - 4 * (v1 + v2) - v3 - v4
-    r[3 * s] = v1 - v2 + 2 * (v3 - v4) - 5 * v5
+    r[0] = <float>4 * v0
+    r[s] = <float>4 * (v2 - v1) + <float>2 * (v4 - v3) + <float>4 * v5
+    r[2 * s] = -<float>5 * v0 - <float>4 * (v1 + v2) - v3 - v4
+    r[3 * s] = v1 - v2 + <float>2 * (v3 - v4) - <float>5 * v5
     r[4 * s] = v0 + v1 + v2 + v3 + v4
     r[5 * s] = v5
 
@@ -270,14 +270,14 @@ cdef inline void _at6(float m0, float m1, float m2, float m3, float m4, float m5
     """r[k * s] = (A^T m)[k], k < 4."""
     cdef float p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4
     r[0] = m0 + p12 + p34
-    r[s] = d12 + 2 * d34
-    r[2 * s] = p12 + 4 * p34
-    r[3 * s] = d12 + 8 * d34 + m5
+    r[s] = d12 + <float>2 * d34
+    r[2 * s] = p12 + <float>4 * p34
+    r[3 * s] = d12 + <float>8 * d34 + m5
 
 
 cdef inline void _a4(float y0, float y1, float y2, float y3, float* r, Py_ssize_t s) noexcept nogil:
     """r[k * s] = (A y)[k], k < 6, the adjoint of _at6."""
-    cdef float e = y0 + y2, o = y1 + y3, e4 = y0 + 4 * y2, o4 = 2 * y1 + 8 * y3
+    cdef float e = y0 + y2, o = y1 + y3, e4 = y0 + <float>4 * y2, o4 = <float>2 * y1 + <float>8 * y3
     r[0] = y0
     r[s] = e + o
     r[2 * s] = e - o
@@ -289,10 +289,10 @@ cdef inline void _a4(float y0, float y1, float y2, float y3, float* r, Py_ssize_
 cdef inline void _b6_add(float v0, float v1, float v2, float v3, float v4, float v5,
                          float* r, Py_ssize_t s) noexcept nogil:
     """r[k * s] += (B v)[k]."""
-    r[0] += 4 * v0
-    r[s] += 4 * (v2 - v1) + 2 * (v4 - v3) + 4 * v5
-    r[2 * s] += -5 * v0 - 4 * (v1 + v2) - v3 - v4
-    r[3 * s] += v1 - v2 + 2 * (v3 - v4) - 5 * v5
+    r[0] += <float>4 * v0
+    r[s] += <float>4 * (v2 - v1) + <float>2 * (v4 - v3) + <float>4 * v5
+    r[2 * s] += -<float>5 * v0 - <float>4 * (v1 + v2) - v3 - v4
+    r[3 * s] += v1 - v2 + <float>2 * (v3 - v4) - <float>5 * v5
     r[4 * s] += v0 + v1 + v2 + v3 + v4
     r[5 * s] += v5
 
@@ -311,40 +311,50 @@ def winograd_input_transform(const float[:, :, :, ::1] x, float[:, :, :] V, Py_s
     cdef Py_ssize_t nb = V.shape[2] // (th * tw), CT = V.strides[0] // sizeof(float)
     if V.strides[2] != sizeof(float):
         raise ValueError("V must be contiguous along its last axis")
-    cdef Py_ssize_t Wp = 4 * tw + 2, n, c, i, j, k, a, w, r, t
+    # Each padded input row is kept as its 4 phases, row[4j + q] at q * J + j, so that the
+    # horizontal transform reads the 6 columns of consecutive tiles as 6 contiguous arrays.
+    cdef Py_ssize_t J = tw + 1, L = 4 * J, n, c, i, j, k, a, w, r, t, pw
     cdef float* row
     cdef float* rows
     cdef float* tmp
+    cdef float* out6
     cdef float* v
     cdef const float* plane
-    rows = <float*> malloc(12 * Wp * sizeof(float))
+    cdef const float* src
+    rows = <float*> malloc((12 * L + 6 * tw) * sizeof(float))
     if rows == NULL:
         raise MemoryError()
-    tmp = rows + 6 * Wp
+    tmp = rows + 6 * L
+    out6 = tmp + 6 * L
     with nogil:
         for n in range(nb):
             for c in range(C):
                 plane = &x[n0 + n, c, 0, 0]
                 for i in range(th):
-                    # the 6 padded input rows of this tile row
+                    # the 6 padded input rows of this tile row, by phase
                     for k in range(6):
-                        row = rows + k * Wp
+                        row = rows + k * L
                         r = 4 * i + k - pad
-                        memset(row, 0, Wp * sizeof(float))
-                        if 0 <= r < H:  # Wp >= W + 2 pad
-                            memcpy(row + pad, plane + r * W, W * sizeof(float))
+                        memset(row, 0, L * sizeof(float))
+                        if 0 <= r < H:  # 4 J >= W + 2 pad
+                            src = plane + r * W
+                            for w in range(W):
+                                pw = w + pad
+                                row[(pw & 3) * J + (pw >> 2)] = src[w]
                     # vertical transform, along whole rows
-                    for w in range(Wp):
-                        _bt6(rows[w], rows[Wp + w], rows[2 * Wp + w], rows[3 * Wp + w],
-                             rows[4 * Wp + w], rows[5 * Wp + w], tmp + w, Wp)
-                    # horizontal transform, tile by tile
+                    for w in range(L):
+                        _bt6(rows[w], rows[L + w], rows[2 * L + w], rows[3 * L + w],
+                             rows[4 * L + w], rows[5 * L + w], tmp + w, L)
+                    # horizontal transform, all the tiles of the row at once
                     t = n * th * tw + i * tw
                     v = &V[0, c, t]
                     for a in range(6):
-                        row = tmp + a * Wp
+                        row = tmp + a * L
                         for j in range(tw):
-                            _bt6(row[4 * j], row[4 * j + 1], row[4 * j + 2], row[4 * j + 3],
-                                 row[4 * j + 4], row[4 * j + 5], v + 6 * a * CT + j, CT)
+                            _bt6(row[j], row[J + j], row[2 * J + j], row[3 * J + j],
+                                 row[j + 1], row[J + j + 1], out6 + j, tw)
+                        for k in range(6):
+                            memcpy(v + (6 * a + k) * CT, out6 + k * tw, tw * sizeof(float))
     free(rows)
 
 
