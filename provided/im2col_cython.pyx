@@ -297,6 +297,32 @@ cdef inline void _b6_add(float v0, float v1, float v2, float v3, float v4, float
     r[5 * s] += v5
 
 
+cdef void _bt6_rows(const float* d0, const float* d1, const float* d2, const float* d3,
+                    const float* d4, const float* d5, float* r, Py_ssize_t s,
+                    Py_ssize_t length) noexcept nogil:
+    """r[k * s + w] = (B^T d[:, w])[k] for w < length: _bt6 on whole rows, one output row at a
+    time (simple loops, which the compiler vectorizes)."""
+    cdef Py_ssize_t w
+    cdef float* o = r
+    for w in range(length):
+        o[w] = <float>4 * d0[w] - <float>5 * d2[w] + d4[w]
+    o = r + s
+    for w in range(length):
+        o[w] = -<float>4 * (d1[w] + d2[w]) + d3[w] + d4[w]
+    o = r + 2 * s
+    for w in range(length):
+        o[w] = <float>4 * (d1[w] - d2[w]) - d3[w] + d4[w]
+    o = r + 3 * s
+    for w in range(length):
+        o[w] = <float>2 * (d3[w] - d1[w]) - d2[w] + d4[w]
+    o = r + 4 * s
+    for w in range(length):
+        o[w] = <float>2 * (d1[w] - d3[w]) - d2[w] + d4[w]
+    o = r + 5 * s
+    for w in range(length):
+        o[w] = <float>4 * d1[w] - <float>5 * d3[w] + d5[w]
+
+
 def winograd_tiles(Py_ssize_t H, Py_ssize_t W, Py_ssize_t pad):
     """(tiles_h, tiles_w): how many 4x4 output tiles cover the (H + 2 pad - 2, W + 2 pad - 2) output."""
     return (H + 2 * pad - 2 + 3) // 4, (W + 2 * pad - 2 + 3) // 4
@@ -311,50 +337,43 @@ def winograd_input_transform(const float[:, :, :, ::1] x, float[:, :, :] V, Py_s
     cdef Py_ssize_t nb = V.shape[2] // (th * tw), CT = V.strides[0] // sizeof(float)
     if V.strides[2] != sizeof(float):
         raise ValueError("V must be contiguous along its last axis")
-    # Each padded input row is kept as its 4 phases, row[4j + q] at q * J + j, so that the
-    # horizontal transform reads the 6 columns of consecutive tiles as 6 contiguous arrays.
-    cdef Py_ssize_t J = tw + 1, L = 4 * J, n, c, i, j, k, a, w, r, t, pw
+    # The zero-padded plane is kept with each row split into its 4 phases, row[4j + q] at
+    # q * J + j, so that the horizontal transform reads the 6 columns of consecutive tiles as 6
+    # contiguous arrays.
+    cdef Py_ssize_t J = tw + 1, L = 4 * J, Hp = 4 * th + 2, n, c, i, j, q, a, r, t, lo, hi
     cdef float* row
     cdef float* rows
     cdef float* tmp
-    cdef float* out6
     cdef float* v
-    cdef const float* plane
     cdef const float* src
-    rows = <float*> malloc((12 * L + 6 * tw) * sizeof(float))
+    rows = <float*> malloc((Hp + 6) * L * sizeof(float))
     if rows == NULL:
         raise MemoryError()
-    tmp = rows + 6 * L
-    out6 = tmp + 6 * L
+    tmp = rows + Hp * L
     with nogil:
         for n in range(nb):
             for c in range(C):
-                plane = &x[n0 + n, c, 0, 0]
+                memset(rows, 0, Hp * L * sizeof(float))
+                for r in range(H):  # Hp >= H + 2 pad, 4 J >= W + 2 pad
+                    src = &x[n0 + n, c, r, 0]
+                    row = rows + (r + pad) * L
+                    for q in range(4):  # w = 4j + q - pad for 0 <= w < W
+                        lo = (pad - q + 3) // 4 if pad > q else 0
+                        hi = (W + pad - q + 3) // 4
+                        for j in range(lo, hi):
+                            row[q * J + j] = src[4 * j + q - pad]
+                t = n * th * tw
                 for i in range(th):
-                    # the 6 padded input rows of this tile row, by phase
-                    for k in range(6):
-                        row = rows + k * L
-                        r = 4 * i + k - pad
-                        memset(row, 0, L * sizeof(float))
-                        if 0 <= r < H:  # 4 J >= W + 2 pad
-                            src = plane + r * W
-                            for w in range(W):
-                                pw = w + pad
-                                row[(pw & 3) * J + (pw >> 2)] = src[w]
                     # vertical transform, along whole rows
-                    for w in range(L):
-                        _bt6(rows[w], rows[L + w], rows[2 * L + w], rows[3 * L + w],
-                             rows[4 * L + w], rows[5 * L + w], tmp + w, L)
+                    row = rows + 4 * i * L
+                    _bt6_rows(row, row + L, row + 2 * L, row + 3 * L, row + 4 * L, row + 5 * L,
+                              tmp, L, L)
                     # horizontal transform, all the tiles of the row at once
-                    t = n * th * tw + i * tw
-                    v = &V[0, c, t]
+                    v = &V[0, c, t + i * tw]
                     for a in range(6):
                         row = tmp + a * L
-                        for j in range(tw):
-                            _bt6(row[j], row[J + j], row[2 * J + j], row[3 * J + j],
-                                 row[j + 1], row[J + j + 1], out6 + j, tw)
-                        for k in range(6):
-                            memcpy(v + (6 * a + k) * CT, out6 + k * tw, tw * sizeof(float))
+                        _bt6_rows(row, row + J, row + 2 * J, row + 3 * J, row + 1, row + J + 1,
+                                  v + 6 * a * CT, CT, tw)
     free(rows)
 
 
