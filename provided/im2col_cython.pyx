@@ -323,6 +323,26 @@ cdef void _bt6_rows(const float* d0, const float* d1, const float* d2, const flo
         o[w] = <float>4 * d1[w] - <float>5 * d3[w] + d5[w]
 
 
+cdef void _b6_rows_add(const float* v0, const float* v1, const float* v2, const float* v3,
+                       const float* v4, const float* v5, float* o0, float* o1, float* o2,
+                       float* o3, float* o4, float* o5, Py_ssize_t length) noexcept nogil:
+    """o_k[w] += (B v[:, w])[k] for w < length, one output at a time (o_k may overlap each
+    other, not the v)."""
+    cdef Py_ssize_t w
+    for w in range(length):
+        o0[w] += <float>4 * v0[w]
+    for w in range(length):
+        o1[w] += <float>4 * (v2[w] - v1[w]) + <float>2 * (v4[w] - v3[w]) + <float>4 * v5[w]
+    for w in range(length):
+        o2[w] += -<float>5 * v0[w] - <float>4 * (v1[w] + v2[w]) - v3[w] - v4[w]
+    for w in range(length):
+        o3[w] += v1[w] - v2[w] + <float>2 * (v3[w] - v4[w]) - <float>5 * v5[w]
+    for w in range(length):
+        o4[w] += v0[w] + v1[w] + v2[w] + v3[w] + v4[w]
+    for w in range(length):
+        o5[w] += v5[w]
+
+
 def winograd_tiles(Py_ssize_t H, Py_ssize_t W, Py_ssize_t pad):
     """(tiles_h, tiles_w): how many 4x4 output tiles cover the (H + 2 pad - 2, W + 2 pad - 2) output."""
     return (H + 2 * pad - 2 + 3) // 4, (W + 2 * pad - 2 + 3) // 4
@@ -460,32 +480,42 @@ def winograd_input_adjoint(const float[:, :, :] dV, float[:, :, :, ::1] dx, Py_s
     cdef Py_ssize_t nb = dV.shape[2] // (th * tw), CT = dV.strides[0] // sizeof(float)
     if dV.strides[2] != sizeof(float):
         raise ValueError("dV must be contiguous along its last axis")
-    cdef Py_ssize_t Hp = 4 * th + 2, Wp = 4 * tw + 2, n, c, i, j, a, k, w, r, t
-    cdef float tmp[36]
+    # The padded plane and the rows of the tile row being added are kept by phase, as in
+    # winograd_input_transform, so that all loops run over contiguous arrays.
+    cdef Py_ssize_t J = tw + 1, L = 4 * J, Hp = 4 * th + 2, n, c, i, j, q, a, r, t, lo, hi
     cdef float* padded
-    cdef float* p
+    cdef float* acc
+    cdef float* row
+    cdef float* dst
     cdef const float* v
-    cdef float* plane
-    padded = <float*> malloc(Hp * Wp * sizeof(float))
+    padded = <float*> malloc((Hp + 6) * L * sizeof(float))
     if padded == NULL:
         raise MemoryError()
+    acc = padded + Hp * L
     with nogil:
         for n in range(nb):
             for c in range(C):
-                memset(padded, 0, Hp * Wp * sizeof(float))
+                memset(padded, 0, Hp * L * sizeof(float))
                 for i in range(th):
-                    for j in range(tw):
-                        t = n * th * tw + i * tw + j
-                        v = &dV[0, c, t]
-                        for a in range(6):  # tmp[a, k] = (dv B^T)[a, k]
-                            _b6(v[(6 * a) * CT], v[(6 * a + 1) * CT], v[(6 * a + 2) * CT],
-                                v[(6 * a + 3) * CT], v[(6 * a + 4) * CT], v[(6 * a + 5) * CT],
-                                tmp + 6 * a, 1)
-                        p = padded + 4 * i * Wp + 4 * j
-                        for k in range(6):  # column k of B (dv B^T)
-                            _b6_add(tmp[k], tmp[6 + k], tmp[12 + k], tmp[18 + k], tmp[24 + k],
-                                    tmp[30 + k], p + k, Wp)
-                plane = &dx[n0 + n, c, 0, 0]
-                for r in range(H):  # the patches cover the padded input: Hp >= H + 2 pad
-                    memcpy(plane + r * W, padded + (r + pad) * Wp + pad, W * sizeof(float))
+                    # acc[a] = (dv B^T)[a] of every tile of the row, added up where they overlap
+                    memset(acc, 0, 6 * L * sizeof(float))
+                    v = &dV[0, c, n * th * tw + i * tw]
+                    for a in range(6):
+                        row = acc + a * L
+                        _b6_rows_add(v + 6 * a * CT, v + (6 * a + 1) * CT, v + (6 * a + 2) * CT,
+                                     v + (6 * a + 3) * CT, v + (6 * a + 4) * CT,
+                                     v + (6 * a + 5) * CT, row, row + J, row + 2 * J,
+                                     row + 3 * J, row + 1, row + J + 1, tw)
+                    # then B acc, along whole rows
+                    row = padded + 4 * i * L
+                    _b6_rows_add(acc, acc + L, acc + 2 * L, acc + 3 * L, acc + 4 * L, acc + 5 * L,
+                                 row, row + L, row + 2 * L, row + 3 * L, row + 4 * L, row + 5 * L, L)
+                for r in range(H):  # Hp >= H + 2 pad, 4 J >= W + 2 pad
+                    dst = &dx[n0 + n, c, r, 0]
+                    row = padded + (r + pad) * L
+                    for q in range(4):  # w = 4j + q - pad for 0 <= w < W
+                        lo = (pad - q + 3) // 4 if pad > q else 0
+                        hi = (W + pad - q + 3) // 4
+                        for j in range(lo, hi):
+                            dst[4 * j + q - pad] = row[q * J + j]
     free(padded)
