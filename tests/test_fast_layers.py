@@ -139,6 +139,82 @@ def test_conv_mixed_and_non_contiguous_inputs():
     assert rel_error(out, out_fast) < 1e-9
 
 
+# Winograd F(4x4, 3x3), which conv_*_fast use for float32 3x3 stride-1 convolutions: x shape,
+# w shape, pad. Outputs that are and are not multiples of the 4x4 tiles, odd and non-square
+# sizes, pad 0, 1, 2 and 3, a batch of one, a single output pixel, many channels.
+WINOGRAD_CASES = {
+    "square_pad_1": ((2, 3, 8, 8), (4, 3, 3, 3), 1),
+    "odd_sizes_pad_0": ((3, 5, 9, 11), (6, 5, 3, 3), 0),
+    "non_square_pad_2": ((2, 4, 7, 6), (3, 4, 3, 3), 2),
+    "pad_3": ((2, 3, 5, 6), (4, 3, 3, 3), 3),
+    "batch_of_one": ((1, 16, 13, 10), (8, 16, 3, 3), 1),
+    "one_output_pixel": ((2, 2, 3, 3), (5, 2, 3, 3), 0),
+    "many_channels": ((2, 64, 12, 12), (64, 64, 3, 3), 1),
+}
+
+
+@pytest.fixture
+def winograd_calls(monkeypatch):
+    """Let conv_*_fast take the Winograd path however small the convolution, and record the
+    calls of its forward and backward functions."""
+    monkeypatch.setattr(fl, "WINOGRAD_MIN_MACS", 0)
+    calls = []
+    for name in ("_winograd_forward", "_winograd_backward"):
+        def spy(*args, _original=getattr(fl, name), _name=name):
+            calls.append(_name.split("_")[-1])
+            return _original(*args)
+        monkeypatch.setattr(fl, name, spy)
+    return calls
+
+
+@pytest.mark.parametrize("case", WINOGRAD_CASES)
+def test_conv_fast_winograd_matches_naive(case, winograd_calls, backend):
+    """float32 3x3 stride-1 convolutions go through Winograd (when the Cython kernels are
+    built) and agree with the naive layer within the float32 tolerance, gradients included."""
+    x_shape, w_shape, pad = WINOGRAD_CASES[case]
+    check_conv("fast", np.float32, x_shape, w_shape, {"stride": 1, "pad": pad})
+    expected = ["forward", "backward", "backward"] if backend == "cython" else []
+    assert winograd_calls == expected
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_conv_fast_winograd_in_several_chunks_and_threads(monkeypatch, winograd_calls, threads):
+    """One image per chunk, then chunks of two images with a shorter last one, the batch split
+    unevenly across threads: every image is convolved exactly once, dw sums them all."""
+    monkeypatch.setattr(fl, "THREADS", threads)
+    monkeypatch.setattr(fl, "WINOGRAD_CHUNK_BYTES", 1)
+    check_conv("fast", np.float32, (5, 3, 10, 9), (4, 3, 3, 3), {"stride": 1, "pad": 1})
+    image_bytes = 36 * (3 + 4) * 3 * 3 * 4  # V and M of one image: 3 x 3 tiles
+    monkeypatch.setattr(fl, "WINOGRAD_CHUNK_BYTES", 2 * image_bytes)
+    check_conv("fast", np.float32, (5, 3, 10, 9), (4, 3, 3, 3), {"stride": 1, "pad": 1})
+    assert winograd_calls == ["forward", "backward", "backward"] * 2
+
+
+def test_conv_fast_winograd_only_for_float32_3x3_stride_1(winograd_calls):
+    """float64 keeps its exact im2col path (tolerance 1e-9), and so do float32 convolutions
+    with other strides or filter sizes, and a float32 layer given a float64 dout."""
+    check_conv("fast", np.float64, (2, 3, 8, 8), (4, 3, 3, 3), {"stride": 1, "pad": 1})
+    check_conv("fast", np.float32, (2, 3, 9, 9), (4, 3, 3, 3), {"stride": 2, "pad": 1})
+    check_conv("fast", np.float32, (2, 3, 8, 8), (4, 3, 5, 5), {"stride": 1, "pad": 2})
+    check_conv("fast", np.float32, (2, 3, 8, 7), (4, 3, 3, 2), {"stride": 1, "pad": 1})
+    assert winograd_calls == []
+    rng = np.random.default_rng(2)
+    x, w, b = random_data(rng, np.float32, (2, 3, 8, 8), (4, 3, 3, 3), (4,))
+    out, cache = fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": 1})
+    dx, dw, db = fl.conv_backward_fast(out.astype(np.float64), cache)
+    assert winograd_calls == ["forward"] and dx.dtype == dw.dtype == db.dtype == np.float64
+
+
+def test_conv_fast_winograd_threshold():
+    """With the default threshold, the benchmark's shape B in float32 takes the Winograd path;
+    the notebooks' small convolutions and float64 do not."""
+    x, w = np.zeros((64, 64, 32, 32), np.float32), np.zeros((64, 64, 3, 3), np.float32)
+    assert fl._uses_winograd(x, w, {"stride": 1, "pad": 1}) == fl.HAS_CYTHON
+    assert not fl._uses_winograd(x.astype(np.float64), w.astype(np.float64), {"stride": 1, "pad": 1})
+    small_x, small_w = np.zeros((100, 3, 32, 32), np.float32), np.zeros((25, 3, 3, 3), np.float32)
+    assert not fl._uses_winograd(small_x, small_w, {"stride": 1, "pad": 1})
+
+
 # pool_height, pool_width, stride and (H_out, W_out): tiling, overlapping (stride < window),
 # with gaps (stride > window), non-square windows
 POOL_GEOMETRIES = {
