@@ -785,7 +785,7 @@ def test_max_pool_forward_naive_rejects_bad_shapes(x_shape, pool_param, message)
 @pytest.mark.parametrize("x_shape, w_shape, b_shape, message", [
     ((2, 4, 5), (21, 3), (3,), r"affine_forward: x has D = prod\(x.shape\[1:\]\) = 20 .* w has 21 rows"),
     ((2, 4, 5), (20, 3), (4,), r"affine_forward: b has shape \(4,\), expected \(3,\) \(x has shape \(2, 4, 5\)"),
-    ((2, 4, 5), (20, 3), (1, 3), r"b has shape \(1, 3\)"),
+    ((2, 4, 5), (20, 3), (3, 1), r"b has shape \(3, 1\)"),  # (1, 3) is accepted: a keepdims db makes it
     ((2, 20), (20,), (3,), r"w must be 2-D \(D, M\)"),
 ])
 def test_affine_forward_rejects_bad_shapes(x_shape, w_shape, b_shape, message):
