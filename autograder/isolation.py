@@ -107,7 +107,7 @@ def mode(config, *, runner=None, trusted_layers=True):
     wanted = config.isolate_dependencies
     if wanted is False or wanted == "off":
         return "off"
-    if runner is not None or not trusted_layers or not _reference_available():
+    if runner is not None or not trusted_layers or not _trusted_sources():
         return "unavailable"
     return "always" if wanted == "always" else "on"
 
@@ -123,10 +123,6 @@ def _trusted_sources():
         return {}
     sources.update({name: path for name, path in paths.provided_files().items() if name.startswith("im2col_cython")})
     return sources
-
-
-def _reference_available():
-    return bool(_trusted_sources())
 
 
 # ----------------------------------------------------------------------------- the isolated run
