@@ -38,6 +38,11 @@ class Entry:
     path: Path
     """The submission folder or zip."""
 
+    @property
+    def source(self) -> str:
+        """The entry as the submissions folder names it: ``alice/`` for a folder, ``alice.zip`` for a file."""
+        return self.path.name + ("/" if self.path.is_dir() else "")
+
 
 @dataclass
 class BatchResult:
@@ -132,13 +137,13 @@ def grade_entry(entry: Entry, out_dir: Path, key: str, config: Config, fixture_d
     target = Path(out_dir) / entry.student
     try:
         report = grade(entry.path, config=config, fixture_dir=fixture_dir, sandbox=sandbox)
-        report.submission = entry.student
+        report.submission, report.source = entry.student, entry.source
         data = results_json(report, config.hidden_visibility)
         feedback = feedback_markdown(report)
     except Exception as exc:  # noqa: BLE001 - a grader failure on one student must not stop the batch
         data = {"score": 0.0, "max_score": 0.0, "execution_time": 0.0, "tests": [],
                 "output": f"The submission could not be graded: internal error {type(exc).__name__}: {exc}",
-                "extra_data": {"error": f"internal error {type(exc).__name__}: {exc}"}}
+                "extra_data": {"error": f"internal error {type(exc).__name__}: {exc}", "source": entry.source}}
         feedback = f"# Feedback for {entry.student}\n\n> {data['output']}\n"
     data.setdefault("extra_data", {})["key"] = key
     atomic.write_text(target / "feedback.md", feedback)
@@ -220,7 +225,7 @@ def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fix
 
 def grade_entry_error(entry, out_dir, key, error):
     data = {"score": 0.0, "max_score": 0.0, "execution_time": 0.0, "tests": [], "output": error,
-            "extra_data": {"error": error, "key": key}}
+            "extra_data": {"error": error, "key": key, "source": entry.source}}
     atomic.write_text(Path(out_dir) / entry.student / "feedback.md", f"# Feedback for {entry.student}\n\n> {error}\n")
     write_results_json(Path(out_dir) / entry.student / "results.json", data)
 

@@ -3,7 +3,9 @@
 
 ``batch`` and ``gradebook merge`` call :func:`export` once the students' files are written, so a file made here
 depends only on the results folders, never on how they were graded (one batch, shards, a resumed run). Another
-class output (figures, HTML, similarity) is one more entry of :data:`EXPORTERS`.
+class output is one more entry of :data:`EXPORTERS`: the gradebook and summary here, the figures
+(:mod:`autograder.figures`), report.html (:mod:`autograder.report_html`); their statistics come from
+:mod:`autograder.class_stats`.
 """
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ import json
 from collections import Counter, OrderedDict
 from pathlib import Path
 
-from . import atomic
+from . import atomic, class_stats
+from .figures import EXPORTERS as FIGURES
 from .model import Report
 from .notebook_checks.summary import notebook_summary
+from .report_html import report_html
 
 
 def load_reports(out_dir, students) -> OrderedDict:
@@ -30,55 +34,105 @@ def load_reports(out_dir, students) -> OrderedDict:
     return reports
 
 
-def gradebook_csv(reports) -> str:
-    """One row per student, one column per check group (points earned), then score, max_score and error."""
+def gradebook_csv(reports, out_dir=None) -> str:
+    """One row per student, one column per check group (points earned), then score, max_score, the error (why the
+    submission could not be graded; empty otherwise) and the source (what it was graded from: ``alice/`` or
+    ``alice.zip``, which batch names ``alice`` and ``alice-2``)."""
     groups = sorted({r.group for report in reports.values() if report for r in report.results if r.group})
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", *groups, "score", "max_score", "error"])
+    writer.writerow(["student", *groups, "score", "max_score", "error", "source"])
     for student, report in reports.items():
         if report is None:
-            writer.writerow([student, *["" for _ in groups], "", "", "not graded yet"])
+            writer.writerow([student, *["" for _ in groups], "", "", "not graded yet", ""])
             continue
         per_group = Counter()
         for r in report.results:
             if r.group:
                 per_group[r.group] += r.score
         writer.writerow([student, *[f"{per_group[g]:g}" for g in groups], f"{report.score:g}",
-                         f"{report.max_score:g}", report.error])
+                         f"{report.max_score:g}", report.error, report.source])
     return buffer.getvalue()
 
 
-def summary_markdown(reports) -> str:
-    """Class summary: score histogram, the pass rate of every check, and the notebooks' section."""
-    graded = {s: r for s, r in reports.items() if r is not None}
-    lines = ["# Class summary", "", f"Submissions: {len(reports)}, graded: {len(graded)}, "
-             f"with errors: {sum(1 for r in graded.values() if r.error)}", ""]
-    if graded:
-        fractions = [r.score / r.max_score if r.max_score else 0.0 for r in graded.values()]
-        lines += ["## Score histogram", "", "| score | students |", "|---|---|"]
-        bins = Counter(min(int(f * 10), 9) for f in fractions)
-        for b in range(10):
-            lines.append(f"| {b * 10}-{b * 10 + 10}% | {bins[b]} {'#' * bins[b]} |")
-        lines += ["", f"Mean: {100 * sum(fractions) / len(fractions):.1f}%", ""]
-        passes, totals = Counter(), Counter()
-        for report in graded.values():
-            for r in report.results:
-                totals[r.name] += 1
-                passes[r.name] += r.status == "passed"
-        lines += ["## Pass rate per check", "", "| check | passed |", "|---|---|"]
-        for name in sorted(totals, key=lambda n: (passes[n] / totals[n], n)):
-            lines.append(f"| {name.replace('|', '/')} | {passes[name]}/{totals[name]} ({100 * passes[name] / totals[name]:.0f}%) |")
+def _cell(text) -> str:
+    """Text made safe for one cell of a markdown table (one line, no column separator)."""
+    return " ".join(str(text).split()).replace("|", "/")
+
+
+def _percent(fraction) -> str:
+    return f"{100 * fraction:.1f}%"
+
+
+def summary_markdown(reports, out_dir=None) -> str:
+    """Class summary: the score distribution, per-function mean score and pass rate, the checks failed most often
+    (with a typical message), the submissions that could not be graded, and the notebooks' section."""
+    finished = {s: r for s, r in reports.items() if r is not None}
+    errors = {s: r for s, r in finished.items() if r.error}
+    lines = ["# Class summary", "", f"Submissions: {len(reports)}, graded: {len(finished)}, "
+             f"with errors: {len(errors)}", ""]
+    if finished:
+        lines += _distribution(finished, errors)
+    functions = class_stats.function_stats(reports)
+    graded = len(class_stats.graded_reports(reports))
+    if functions:
+        lines += ["## Functions", "", f"Over the {graded} graded submissions: the mean score on each function's "
+                  "checks and how many passed all of them.", "",
+                  "| function | mean score | mean | passed every check |", "|---|---|---|---|"]
+        for f in functions:
+            lines.append(f"| {_cell(f.name)} | {f.mean_score:.4g} / {f.mean_max:.4g} | {_percent(f.mean_fraction)} | "
+                         f"{100 * f.pass_rate:.0f}% ({f.passed}/{f.students}) |")
+        lines.append("")
+    failing = class_stats.failing_checks(reports)
+    if failing:
+        lines += ["## Checks failed most often", "", f"The {len(failing)} checks worth points that the most of the "
+                  f"{graded} graded submissions fail, with their most common message.", "",
+                  "| check | failed by | typical message |", "|---|---|---|"]
+        for check in failing:
+            lines.append(f"| {_cell(check.name)} | {check.failed} of {check.graded} | {_cell(check.message)} |")
+        lines.append("")
+    elif functions:
+        lines += ["## Checks failed most often", "", "No graded submission fails a check worth points.", ""]
+    if errors:
+        lines += ["## Submissions that could not be graded", ""]
+        lines += [f"- {_cell(s)}{f' ({_cell(r.source)})' if r.source else ''}: {_cell(r.error)}"
+                  for s, r in errors.items()]
+        lines.append("")
     lines += notebook_summary(reports)
     return "\n".join(lines) + "\n"
 
 
-EXPORTERS = (("gradebook.csv", gradebook_csv), ("summary.md", summary_markdown))
-"""File name -> exporter (a function of the students' reports, returning the file's text)."""
+def _distribution(finished, errors) -> list:
+    fractions = [class_stats.score_fraction(r) for r in finished.values()]
+    maxima = {r.max_score for s, r in finished.items() if s not in errors}
+    lines = ["## Score distribution", "", f"Scores of the {len(finished)} finished submissions as a share of their "
+             "maximum" + (f" (the {len(errors)} that could not be graded count as 0)" if errors else "") + ".", "",
+             "| | " + " | ".join(label for _, label in class_stats.QUANTILES) + " | mean |",
+             "|---" * (len(class_stats.QUANTILES) + 2) + "|",
+             "| score | " + " | ".join(_percent(class_stats.quantile(fractions, q)) for q, _ in class_stats.QUANTILES)
+             + f" | {_percent(sum(fractions) / len(fractions))} |"]
+    if len(maxima) == 1 and not errors:
+        (top,) = maxima
+        points = [r.score for r in finished.values()]
+        lines.append(f"| points of {top:g} | " + " | ".join(f"{class_stats.quantile(points, q):.4g}"
+                                                           for q, _ in class_stats.QUANTILES)
+                     + f" | {sum(points) / len(points):.4g} |")
+    lines += ["", "| score | students |", "|---|---|"]
+    for b, count in reversed(list(enumerate(class_stats.histogram(fractions)))):
+        lines.append(f"| {b * 10}-{b * 10 + 10}% | {count} {'#' * count} |")
+    return lines + [""]
+
+
+EXPORTERS = (("gradebook.csv", gradebook_csv), ("summary.md", summary_markdown), *FIGURES,
+             ("report.html", report_html))
+"""Path in the results folder -> exporter: a function of the students' reports and the results folder, returning
+the file's text or bytes. They run in this order, so report.html finds the figures already written."""
 
 
 def export(out_dir, students, exporters=EXPORTERS):
     """Write every exporter's file into ``out_dir`` (atomically) from the students' finished results."""
     reports = load_reports(out_dir, students)
     for name, exporter in exporters:
-        atomic.write_text(Path(out_dir) / name, exporter(reports))
+        content = exporter(reports, Path(out_dir))
+        write = atomic.write_bytes if isinstance(content, bytes) else atomic.write_text
+        write(Path(out_dir) / name, content)

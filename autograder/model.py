@@ -113,6 +113,8 @@ class Report:
     profile: str = ""
     execution_time: float = 0.0
     error: str = ""
+    source: str = ""
+    """What the submission was graded from, as its class folder names it (``alice/``, ``alice.zip``); set by batch."""
 
     @classmethod
     def from_results_json(cls, data: dict, submission="") -> "Report":

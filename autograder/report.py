@@ -34,23 +34,24 @@ def results_json(report: Report, hidden_visibility="after_published"):
     if report.error:
         summary.append(f"The submission could not be graded: {report.error}")
     summary.extend(report.notes)
+    extra = {"profile": report.profile, "error": report.error, **({"source": report.source} if report.source else {})}
     return {
         "score": report.score, "max_score": report.max_score,
         "execution_time": round(report.execution_time, 3),
         "output": "\n".join(summary), "output_format": "text", "visibility": "visible",
-        "stdout_visibility": "hidden", "extra_data": {"profile": report.profile, "error": report.error},
+        "stdout_visibility": "hidden", "extra_data": extra,
         "tests": tests,
     }
 
 
 def read_results_json(data: dict, submission="") -> Report:
     """The :class:`Report` a results.json (as :func:`results_json` writes it) holds: its tests (not applicable ones
-    are never written; case ids are not kept), notes, error and profile. ``results_json`` of what it returns is
-    ``data`` again, apart from ``extra_data`` entries other than the profile and the error."""
+    are never written; case ids are not kept), notes, error, profile and source. ``results_json`` of what it returns is
+    ``data`` again, apart from ``extra_data`` entries other than the profile, the error and the source."""
     from .model import TestResult
 
     extra = data.get("extra_data") or {}
-    error, profile = extra.get("error") or "", extra.get("profile") or ""
+    error, profile, source = extra.get("error") or "", extra.get("profile") or "", extra.get("source") or ""
     lines = str(data.get("output", "")).split("\n")[1:]  # the first line is the score
     if error and lines and lines[0] == f"The submission could not be graded: {error}":
         lines = lines[1:]
@@ -69,7 +70,7 @@ def read_results_json(data: dict, submission="") -> Report:
             score=float(test.get("score", 0.0)), max_score=float(test.get("max_score", 0.0)),
             status=test.get("status", "failed"), message=message, hint=hint, warning=warning))
     return Report(submission=submission, results=results, notes=lines, profile=profile,
-                  execution_time=float(data.get("execution_time", 0.0)), error=error)
+                  execution_time=float(data.get("execution_time", 0.0)), error=error, source=str(source))
 
 
 def write_results_json(path, data: dict):
