@@ -103,7 +103,7 @@ def heat_map_png(reports, out_dir=None) -> bytes:
     values = np.ma.masked_invalid(np.array([[np.nan if v is None else v for v in row] for row in rows], dtype=float))
     labelled = len(students) <= LABELLED_STUDENTS
     height = 2.2 + (0.18 * len(students) if labelled else min(0.06 * len(students), 14.0))
-    fig, ax = plt.subplots(figsize=(2.0 + 0.22 * len(names), height), layout="constrained")
+    fig, ax = plt.subplots(figsize=(max(4.5, 2.0 + 0.22 * len(names)), height), layout="constrained")
     cmap = plt.get_cmap("RdYlGn").with_extremes(bad="#d0d0d0")
     image = ax.imshow(values, cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
     ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
