@@ -57,7 +57,25 @@ def test_bad_entries_become_rows_with_a_clear_error_and_the_batch_goes_on(tmp_pa
     for student, text in expected.items():
         assert float(rows[student]["score"]) == 0 and text in rows[student]["error"], rows[student]
     assert not (tmp_path / "evil.py").exists() and not (tmp_path.parent / "evil.py").exists()
-    assert "Pass rate per check" in (tmp_path / "out" / "summary.md").read_text()
+    sources = {"good": "good/", "empty": "empty/", "corrupt": "corrupt.zip", "escape": "escape.zip",
+               "broken": "broken.ipynb"}
+    assert {student: row["source"] for student, row in rows.items()} == sources
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "## Functions" in summary and "| relu_forward |" in summary and "with errors: 4" in summary
+    assert all(f"- {student} ({sources[student]}): " in summary for student in expected)
+    for name in ("report.html", "figures/score_histogram.png", "figures/function_pass_rates.png",
+                 "figures/heat_map.png"):
+        assert (tmp_path / "out" / name).stat().st_size > 0, name
+
+
+def test_the_gradebook_says_which_file_or_folder_each_row_was_graded_from(tmp_path):
+    subs = tmp_path / "subs"
+    (subs / "alice").mkdir(parents=True)
+    (subs / "alice.zip").write_bytes(b"not a zip")
+    run_batch(subs, tmp_path / "out", jobs=1, config=CONFIG, progress=False)
+    rows = list(csv.DictReader(open(tmp_path / "out" / "gradebook.csv")))
+    assert [(r["student"], r["source"]) for r in rows] == [("alice", "alice/"), ("alice-2", "alice.zip")]
+    assert "no student package" in rows[0]["error"] and "neither a folder nor a valid .zip" in rows[1]["error"]
 
 
 @pytest.mark.slow

@@ -18,6 +18,9 @@ from conftest import REFERENCE, ROOT
 
 SELECT = ("relu_*", "affine_forward*")
 CONFIG = Config(select=SELECT, limits=Limits(check_seconds=5))
+CLASS_FILES = ("gradebook.csv", "summary.md", "figures/score_histogram.png", "figures/function_pass_rates.png",
+               "figures/heat_map.png", "report.html")
+"""The class's files, which a merge writes byte for byte as one unsharded batch does."""
 
 
 def _class(tmp_path):
@@ -67,10 +70,11 @@ def test_three_shards_merged_give_the_unsharded_gradebook_byte_for_byte(tmp_path
         assert [row.split(",")[0] for row in rows] == students[k - 1::3]  # a shard lists only its own students
     result = merge(reversed(shards), tmp_path / "merged")  # the order of the folders does not matter
     assert result.students == students and result.missing == []
-    for name in ("gradebook.csv", "summary.md"):
+    for name in CLASS_FILES:
         assert (tmp_path / "merged" / name).read_bytes() == (tmp_path / "all" / name).read_bytes(), name
     gradebook = (tmp_path / "all" / "gradebook.csv").read_text()
     assert re.search(r"^erin,.*", gradebook, re.M) and "no student package" in gradebook  # a real mix of rows
+    assert re.search(r"^bob,.*,bob\.zip$", gradebook, re.M) and re.search(r"^grace,.*,grace/$", gradebook, re.M)
     for student in students:
         assert (tmp_path / "merged" / student / "feedback.md").is_file()
 
@@ -172,7 +176,7 @@ def test_the_readme_slurm_scripts_grade_a_class_in_shards_and_merge_it(tmp_path)
     assert sorted(p.name for p in (work / "grades").iterdir()) == ["class", "shard-1", "shard-2", "shard-3"]
     run_batch(work / "submissions", tmp_path / "unsharded", jobs=2, config=CONFIG,
               fixture_dir=work / "course_fixtures", progress=False)
-    for name in ("gradebook.csv", "summary.md"):
+    for name in CLASS_FILES:
         assert (work / "grades" / "class" / name).read_bytes() == (tmp_path / "unsharded" / name).read_bytes()
 
 
