@@ -114,7 +114,7 @@ def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_prog
                        progress=not no_progress, shard=shard, similarity=similarity, compare=old_run)
     click.echo(f"graded {len(result.graded)}, already done {len(result.skipped)}, "
                f"with errors {len(result.errors)} in {result.seconds:.1f} s; "
-               f"see {out_dir / 'gradebook.csv'} and {out_dir / 'summary.md'}")
+               f"see {out_dir / 'gradebook.csv'}, {out_dir / 'summary.md'} and {out_dir / 'report.html'}")
     if result.similarity is not None:
         _echo_similarity(result.similarity)
     if result.changes is not None:
@@ -209,7 +209,8 @@ def gradebook_merge(shard_dirs, out_dir):
     except GradebookError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"merged {len(result.students) - len(result.missing)} of {len(result.students)} students from "
-               f"{len(shard_dirs)} shards; see {out_dir / 'gradebook.csv'} and {out_dir / 'summary.md'}")
+               f"{len(shard_dirs)} shards; see {out_dir / 'gradebook.csv'}, {out_dir / 'summary.md'} and "
+               f"{out_dir / 'report.html'}")
     if result.missing:
         click.echo(f"error: not graded yet: {', '.join(result.missing)} (run their shards again, then merge)", err=True)
         sys.exit(1)

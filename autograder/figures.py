@@ -105,10 +105,11 @@ def heat_map_png(reports, out_dir=None) -> bytes:
     height = 2.2 + (0.18 * len(students) if labelled else min(0.06 * len(students), 14.0))
     fig, ax = plt.subplots(figsize=(max(4.5, 2.0 + 0.22 * len(names)), height), layout="constrained")
     cmap = plt.get_cmap("RdYlGn").with_extremes(bad="#d0d0d0")
-    image = ax.imshow(values, cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    image = ax.imshow(values, cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest",
+                      extent=(-0.5, len(names) - 0.5, len(students) + 0.5, 0.5))  # rows numbered from 1
     ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
     if labelled:
-        ax.set_yticks(range(len(students)), [s.replace("$", r"\$") for s in students], fontsize=7)  # no mathtext
+        ax.set_yticks(range(1, len(students) + 1), [s.replace("$", r"\$") for s in students], fontsize=7)  # no mathtext
     else:
         ax.set_ylabel(f"students 1-{len(students)} (gradebook order)")
     ax.set_title("Share of each function's points earned")

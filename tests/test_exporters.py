@@ -147,6 +147,7 @@ def test_markdown_html_renders_the_subset_our_files_use_and_escapes_everything()
     assert "<h3><code>relu</code> (1 / 2)</h3>" in out
     assert ("<ul><li><span class=fail>\u2717</span> dx: &lt;script&gt;alert(1)&lt;/script&gt;<ul><li>Hint: use "
             "<code>mask &amp; x</code></li></ul></li><li><span class=pass>\u2713</span> output</li></ul>") in out
-    assert "<thead><tr><th>a</th><th>b</th></tr></thead><tbody>\n<tr><td>1</td><td>&lt;u&gt;2&lt;/u&gt;</td></tr>" in out
+    assert ("<thead><tr><th>a</th><th>b</th></tr></thead><tbody>\n"
+            "<tr><td>1</td><td>&lt;u&gt;2&lt;/u&gt;</td></tr>") in out
     assert "<p>plain &amp; simple</p>" in out
     assert "<script>" not in out and "<b>" not in out

@@ -129,7 +129,8 @@ def test_the_report_of_a_real_batch_of_the_examples_works_in_the_browser(browser
     assert _student_column(page) == ["img_src_x_onerror_alert_2", "alice", "bob", "carol"]  # "<" sorts first
     assert page.eval_on_selector_all("#figures img", "imgs => imgs.map(i => i.naturalWidth > 0)") == [True] * 3
     page.locator("#students thead th", has_text="score").first.click()
-    scores = page.eval_on_selector_all("#students tbody tr", "rows => rows.map(r => parseFloat(r.cells[2].textContent))")
+    scores = page.eval_on_selector_all("#students tbody tr",
+                                       "rows => rows.map(r => parseFloat(r.cells[2].textContent))")
     assert scores == sorted(scores) and scores[0] == 0  # the corrupt zip first
     row = page.locator("#students tbody tr", has_text="img_src_x_onerror_alert_2").inner_text()
     assert "<img src=x onerror=alert(2)>.zip" in row and "neither a folder nor a valid .zip" in row
