@@ -20,24 +20,31 @@ FIGURES = (("score_histogram.png", "Score histogram"), ("function_pass_rates.png
 """File name (in ``figures/``) and title of each figure, in the order report.html shows them."""
 
 
-def _pyplot():
+def _axes(width, height):
+    """A figure of ``width`` x ``height`` inches and its axes, drawn by Agg without pyplot: no display, no global
+    state (a notebook's backend is left alone), the same pixels everywhere."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def _colormap(name):
     import matplotlib
 
-    matplotlib.use("Agg", force=True)  # no display; the same pixels everywhere
-    import matplotlib.pyplot as plt
-
-    return plt
+    return matplotlib.colormaps[name]
 
 
 def _png(fig) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    _pyplot().close(fig)
     return buffer.getvalue()
 
 
-def _empty(plt, title, size=(6.4, 2.0)):
-    fig, ax = plt.subplots(figsize=size, layout="constrained")
+def _empty(title, size=(6.4, 2.0)):
+    fig, ax = _axes(*size)
     ax.set_axis_off()
     ax.text(0.5, 0.5, f"{title}: no graded submission yet", ha="center", va="center")
     return _png(fig)
@@ -46,13 +53,12 @@ def _empty(plt, title, size=(6.4, 2.0)):
 def score_histogram_png(reports, out_dir=None) -> bytes:
     """Students per 5 % bin of the score (share of each student's maximum); those that could not be graded are
     stacked in grey at 0 %."""
-    plt = _pyplot()
     finished = {s: r for s, r in reports.items() if r is not None}
     if not finished:
-        return _empty(plt, "Score histogram")
+        return _empty("Score histogram")
     graded = [100 * class_stats.score_fraction(r) for r in finished.values() if not r.error]
     failed = [100 * class_stats.score_fraction(r) for r in finished.values() if r.error]
-    fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
+    fig, ax = _axes(6.4, 3.6)
     bins = [5 * k for k in range(21)]
     data, colors, labels = [graded], ["#3b75af"], ["graded"]
     if failed:
@@ -72,14 +78,13 @@ def score_histogram_png(reports, out_dir=None) -> bytes:
 
 def function_pass_rates_png(reports, out_dir=None) -> bytes:
     """One bar per function: the share of graded submissions that pass every check of it, with the mean score."""
-    plt = _pyplot()
     stats = class_stats.function_stats(reports)
     if not stats:
-        return _empty(plt, "Pass rate per function")
-    fig, ax = plt.subplots(figsize=(7.0, 1.2 + 0.22 * len(stats)), layout="constrained")
+        return _empty("Pass rate per function")
+    fig, ax = _axes(7.0, 1.2 + 0.22 * len(stats))
     positions = list(range(len(stats)))[::-1]  # the catalog's first function on top
     rates = [100 * s.pass_rate for s in stats]
-    ax.barh(positions, rates, color=[plt.cm.RdYlGn(r / 100) for r in rates], height=0.7, label="passed every check")
+    ax.barh(positions, rates, color=[_colormap("RdYlGn")(r / 100) for r in rates], height=0.7, label="passed every check")
     ax.plot([100 * s.mean_fraction for s in stats], positions, "k|", markersize=8, label="mean score")
     ax.set_yticks(positions, [s.name for s in stats], fontsize=8)
     ax.set_xlim(0, 100)
@@ -94,17 +99,16 @@ def function_pass_rates_png(reports, out_dir=None) -> bytes:
 def heat_map_png(reports, out_dir=None) -> bytes:
     """Students (rows, gradebook order) by functions (columns, catalog order): the share of each function's points
     earned; grey where a student has no check of that function."""
-    plt = _pyplot()
     import numpy as np
 
     students, names, rows = class_stats.heat_map(reports)
     if not students or not names:
-        return _empty(plt, "Score per student and function")
+        return _empty("Score per student and function")
     values = np.ma.masked_invalid(np.array([[np.nan if v is None else v for v in row] for row in rows], dtype=float))
     labelled = len(students) <= LABELLED_STUDENTS
     height = 2.2 + (0.18 * len(students) if labelled else min(0.06 * len(students), 14.0))
-    fig, ax = plt.subplots(figsize=(max(4.5, 2.0 + 0.22 * len(names)), height), layout="constrained")
-    cmap = plt.get_cmap("RdYlGn").with_extremes(bad="#d0d0d0")
+    fig, ax = _axes(max(4.5, 2.0 + 0.22 * len(names)), height)
+    cmap = _colormap("RdYlGn").with_extremes(bad="#d0d0d0")
     image = ax.imshow(values, cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest",
                       extent=(-0.5, len(names) - 0.5, len(students) + 0.5, 0.5))  # rows numbered from 1
     ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
