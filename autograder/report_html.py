@@ -230,8 +230,9 @@ def report_html(reports, out_dir=None) -> str:
             "<p>Click a column's header to sort by it (again to reverse); click a student to see their feedback.</p>"]
     out += _student_table(reports)
     out.append("</section>")
-    for number, student in enumerate(reports):
-        text = _feedback(out_dir, student) or f"# Feedback for {student}\n\nNo feedback.md (not graded yet).\n"
+    for number, (student, report) in enumerate(reports.items()):
+        missing = "Not graded yet." if report is None else "No feedback.md in the results folder."
+        text = _feedback(out_dir, student) or f"# Feedback for {student}\n\n{missing}\n"
         out += [f"<section class=feedback id=feedback-{number}>", "<p><a href='#students-section'>Back to the "
                 "student table</a></p>", markdown_html(text, shift=2, sortable=False), "</section>"]
     summary = summary_markdown(reports).split("\n", 1)[1]  # without its "# Class summary" title

@@ -98,7 +98,7 @@ def test_an_empty_or_ungraded_class_still_gets_every_file(tmp_path):
     assert "Submissions: 2, graded: 0" in (tmp_path / "summary.md").read_text()
     for name in FIGURES:
         assert _png_size((tmp_path / name).read_bytes())[0] > 0
-    assert "No feedback.md (not graded yet)" in (tmp_path / "report.html").read_text()
+    assert "Not graded yet." in (tmp_path / "report.html").read_text()
 
 
 def test_the_figures_are_pngs_without_dates_and_the_same_bytes_every_time(tmp_path):
