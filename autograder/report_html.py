@@ -69,6 +69,7 @@ figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 blockquote { border-left: 3px solid #ccc; margin: 0.5em 0; padding-left: 0.8em; color: #444; }
 code { background: #f4f4f4; padding: 0 0.2em; }
 nav a { margin-right: 1em; }
+.scroll { overflow-x: auto; }
 .pass { color: #1a7f37; font-weight: bold; }
 .fail { color: #c0392b; font-weight: bold; }
 .warn { color: #b7791f; font-weight: bold; }
@@ -180,7 +181,7 @@ def _number(value) -> str:
 def _student_table(reports) -> list:
     groups = sorted({r.group for report in reports.values() if report for r in report.results if r.group})
     heads = ["student", "source", "score", "max score", "%", *groups, "error"]
-    out = ["<table class=sortable id=students><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in heads)
+    out = ["<div class=scroll><table class=sortable id=students><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in heads)
            + "</tr></thead><tbody>"]
     for number, (student, report) in enumerate(reports.items()):
         name = f"<td><a class=student href='#feedback-{number}'>{html.escape(student)}</a></td>"
@@ -200,7 +201,7 @@ def _student_table(reports) -> list:
                   for k, v in enumerate(numbers)]
         cells.append(f"<td>{html.escape(report.error)}</td>")
         out.append(f"<tr{' class=error' if report.error else ''}>" + "".join(cells) + "</tr>")
-    return out + ["</tbody></table>"]
+    return out + ["</tbody></table></div>"]
 
 
 def report_html(reports, out_dir=None) -> str:
