@@ -76,8 +76,8 @@ def summary_markdown(reports, out_dir=None) -> str:
     functions = class_stats.function_stats(reports)
     graded = len(class_stats.graded_reports(reports))
     if functions:
-        lines += ["## Functions", "", f"Over the {graded} graded submissions: the mean score on each function's "
-                  "checks and how many passed all of them.", "",
+        lines += ["## Functions", "", f"Over the {graded} submissions graded without an error: the mean score on "
+                  "each function's checks and how many passed all of them.", "",
                   "| function | mean score | mean | passed every check |", "|---|---|---|---|"]
         for f in functions:
             lines.append(f"| {_cell(f.name)} | {f.mean_score:.4g} / {f.mean_max:.4g} | {_percent(f.mean_fraction)} | "
@@ -85,14 +85,15 @@ def summary_markdown(reports, out_dir=None) -> str:
         lines.append("")
     failing = class_stats.failing_checks(reports)
     if failing:
-        lines += ["## Checks failed most often", "", f"The {len(failing)} checks worth points that the most of the "
-                  f"{graded} graded submissions fail, with their most common message.", "",
+        lines += ["## Checks failed most often", "", f"The {len(failing)} checks worth points failed by the most of "
+                  f"the {graded} submissions graded without an error, with their most common message.", "",
                   "| check | failed by | typical message |", "|---|---|---|"]
         for check in failing:
             lines.append(f"| {_cell(check.name)} | {check.failed} of {check.graded} | {_cell(check.message)} |")
         lines.append("")
     elif functions:
-        lines += ["## Checks failed most often", "", "No graded submission fails a check worth points.", ""]
+        lines += ["## Checks failed most often", "", "No submission graded without an error fails a check worth "
+                  "points.", ""]
     if errors:
         lines += ["## Submissions that could not be graded", ""]
         lines += [f"- {_cell(s)}{f' ({_cell(r.source)})' if r.source else ''}: {_cell(r.error)}"

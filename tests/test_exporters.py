@@ -90,6 +90,9 @@ def test_the_summary_of_one_rubric_gives_points_and_a_typical_message_is_one_sho
     (row,) = [line for line in text.splitlines() if line.startswith("| relu_forward: output |")]
     assert row.endswith(" | 2 of 3 | " + "x" * 159 + "… |")  # the first line, shortened; ties: first student's
     assert class_stats.quantile([3, 1, 2, 4], 0.5) == 2.5 and class_stats.quantile([5], 0.25) == 5
+    everyone_passes = summary_markdown({"a": Report("a", results(2.0))})
+    assert "No submission graded without an error fails a check worth points." in everyone_passes
+    assert "| relu_forward | 2 / 2 | 100.0% | 100% (1/1) |" in everyone_passes
 
 
 def test_an_empty_or_ungraded_class_still_gets_every_file(tmp_path):
