@@ -62,15 +62,16 @@ def source_calls(root, packages) -> dict:
     return mentions
 
 
-def reach(mentions, names) -> frozenset:
-    """``names`` and every definition of the submission they reach through the names their bodies mention."""
+def reach(mentions, names, known=frozenset()) -> frozenset:
+    """``names`` and every definition of the submission they reach through the names their bodies mention (and
+    the ``known`` names they mention, however those are defined: ``affine_forward = my_affine_forward``)."""
     seen, todo = set(), list(names)
     while todo:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
-        todo.extend(n for n in mentions.get(name, ()) if n in mentions and n not in seen)
+        todo.extend(n for n in mentions.get(name, ()) if (n in mentions or n in known) and n not in seen)
     return frozenset(seen)
 
 
@@ -94,7 +95,7 @@ class Hangs:
     def for_submission(cls, cases, root, packages):
         """Hangs for a submission staged at ``root`` (its ``packages``), whose calls are read from its source."""
         mentions = source_calls(root, packages)
-        return cls({c.id: c for c in cases}, lambda names: reach(mentions, names))
+        return cls({c.id: c for c in cases}, lambda names: reach(mentions, names, catalog_names()))
 
     def needs(self, case_id, names=None) -> frozenset:
         """The functions the case (or its functions ``names``) may run."""

@@ -265,13 +265,32 @@ def peak_memory_of_tree(pid):
                         break
         except (OSError, ValueError, IndexError):
             continue
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children", "rb") as handle:
-                    todo.extend(int(p) for p in handle.read().split())
-        except (OSError, ValueError):
-            pass
+        todo.extend(_children(current))
     return peak
+
+
+def _children(pid):
+    """The process ids whose parent is ``pid`` (``/proc/<pid>/task/*/children``, else a scan of ``/proc``)."""
+    try:
+        found = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as handle:
+                found.extend(int(p) for p in handle.read().split())
+        return found
+    except FileNotFoundError:  # a kernel without CONFIG_PROC_CHILDREN
+        pass
+    except (OSError, ValueError):
+        return []
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    if int(handle.read().rsplit(b")", 1)[1].split()[1]) == pid:  # after the name: state, ppid
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
 
 
 @dataclass

@@ -233,6 +233,10 @@ def test_hostile_submission_is_contained_and_scored_on_what_it_computed(batch, n
         assert data["score"] == batch.full or lost
     if name in ("loop_in_function", "sleep_forever"):
         assert any("time limit of 3 s exceeded" in t["output"] for t in data["tests"])
+        # relu_forward costs its time limit once: the later checks that call it are not run, and say so
+        assert any(t["output"] == "not checked: relu_forward timed out in an earlier check" for t in data["tests"])
+        waited = data["extra_data"]["timings"]["cases"].values()
+        assert 3 <= sum(waited) < 4.5, sorted(waited)
     if name in ("hard_coded_notebook_outputs", "monkeypatch_numpy", "patch_comparison_helpers"):
         assert data["score"] < batch.full
     if name == "fork_and_leave_processes":
