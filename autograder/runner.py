@@ -393,7 +393,8 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, *, hangs=None
                 close(child)
                 child = None
             finally:
-                outcome.timings[case_id] = time.monotonic() - began
+                # summed: a case asked again (a follow-up request) counts all its requests
+                outcome.timings[case_id] = outcome.timings.get(case_id, 0.0) + time.monotonic() - began
     finally:
         if child is not None:
             close(child)
