@@ -20,10 +20,10 @@ from pathlib import Path
 
 from . import fixtures as fixture_store
 from . import isolation
-from .hangs import Hangs
 from .catalog import all_cases, wanted_names
 from .child.protocol import Reply
 from .config import Config, ConfigError
+from .hangs import Hangs
 from .model import Report, TestResult, Verdict
 from .profiles import DEFAULT, PREFERRED, PROFILES, adapt_inputs, check_scope, choose, submission_signs
 from .runner import RunOutcome, run_cases
