@@ -3,10 +3,12 @@
 When a check runs out of time, the function that was running is recorded as hung: the one the probe last said it
 was about to call (its progress report), else the function the check is about; but only where that is certain: a
 function that calls other functions of the catalog (a model, a sandwich layer) may be waiting on one of them, so
-it is not recorded (credit isolation may still rerun its checks over trusted layers). Later checks that would call a hung
-function are not run, and their tests fail with "not checked: affine_forward timed out in an earlier check"; a
-forward-backward check whose own functions only reach it stops right before calling the one that does (the child
-is told to), so its forward's outputs and side effects are still judged when only its backward hangs.
+it is not recorded (credit isolation may still rerun its checks over trusted layers). Later checks that would call
+a hung function are not run, and their tests fail with "not checked: affine_forward timed out in an earlier
+check"; a forward-backward check whose own functions only reach it stops right before calling the one that does
+(the child is told to), so its forward's outputs and side effects are still judged when only its backward hangs.
+Credit isolation never reruns a check whose own function (the model, the sandwich) hung, and skips the same way in
+its child, where only those functions are the student's.
 
 Which functions a check "would call" is read from the submission's own source, not guessed from the catalog: the
 names each top-level function and class of the submission mentions, followed through the submission's other
