@@ -64,30 +64,46 @@ def source_calls(root, packages) -> dict:
     return mentions
 
 
-def reach(mentions, names, known=frozenset()) -> frozenset:
+def reach(mentions, names, known=frozenset(), avoid=frozenset()) -> frozenset:
     """``names`` and every definition of the submission they reach through the names their bodies mention (and
-    the ``known`` names they mention, however those are defined: ``affine_forward = my_affine_forward``)."""
+    the ``known`` names they mention, however those are defined: ``affine_forward = my_affine_forward``), but not
+    through the names in ``avoid``."""
     seen, todo = set(), list(names)
     while todo:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
-        todo.extend(n for n in mentions.get(name, ()) if (n in mentions or n in known) and n not in seen)
+        todo.extend(n for n in mentions.get(name, ())
+                    if (n in mentions or n in known) and n not in seen and n not in avoid)
     return frozenset(seen)
+
+
+OPTIONAL_PARTS = ("batchnorm", "layernorm", "groupnorm", "dropout", "_bn_", "_ln_")
+"""Name parts of the layers a model calls only when built with them (``normalization="batchnorm"``, dropout): a
+model check reaches them only if the catalog says it uses them (its ``requires``), so a plain FullyConnectedNet
+still runs when ``batchnorm_forward`` hung."""
+
+
+def optional_layers(case) -> frozenset:
+    """The catalog's layers a model ``case`` does not build its model with (none for other cases)."""
+    if not case.target[:1].isupper():
+        return frozenset()
+    uses = set(case.all_requires())
+    return frozenset(n for n in catalog_names() if any(p in n for p in OPTIONAL_PARTS) and n not in uses)
 
 
 class Hangs:
     """The functions that ran out of time in one child's checks, and what each later check does about them.
 
-    ``cases``: case id -> the :class:`~autograder.model.Case`; ``reaches(names)``: the functions that calling
-    ``names`` may run (by default just ``names``); ``calls(case)``: the student's functions the case's probe calls
+    ``cases``: case id -> the :class:`~autograder.model.Case`; ``reaches(names, case)``: the functions that
+    calling ``names`` (in ``case``, or in general when None) may run (by default just ``names``); ``calls(case)``: the student's functions the case's probe calls
     itself (by default :meth:`~autograder.model.Case.all_requires`); ``halt``: whether a forward-backward check may
     stop right before a hung function (False where the child's replies are scrubbed, as in credit isolation)."""
 
     def __init__(self, cases, reaches=None, calls=None, halt=True):
         self.cases = dict(cases)
-        self.reaches = reaches or frozenset
+        self.reaches = reaches or (lambda names, case=None: frozenset(names))
         self.calls = calls or (lambda case: case.all_requires())
         self.halt = halt
         self.hung = {}          # function -> case id where it ran out of time
@@ -97,14 +113,18 @@ class Hangs:
     def for_submission(cls, cases, root, packages):
         """Hangs for a submission staged at ``root`` (its ``packages``), whose calls are read from its source."""
         mentions = source_calls(root, packages)
-        return cls({c.id: c for c in cases}, lambda names: reach(mentions, names, catalog_names()))
+
+        def reaches(names, case=None):
+            avoid = optional_layers(case) if case is not None else frozenset()
+            return reach(mentions, names, catalog_names(), avoid)
+        return cls({c.id: c for c in cases}, reaches)
 
     def needs(self, case_id, names=None) -> frozenset:
         """The functions the case (or its functions ``names``) may run."""
         case = self.cases.get(case_id)
         if names is None:
             names = self.calls(case) if case is not None else ()
-        return self.reaches(tuple(names))
+        return self.reaches(tuple(names), case)
 
     def before(self, case_id, request):
         """``(request, reason)``: the request to send (told where to stop), or the reason it is not run at all."""

@@ -103,7 +103,9 @@ SOURCE = {
 
         class FullyConnectedNet:
             def loss(self, X, y=None):
-                return X  # calls no layer at all
+                if self.normalization == "batchnorm":
+                    X = batchnorm_forward(X, 1.0, 0.0, {"mode": "train"})[0]
+                return X  # calls no other layer
     """,
 }
 
@@ -139,6 +141,12 @@ def test_only_the_checks_that_reach_a_hung_function_are_held_back(tmp_path):
     request, reason = hangs.before("FullyConnectedNet.notebook", _request("FullyConnectedNet.notebook"))
     assert reason == "" and "halt" not in request  # calls no layer: runs as always
     assert hangs.before("affine_forward.notebook", _request("affine_forward.notebook"))[1] == ""
+    # a layer a model calls only when built with it: the model's other checks run
+    hangs.timed_out("batchnorm_forward.notebook.train", _request("batchnorm_forward.notebook.train"), None)
+    assert hangs.hung["batchnorm_forward"] == "batchnorm_forward.notebook.train"
+    assert hangs.before("FullyConnectedNet.notebook", _request("FullyConnectedNet.notebook"))[1] == ""
+    assert hangs.before("FullyConnectedNet.batchnorm", _request("FullyConnectedNet.batchnorm"))[1] == \
+        "not checked: batchnorm_forward timed out in an earlier check"
     # a forward-backward check runs, told to stop right before the function that reaches the hung one
     request, reason = hangs.before("relu_backward.notebook", _request("relu_backward.notebook"))
     assert not reason and request["halt"] == {"relu_forward": "relu_forward timed out in an earlier check"}
