@@ -41,13 +41,14 @@ def _with_execution(config, execute_notebooks):
 @click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path), help="Fixture folder to use.")
 @click.option("--select", "-k", multiple=True, help="Only checks whose id or function matches (shell pattern, repeatable).")
 @click.option("--execute-notebooks", is_flag=True, help="Also re-execute the submission's notebooks (slow).")
-def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, select, execute_notebooks):
+@click.option("--timings", is_flag=True, help="Also print the 15 slowest checks (seconds, case id, function).")
+def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, select, execute_notebooks, timings):
     """Grade one SUBMISSION (a folder or a .zip) and print a summary table.
 
     Exits with status 1 when the submission as a whole could not be graded (nothing to grade, or its
     process or sandbox could not start), after one line saying why."""
     from .grade import grade as grade_submission
-    from .report import summary_table, write_report
+    from .report import slowest_table, summary_table, write_report
 
     config = _with_execution(_config(config_path, profile=profile, include_hidden=False if public_only else None,
                                      select=tuple(select) or None), execute_notebooks)
@@ -65,6 +66,8 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
         click.echo(summary_table(report))
         for note in report.notes:
             click.echo(f"note: {note}", err=True)
+    if timings:
+        click.echo(slowest_table(report, n=15))
     if out_dir:
         results, feedback = write_report(report, out_dir, config.hidden_visibility)
         click.echo(f"wrote {results} and {feedback}")

@@ -23,6 +23,7 @@ from . import isolation
 from .catalog import all_cases, wanted_names
 from .child.protocol import Reply
 from .config import Config, ConfigError
+from .hangs import Hangs
 from .model import Report, TestResult, Verdict
 from .profiles import DEFAULT, PREFERRED, PROFILES, adapt_inputs, check_scope, choose, submission_signs
 from .runner import RunOutcome, run_cases
@@ -169,7 +170,8 @@ def run_children(ctx, opened: OpenedSubmission, scratch) -> ChildRun:
 
     settings = child_config(ctx, opened)
     if ctx.runner is None:
-        outcome = run_cases(Path(scratch), settings, requests, ctx.config.limits, ctx.sandbox)
+        hangs = Hangs.for_submission(ctx.cases, opened.stage_dir, opened.packages)
+        outcome = run_cases(Path(scratch), settings, requests, ctx.config.limits, ctx.sandbox, hangs=hangs)
     else:
         outcome = ctx.runner(settings, requests)
     return ChildRun(outcome, plans[-1] if plans else make_plan(ctx, opened, outcome.manifest, signs))
@@ -211,6 +213,8 @@ def judge_and_credit(ctx, opened: OpenedSubmission, run: ChildRun) -> list:
     credited over trusted layers where credit isolation (:func:`run_isolation`) rescued them."""
     profile = run.plan.profile
     how, isolated = run_isolation(ctx, opened, run)
+    if isolated is not None:
+        run.outcome.isolation = isolated.outcome  # its timings and memory, for the report's instructor data
     results = []
     for case in ctx.cases:
         if not profile.applies(case.all_requires()):
@@ -253,8 +257,25 @@ def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
     report.results.extend(results)
     report.results.extend(notebooks[0])
     report.notes.extend(notebooks[1])
+    report.timings, report.peak_child_memory_bytes = instructor_data(run.outcome)
     report.execution_time = time.monotonic() - ctx.started
     return report
+
+
+def instructor_data(outcome: RunOutcome):
+    """``(timings, peak child memory in bytes or None)`` of a run, for the report's instructor-only data: seconds
+    spent starting the children, per case (as the grader waited for it), and the same for the credit-isolation
+    child under ``isolation``."""
+    def timed(run):
+        return {"startup": round(run.startup_seconds, 4), "children": run.children,
+                "cases": {case_id: round(seconds, 4) for case_id, seconds in run.timings.items()}}
+
+    timings = timed(outcome)
+    peak = outcome.peak_memory
+    if outcome.isolation is not None:
+        timings["isolation"] = timed(outcome.isolation)
+        peak = max(peak, outcome.isolation.peak_memory)
+    return timings, (peak or None)
 
 
 @contextmanager
@@ -314,6 +335,8 @@ def _reply_error(case, reply):
     kind, error = reply.kind, _field(reply.error, "")
     if kind in ("form", "interrupted"):
         return error
+    if kind == "halted":
+        return f"not checked: {error}"
     exc_type, where = _field(reply.type, "Exception"), _field(reply.where, "")
     at = f" at {where}" if where else ""
     if exc_type == "NotImplementedError":
@@ -325,7 +348,7 @@ def _not_checked(culprit, reply, missing=""):
     """Why a test could not be judged: another function of the case failed first."""
     if missing:
         return f"not checked: {missing}"
-    if reply.kind == "form":
+    if reply.kind in ("form", "halted"):
         return f"not checked: {_field(reply.error, f'{culprit} failed')}"
     if reply.kind == "interrupted":
         return f"not checked: {culprit} did not finish ({_field(reply.error, '')})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import time
 
 import numpy as np
 
@@ -20,13 +21,17 @@ _COUNTER = itertools.count()
 def run_in_process(config, plan):
     """Same contract as :func:`autograder.runner.run_cases`, without a child process or limits."""
     outcome = RunOutcome()
+    began = time.monotonic()
     sub = Submission(config["root"], config["packages"], f"{config['prefix']}_{next(_COUNTER)}").load()
     try:
         api, where = sub.find(config["wanted"], config.get("pinned"), config.get("preferred", ()))
         outcome.manifest = Manifest({n: [where[n], describe(obj)] for n, obj in api.items()},
                                     sub.import_errors, sub.broken_defines)
+        outcome.startup_seconds = time.monotonic() - began  # loading the submission in this process
         for case_id, request, _ in plan(outcome.manifest):
+            began = time.monotonic()
             outcome.replies[case_id] = _run(request, api)
+            outcome.timings[case_id] = time.monotonic() - began
     finally:
         sub.unload()
     return outcome

@@ -129,11 +129,12 @@ def _trusted_sources():
 class Isolation:
     """The isolated child's judged results for the cases it reran, and the own-layer results they replace."""
 
-    def __init__(self, own, trusted, ran):
+    def __init__(self, own, trusted, ran, outcome=None):
         self.own = own            # case id -> results judged over the student's own layers
         self.trusted = trusted    # case id -> results judged over the trusted layers (scrubbed replies)
         self.ran = ran            # ids of the dependent cases whose functions were all found
         self.reverted = {}        # case id of a provided sandwich -> the layers it calls that earn nothing yet
+        self.outcome = outcome    # the isolated child's raw outcome (its timings and memory), None if none ran
 
     @classmethod
     def run(cls, how, cases, outcome, judge, *, layout, request, child_config, profile, limits, sandbox, started,
@@ -147,9 +148,13 @@ class Isolation:
         from .sandbox import new_scratch
         from .submission import stage
 
+        from .hangs import Hangs
+
         own = {c.id: judge(c, outcome) for c in cases if depends_on_layers(c)}
         ran = {c.id for c in cases if c.id in own and all(n in found for n in c.all_requires())}
-        rerun = [c for c in cases if c.id in ran and (how == "always" or any(r.status == "failed" for r in own[c.id]))]
+        hung = set(getattr(outcome, "hung", {}))  # a function of the student's that ran out of time runs here too
+        rerun = [c for c in cases if c.id in ran and not hung & set(kept(c))
+                 and (how == "always" or any(r.status == "failed" for r in own[c.id]))]
         left = limits.submission_seconds - (time.monotonic() - started)
         if not rerun or left < 1.0:
             return cls(own, {}, ran)
@@ -164,8 +169,9 @@ class Isolation:
                 case_id, req, seconds = request(case, stage_dir)
                 requests[case_id] = ({**req, "keep": kept(case)}, seconds)
             items = [(case_id, req, seconds) for case_id, (req, seconds) in requests.items()]
+            hangs = Hangs({c.id: c for c in rerun}, calls=kept, halt=False)  # only kept() is the student's here
             raw = run_cases(scratch, config, lambda manifest: items, replace(limits, submission_seconds=left),
-                            sandbox)
+                            sandbox, hangs=hangs)
             files = {p.name for p in stage_dir.rglob("*.py")}
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -176,7 +182,7 @@ class Isolation:
         for case_id, reply in raw.replies.items():
             strings = frozenset(_input_strings(requests[case_id][0]))
             scrubbed.replies[case_id] = Reply.from_dict(scrub_reply(reply.to_dict(), files, vocabulary, strings))
-        return cls(own, {c.id: judge(c, scrubbed) for c in rerun if c.id in scrubbed.replies}, ran)
+        return cls(own, {c.id: judge(c, scrubbed) for c in rerun if c.id in scrubbed.replies}, ran, raw)
 
     def merge(self, case, results):
         """A test passes if it passes over the student's own layers or over the trusted ones."""

@@ -115,6 +115,12 @@ class Report:
     error: str = ""
     source: str = ""
     """What the submission was graded from, as its class folder names it (``alice/``, ``alice.zip``); set by batch."""
+    timings: dict = field(default_factory=dict)
+    """Instructor-only: seconds per case as the grader waited for it (``cases``), spent starting children
+    (``startup``, ``children`` started) and the same for the credit-isolation child (``isolation``); written to
+    results.json's ``extra_data`` (stored by Gradescope, never shown to students), nowhere else."""
+    peak_child_memory_bytes: int | None = None
+    """Instructor-only: the largest peak resident memory of the submission's children (None: not measured)."""
 
     @classmethod
     def from_results_json(cls, data: dict, submission="") -> "Report":

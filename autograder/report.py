@@ -1,7 +1,8 @@
 """Write a report: Gradescope's results.json, the student's feedback.md, and a terminal summary table.
 
-Everything but ``execution_time`` is a pure function of the results, so the same submission gives the
-same files bit for bit. Files are written atomically: a reader never sees half a report.
+Everything but ``execution_time`` and the instructor-only measurements in results.json's ``extra_data``
+(:data:`MEASURED`) is a pure function of the results, so the same submission gives the same files bit for bit
+apart from those. Files are written atomically: a reader never sees half a report.
 """
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from . import atomic
 from .model import Report
 
 STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "not_applicable": "n/a"}
+MEASURED = ("timings", "peak_child_memory_bytes")
+"""Instructor-only measurements of a report, kept in results.json's ``extra_data`` (Gradescope stores it and shows
+it to no student): they differ from run to run."""
 WARNING_LABEL = "Warning (no points lost)"
 """How a contract detail that is not counted (see ``count_contract`` in the config) is shown on a passing test."""
 
@@ -35,6 +39,10 @@ def results_json(report: Report, hidden_visibility="after_published"):
         summary.append(f"The submission could not be graded: {report.error}")
     summary.extend(report.notes)
     extra = {"profile": report.profile, "error": report.error, **({"source": report.source} if report.source else {})}
+    if report.timings:
+        extra["timings"] = report.timings
+    if report.peak_child_memory_bytes is not None:
+        extra["peak_child_memory_bytes"] = int(report.peak_child_memory_bytes)
     return {
         "score": report.score, "max_score": report.max_score,
         "execution_time": round(report.execution_time, 3),
@@ -46,8 +54,8 @@ def results_json(report: Report, hidden_visibility="after_published"):
 
 def read_results_json(data: dict, submission="") -> Report:
     """The :class:`Report` a results.json (as :func:`results_json` writes it) holds: its tests (not applicable ones
-    are never written; case ids are not kept), notes, error, profile and source. ``results_json`` of what it returns is
-    ``data`` again, apart from ``extra_data`` entries other than the profile, the error and the source."""
+    are never written; case ids are not kept), notes, error, profile, source and instructor-only measurements.
+    ``results_json`` of what it returns is ``data`` again, apart from ``extra_data`` entries other than these."""
     from .model import TestResult
 
     extra = data.get("extra_data") or {}
@@ -69,8 +77,46 @@ def read_results_json(data: dict, submission="") -> Report:
             visibility="public" if test.get("visibility") == "visible" else "hidden", group=group,
             score=float(test.get("score", 0.0)), max_score=float(test.get("max_score", 0.0)),
             status=test.get("status", "failed"), message=message, hint=hint, warning=warning))
+    timings = extra.get("timings")
+    peak = extra.get("peak_child_memory_bytes")
     return Report(submission=submission, results=results, notes=lines, profile=profile,
-                  execution_time=float(data.get("execution_time", 0.0)), error=error, source=str(source))
+                  execution_time=float(data.get("execution_time", 0.0)), error=error, source=str(source),
+                  timings=timings if isinstance(timings, dict) else {},
+                  peak_child_memory_bytes=int(peak) if isinstance(peak, (int, float)) else None)
+
+
+def without_measurements(data: dict) -> dict:
+    """A results.json without what differs from run to run (``execution_time`` and :data:`MEASURED`): two
+    gradings of the same submission give equal ones."""
+    data = {k: v for k, v in data.items() if k != "execution_time"}
+    if isinstance(data.get("extra_data"), dict):
+        data["extra_data"] = {k: v for k, v in data["extra_data"].items() if k not in MEASURED}
+    return data
+
+
+def slowest_checks(report: Report, *, n=15):
+    """The ``n`` slowest checks of a report: ``(seconds, case id, function)``, slowest first (a check rerun by
+    credit isolation appears once per child, its id marked ``(isolation)``)."""
+    from .catalog import all_cases
+
+    targets = {case.id: case.target for case in all_cases()}
+    rows = []
+    for label, timed in (("", report.timings), (" (isolation)", report.timings.get("isolation") or {})):
+        for case_id, seconds in (timed.get("cases") or {}).items():
+            rows.append((float(seconds), case_id + label, targets.get(case_id, case_id.split(".")[0])))
+    return sorted(rows, key=lambda row: (-row[0], row[1]))[:n]
+
+
+def slowest_table(report: Report, *, n=15):
+    """:func:`slowest_checks` as lines for the terminal, with the children's start-up time."""
+    rows = slowest_checks(report, n=n)
+    timings = report.timings
+    lines = [f"slowest checks ({len(rows)} of {len(timings.get('cases') or {})}; children started in "
+             f"{float(timings.get('startup', 0.0)):.2f} s):"]
+    lines += [f"{seconds:8.3f} s  {case_id}  {target}" for seconds, case_id, target in rows]
+    if report.peak_child_memory_bytes:
+        lines.append(f"peak child memory: {report.peak_child_memory_bytes / 2**20:.1f} MiB")
+    return "\n".join(lines)
 
 
 def write_results_json(path, data: dict):

@@ -81,6 +81,8 @@ class Child:
         self.proc = None
         self.manifest = None
         self.progress = None
+        self.peak_memory = 0
+        """Peak resident memory in bytes of the process that ran student code (0 until known; see :meth:`close`)."""
 
     def start(self):
         """Start the child and load the submission; returns its manifest or raises :class:`ChildFailure`
@@ -131,7 +133,7 @@ class Child:
         except (ProcessLookupError, PermissionError):
             pass
         try:
-            self.proc.wait(timeout=5)
+            self._wait(5)
         except subprocess.TimeoutExpired:
             return ""
         return self.sandbox.setup_failure(self.scratch)
@@ -190,7 +192,7 @@ class Child:
 
     def _death_reason(self, during="this check"):
         try:
-            code = self.proc.wait(timeout=2)
+            code = self._wait(2)
         except subprocess.TimeoutExpired:
             return f"the process closed its output during {during}"
         if code < 0:
@@ -200,16 +202,39 @@ class Child:
             return f"the process was killed by {name}{extra} during {during}"
         return f"the process exited with code {code} during {during}"
 
+    def _wait(self, seconds):
+        """Reap the process (``Popen.wait``'s contract: its exit code, or ``TimeoutExpired``), keeping its peak
+        memory from ``wait4``: for a child that died on its own, or was killed by the memory limit, the peak of
+        the process running student code (the sandbox's ``unshare`` reports its waited-for child's)."""
+        if self.proc.returncode is not None:
+            return self.proc.returncode
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere
+                return self.proc.wait(timeout=seconds)
+            if pid:
+                self.peak_memory = max(self.peak_memory, usage.ru_maxrss * 1024)  # KiB on Linux
+                self.proc.returncode = os.waitstatus_to_exitcode(status)
+                return self.proc.returncode
+            if time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(self.proc.args, seconds)
+            time.sleep(0.005)
+
     def close(self):
-        """Kill the child and everything it started, and release the pipes."""
+        """Kill the child and everything it started, and release the pipes; :attr:`peak_memory` is then the peak
+        of the process that ran student code (read from ``/proc`` before the kill, or from ``wait4``)."""
         if self.proc is not None:
+            if self.proc.returncode is None:
+                self.peak_memory = max(self.peak_memory, peak_memory_of_tree(self.proc.pid))
             for sig in (signal.SIGKILL,):
                 try:
                     os.killpg(self.proc.pid, sig)
                 except (ProcessLookupError, PermissionError):
                     pass
             try:
-                self.proc.wait(timeout=5)
+                self._wait(5)
             except subprocess.TimeoutExpired:
                 pass
             if self.sandbox is not None:
@@ -223,6 +248,51 @@ class Child:
         self.req_w = self.rep_r = None
 
 
+def peak_memory_of_tree(pid):
+    """The largest peak resident memory (``VmHWM``, bytes) of ``pid`` and its descendants: the sandbox's wrappers
+    (``unshare``, a shell) are tiny, so this is the process running student code; 0 when none can be read."""
+    peak, todo, seen = 0, [pid], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            with open(f"/proc/{current}/status", "rb") as handle:
+                for line in handle:
+                    if line.startswith(b"VmHWM:"):
+                        peak = max(peak, int(line.split()[1]) * 1024)  # kB
+                        break
+        except (OSError, ValueError, IndexError):
+            continue
+        todo.extend(_children(current))
+    return peak
+
+
+def _children(pid):
+    """The process ids whose parent is ``pid`` (``/proc/<pid>/task/*/children``, else a scan of ``/proc``)."""
+    try:
+        found = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as handle:
+                found.extend(int(p) for p in handle.read().split())
+        return found
+    except FileNotFoundError:  # a kernel without CONFIG_PROC_CHILDREN
+        pass
+    except (OSError, ValueError):
+        return []
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    if int(handle.read().rsplit(b")", 1)[1].split()[1]) == pid:  # after the name: state, ppid
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
 @dataclass
 class RunOutcome:
     """What running all cases of one submission produced."""
@@ -233,23 +303,52 @@ class RunOutcome:
     failures: dict = field(default_factory=dict)       # case id -> reason the child gave no reply
     progress: dict = field(default_factory=dict)       # case id -> the child's last progress report before a failure
     startup_error: str = ""
+    timings: dict = field(default_factory=dict)
+    """Case id -> seconds the grader waited for its reply (measured in the grader, for every case that ran)."""
+    startup_seconds: float = 0.0
+    """Seconds spent starting children and loading the submission in them (the first child and any restart)."""
+    children: int = 0
+    """How many children were started."""
+    peak_memory: int = 0
+    """The largest peak resident memory of the children, in bytes (0 where not measured)."""
+    hung: dict = field(default_factory=dict)
+    """Function -> id of the case in which it ran out of time (see :class:`autograder.hangs.Hangs`)."""
+    isolation: "RunOutcome | None" = None
+    """The credit-isolation child's outcome for this submission, when it ran (its timings and memory)."""
 
 
-def run_cases(scratch, config, plan, limits: Limits, sandbox=None):
+def run_cases(scratch, config, plan, limits: Limits, sandbox=None, *, hangs=None):
     """Run a submission's cases in a child, restarting the child after a case that kills it.
 
     ``plan(manifest)`` returns the list of ``(case id, request, seconds)`` to run once the child has said
     what it found (a :class:`~autograder.child.protocol.Manifest`, empty when the submission could not even be
-    imported).
+    imported). ``hangs`` (an :class:`autograder.hangs.Hangs`) remembers the functions that ran out of time, so that
+    later cases that would call one of them are not run (or stop before calling it).
     """
     outcome = RunOutcome()
     install_child_code(scratch)
     budget_end = time.monotonic() + limits.submission_seconds
-    child = Child(scratch, config, limits, sandbox)
-    try:
-        outcome.manifest = Manifest.from_dict(child.start())
-    except ChildFailure as exc:
+
+    def start():
+        began = time.monotonic()
+        child = Child(scratch, config, limits, sandbox)
+        outcome.children += 1
+        try:
+            return child, child.start()
+        except ChildFailure:
+            close(child)
+            raise
+        finally:
+            outcome.startup_seconds += time.monotonic() - began
+
+    def close(child):
         child.close()
+        outcome.peak_memory = max(outcome.peak_memory, child.peak_memory)
+
+    try:
+        child, manifest = start()
+        outcome.manifest = Manifest.from_dict(manifest)
+    except ChildFailure as exc:
         outcome.startup_error = exc.reason
         for case_id, _, _ in plan(outcome.manifest):
             outcome.failures[case_id] = f"the submission could not be loaded: {exc.reason}"
@@ -262,30 +361,43 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None):
             if left <= 0:
                 outcome.failures[case_id] = f"the submission's total time limit of {limits.submission_seconds:g} s was exceeded"
                 continue
+            if hangs is not None:
+                request, skipped = hangs.before(case_id, request)
+                if skipped:
+                    outcome.failures[case_id] = skipped
+                    continue
             if child is None:
-                child = Child(scratch, config, limits, sandbox)
                 try:
-                    child.start()
+                    child, _ = start()
                 except ChildFailure as exc:
                     outcome.failures[case_id] = f"the submission could not be reloaded: {exc.reason}"
-                    child.close()
-                    child = None
                     continue
+            began = time.monotonic()
             try:
                 reply = child.ask(request, min(seconds, left))
                 if not isinstance(reply, dict) or reply.get("id") != request["id"]:
                     raise ChildFailure("the process sent a reply that does not belong to this check")
                 outcome.replies[case_id] = Reply.from_dict(reply)
+                if hangs is not None:
+                    hangs.answered(case_id, outcome.replies[case_id])
             except ChildFailure as exc:
                 reason = exc.reason
-                if reason.startswith("time limit exceeded") and seconds <= left:
+                timed_out = reason.startswith("time limit exceeded") and seconds <= left
+                if timed_out:
                     reason = f"time limit of {seconds:g} s exceeded"
                 outcome.failures[case_id] = reason
                 if getattr(child, "progress", None) is not None:
                     outcome.progress[case_id] = child.progress
-                child.close()
+                if timed_out and hangs is not None:
+                    hangs.timed_out(case_id, request, outcome.progress.get(case_id))
+                close(child)
                 child = None
+            finally:
+                # summed: a case asked again (a follow-up request) counts all its requests
+                outcome.timings[case_id] = outcome.timings.get(case_id, 0.0) + time.monotonic() - began
     finally:
         if child is not None:
-            child.close()
+            close(child)
+        if hangs is not None:
+            outcome.hung = dict(hangs.hung)
     return outcome

@@ -12,6 +12,7 @@ import pytest
 
 from autograder import paths
 from autograder.batch import discover, run_batch
+from autograder.report import without_measurements
 from autograder.config import Config
 from autograder.runner import Limits
 
@@ -34,9 +35,7 @@ def _class(tmp_path, n=4):
 def _reports(out):
     data = {}
     for path in sorted(out.glob("*/results.json")):
-        report = json.loads(path.read_text())
-        report.pop("execution_time")
-        data[path.parent.name] = report
+        data[path.parent.name] = without_measurements(json.loads(path.read_text()))
     return data
 
 

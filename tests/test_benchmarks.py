@@ -50,3 +50,18 @@ def test_batch_benchmark_prints_throughput_and_both_ratios():
         assert re.search(re.escape(mode) + r"\s+[\d.]+\s+[\d.]+$", out, re.M), out
     assert re.search(r"sandbox cost \(-j 1 vs unsandboxed\): [+-][\d.]+%", out), out
     assert re.search(r"speed-up of -j 2 over -j 1: [\d.]+x", out), out
+
+
+def test_hostile_benchmark_times_a_batch_of_looping_submissions():
+    import ast
+    from pathlib import Path
+
+    out = _run("benchmarks.hostile", "--runs", "1", str(Path(sys.executable).parent / "autograder"))
+    assert re.search(r"^run 1: .*autograder: [\d.]+ s$", out, re.M), out
+    assert re.search(r"6 submissions, checks relu_\*, affine_\*, 3 s per check, -j 2; load average", out), out
+    scores = re.search(r"median ([\d.]+) s of .*; scores (\{.*\})$", out, re.M)
+    assert scores, out
+    scores = ast.literal_eval(scores.group(2))
+    assert set(scores) == {"correct", "loop_relu_forward", "sleep_relu_forward", "loop_relu_backward",
+                           "loop_affine_forward", "loop_affine_backward"}
+    assert all(score < scores["correct"] for name, score in scores.items() if name != "correct")

@@ -24,7 +24,9 @@ def test_a_results_json_reads_back_into_the_report_it_came_from(make_submission,
         data = results_json(report)
         assert any(t["status"] == "failed" for t in data["tests"]) or any("Warning" in t["output"] for t in data["tests"])
         again = Report.from_results_json(data, report.submission)
-        assert results_json(again) == {**data, "extra_data": {"profile": report.profile, "error": report.error}}
+        assert data["extra_data"]["timings"]["cases"] and data["extra_data"]["peak_child_memory_bytes"] > 0
+        assert results_json(again) == data  # the instructor-only timings and memory too
+        assert again.timings == report.timings and again.peak_child_memory_bytes == report.peak_child_memory_bytes
         graded = [r for r in report.results if r.status != "not_applicable"]
         assert [(r.name, r.target, r.kind, r.group, r.status, r.score, r.message, r.warning) for r in again.results] == \
             [(r.name, r.target, r.kind, r.group, r.status, r.score, r.message, r.warning) for r in graded]

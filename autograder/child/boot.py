@@ -63,7 +63,7 @@ def main():
 
     from . import codec
     from .loader import Submission, describe
-    from .probes import PROBES, ProbeError, on_progress
+    from .probes import PROBES, ProbeError, halt_before, on_progress
     from .protocol import Manifest
 
     config = codec.read_message(request_fd)
@@ -96,6 +96,7 @@ def main():
         if request.get("stop"):
             break
         current["id"] = request["id"]
+        halt_before(request.get("halt"))
         if trusted is not None and "keep" in request:
             with trusted.swapped(list(sub.modules.values()), api, request["keep"]) as trusted_api:
                 reply = run(request, trusted_api, PROBES, ProbeError, np)
@@ -128,7 +129,7 @@ def run(request, api, probes, probe_error, np):
     A probe that stopped part-way (:class:`~.probes.Partial`) is described by the exception that stopped it,
     plus ``partial`` (the outputs so far) and ``function`` (the student's function that failed).
     """
-    from .probes import Partial
+    from .probes import Halted, Partial
     from .protocol import Reply
 
     try:
@@ -141,6 +142,8 @@ def run(request, api, probes, probe_error, np):
             partial, function = exc.outputs, exc.function
             exc = exc.__cause__
         description = describe_failure(exc, request.get("root"), probe_error)
+        if isinstance(exc, Halted):  # stopped before a function that timed out earlier: not checked
+            description = {"kind": "halted", "error": str(exc)[:300]}
         return Reply.failure(request["id"], description, partial, function).to_dict()
 
 

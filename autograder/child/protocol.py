@@ -45,7 +45,8 @@ class Reply:
     """The probe's raw outputs (nested dicts, tuples, arrays) when ``ok``."""
     kind: Any = None
     """How it failed: ``exception`` (the student's code raised), ``form`` (it returned something of the wrong
-    form), ``interrupted`` (the child never answered: a time limit, a crash); None when ``ok``."""
+    form), ``interrupted`` (the child never answered: a time limit, a crash), ``halted`` (stopped before a function
+    that ran out of time in an earlier check, which ``error`` names); None when ``ok``."""
     type: Any = None
     """The exception's class name (``kind == 'exception'``); None when not known."""
     error: Any = None
