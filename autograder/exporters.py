@@ -16,6 +16,7 @@ from pathlib import Path
 from . import atomic
 from .model import Report
 from .notebook_checks.summary import notebook_summary
+from .rubric import summary_lines as rubric_summary
 
 
 def load_reports(out_dir, students) -> OrderedDict:
@@ -70,6 +71,7 @@ def summary_markdown(reports) -> str:
         for name in sorted(totals, key=lambda n: (passes[n] / totals[n], n)):
             lines.append(f"| {name.replace('|', '/')} | {passes[name]}/{totals[name]} ({100 * passes[name] / totals[name]:.0f}%) |")
     lines += notebook_summary(reports)
+    lines += rubric_summary(reports)
     return "\n".join(lines) + "\n"
 
 
