@@ -195,7 +195,7 @@ def explain(packages, found, template=False):
         return PROFILES["project"], "the template's layer_checks.py"
     if "TwoLayerNet" in found and found["TwoLayerNet"][0] == fc[0]:
         return PROFILES["project"], "TwoLayerNet next to FullyConnectedNet"
-    return PROFILES[DEFAULT], "no other course's signs (the default)"
+    return PROFILES[DEFAULT], "no TwoLayerNet and no other course's signs"
 
 
 _DROPOUT_DOC = re.compile(r"p: Dropout parameter\. We (keep|drop) each neuron output with probability p")

@@ -49,7 +49,7 @@ def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits
     paths = find_notebooks(folder, config.include, config.exclude) if folder is not None else []
     if not paths and not required:
         return [], [], [], {}
-    names = display_names(paths, folder)
+    names = display_names(paths, folder) if paths else {}
     loaded = [load(path, names[path]) for path in paths]
     for item in loaded:
         identify(item, config.version_for(Path(item.name).stem), profile)
