@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import Config
-from .profiles import PREFERRED, PROFILES, explain, submission_signs
+from .profiles import DEFAULT, PREFERRED, PROFILES, explain, submission_signs
 
 WARNING = "Rubric warning: "
 """How a rubric warning starts in a report's notes (the class summary collects them)."""
@@ -48,7 +48,7 @@ class Rubric:
     profile: str
     """The profile every student is graded under."""
     how: str
-    """``set in the config`` or ``like 17 of 20 submissions``."""
+    """``(set in the config)`` or ``like 17 of 20 submissions``."""
     scope: tuple = ()
     """The homeworks graded (the profile's homeworks; empty when the profile is one homework)."""
     notebooks: tuple = ()
@@ -69,7 +69,7 @@ class Rubric:
 
     def describe(self) -> str:
         """One line for the batch's output."""
-        parts = [f"one rubric: profile {self.profile} ({self.how})"]
+        parts = [f"one rubric: profile {self.profile} {self.how if self.how.startswith('(') else f'({self.how})'}"]
         if self.scope:
             parts.append(f"homeworks {', '.join(self.scope)}")
         parts.append("notebooks " + (", ".join(self.notebooks) if self.notebooks else "none counted"))
@@ -171,11 +171,10 @@ def decide(detections, config: Config) -> Rubric:
     readable = [d for d in detections if d.profile]
     total = len(readable)
     if config.profile:
-        profile, how = config.profile, "set in the config"
-        agree = sum(d.profile == profile for d in readable)
+        profile, how = config.profile, "(set in the config)"
     else:
         profile, agree = _majority(Counter(d.profile for d in readable), PROFILES)
-        profile = profile or "cs231n-2021"
+        profile = profile or DEFAULT
         how = f"like {agree} of {total} submissions"
     homeworks = PROFILES[profile].homeworks
     scope, scopes = tuple(config.scope), {}
