@@ -123,6 +123,13 @@ def _parameters(node):
 def detect(entry, config: Config) -> Detection:
     """What ``entry`` (a batch :class:`~autograder.batch.Entry`) looks like: its profile and why, the names it
     defines and its notebooks' versions. Never runs its code; never raises for a bad submission."""
+    try:
+        return _detect(entry, config)
+    except Exception as exc:  # noqa: BLE001 - one unreadable submission must not stop the batch (graded anyway)
+        return Detection(entry.student, error=f"could not be read: {type(exc).__name__}: {exc}")
+
+
+def _detect(entry, config):
     from .notebook_checks import NotebookSettings
     from .notebook_checks.static import display_names, find_notebooks, identify, load
     from .submission import SubmissionError, find_layout, unpack
