@@ -6,7 +6,9 @@ To keep CI fast the course config selects the layer and update-rule checks (no m
 the rubric, the notebooks and the similarity do not depend on which checks run.
 """
 import csv
+import fcntl
 import json
+import os
 import shutil
 
 import pytest
@@ -26,24 +28,40 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """``(out folder, console output, {student: results.json})`` of one batch of the class."""
+    """``(out folder, console output, {student: results.json})`` of one batch of the class. Under ``pytest -n`` the
+    first worker to get here grades (holding a lock) and the others read the same folder."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    root, out = shared / "class_batch", shared / "class_batch" / "out"
+    with open(shared / "class_batch.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        console = root / "console.txt"
+        if not console.exists():
+            console.parent.mkdir(parents=True, exist_ok=True)
+            output = _batch(root, out)
+            console.with_suffix(".tmp").write_text(output)
+            console.with_suffix(".tmp").replace(console)
+    results = {path.parent.name: json.loads(path.read_text()) for path in sorted(out.glob("*/results.json"))}
+    return out, console.read_text(), results
+
+
+def _batch(root, out):
+    """Build the class, add the examples, run ``autograder batch -j 2 --similarity``; returns its console output."""
     from click.testing import CliRunner
 
     from autograder.cli import main
 
-    root = tmp_path_factory.mktemp("class")
     subs = class_builder.build(root / "submissions")
     for entry in (ROOT / "examples" / "submissions").iterdir():
         if entry.name != "README.md":
             (shutil.copytree if entry.is_dir() else shutil.copy)(entry, subs / entry.name)
     config = root / "course.toml"
     config.write_text("select = [" + ", ".join(f'"{p}"' for p in SELECT) + "]\n" + class_builder.CONFIG_TOML)
-    out = root / "out"
     outcome = CliRunner().invoke(main, ["batch", str(subs), "--out", str(out), "--config", str(config), "-j", "2",
                                         "--no-progress", "--similarity"])
     assert outcome.exit_code == 0, outcome.output
-    results = {path.parent.name: json.loads(path.read_text()) for path in sorted(out.glob("*/results.json"))}
-    return out, outcome.output, results
+    return outcome.output
 
 
 def _gradebook(out):
