@@ -190,6 +190,8 @@ def decide(detections, config: Config) -> Rubric:
                   tuple(h.name for h in homeworks) for d in readable}
         if not scope:
             scope = _majority(Counter(scopes.values()))[0] or tuple(h.name for h in homeworks)
+    from .notebook_checks.rules import VERSIONS_BY_ID
+
     notebooks, versions = _notebooks(detections, config, profile)
     warnings = {}
     for d in detections:
@@ -202,7 +204,8 @@ def decide(detections, config: Config) -> Rubric:
                          f"{', '.join(scope)} like the class; set scope = [...] in the config to change")
         for name, version in sorted(d.notebooks.items()):
             stem = name[:-len(".ipynb")]
-            if stem in versions and version != versions[stem]:
+            # only a version with a notebook of that name is another year's notebook (not an empty one's guess)
+            if stem in versions and version != versions[stem] and VERSIONS_BY_ID[version].knows(stem):
                 lines.append(f"{name} looks like notebook version {version} but is checked as {versions[stem]} "
                              f"like the class; set [notebooks.versions] {stem} = \"{version}\" in the config "
                              f"to change")

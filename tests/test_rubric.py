@@ -157,3 +157,35 @@ def test_a_required_function_is_graded_whatever_the_profile(tmp_path):
     assert required.results and {r.status for r in required.results} == {"failed"}
     assert required.results[0].message == "TwoLayerNet was not found in the submission"
     assert required.max_score > 0 and PROFILES["cs231n-2021"].requiring(["TwoLayerNet"]).applies(["TwoLayerNet"])
+
+
+# ----------------------------------------------------------------------------- a batch
+def test_a_batch_grades_every_student_under_one_rubric(tmp_path):
+    """Two students of this project's assignment, one of nndl's (a profile with other points) and a corrupt zip: one
+    profile, one max_score in every gradebook row (the corrupt zip's included), a warning for the nndl student."""
+    import csv
+    import json
+
+    from autograder import paths
+    from autograder.batch import run_batch
+
+    subs = tmp_path / "subs"
+    for name in ("ann", "cy"):
+        paths.copy_reference_package(subs / name / "cs231n")
+    write_tree(subs / "bo", layouts.nndl())
+    write_tree(subs / "ann", {"Dropout.ipynb": _notebook("Dropout")})
+    (subs / "dee.zip").write_bytes(b"not a zip")
+    announced = []
+    config = Config(select=("relu_forward*", "TwoLayerNet.init*"), required=Required(notebooks=("Dropout.ipynb",)))
+    result = run_batch(subs, tmp_path / "out", jobs=2, config=config, progress=False, announce=announced.append)
+    assert announced == [result.rubric] and result.rubric.profile == "project"
+    assert result.rubric.describe() == "one rubric: profile project (like 2 of 3 submissions); notebooks Dropout.ipynb"
+    with open(tmp_path / "out" / "gradebook.csv", newline="") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    assert len(rows) == 4 and len({row["max_score"] for row in rows.values()}) == 1, rows
+    bo = json.loads((tmp_path / "out" / "bo" / "results.json").read_text())
+    assert bo["extra_data"]["profile"] == "project"
+    assert ('Rubric warning: looks like nndl (detected from an nndl/ package) but graded as project like 2 of 3 '
+            'submissions; set profile = "nndl" in the config to change') in bo["output"]
+    assert "bo: looks like nndl" in (tmp_path / "out" / "summary.md").read_text()
+    assert list(result.rubric.warnings) == ["bo"] and rows["dee"]["error"]
