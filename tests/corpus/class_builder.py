@@ -1,8 +1,8 @@
 """A hand-made class for batch grading, generated deterministically from the corpora (nothing checked in).
 
 Every student is a correct solution of their own: the reference with, for each function, one of the corpus's
-correct variants (:mod:`corpus.variants`) or the reference's own code, chosen by a generator seeded with the
-student's name, so that no two students share much code. On top of that, each student differs as real classes do:
+correct variants (:mod:`corpus.variants`), chosen by a generator seeded with the student's name, so that two
+students share only the code of the functions that have no variant and of those where they drew the same one. On top of that, each student differs as real classes do:
 
 - layouts: ``cs231n/``, ``cs260/``, ``libs/``, ``nndl/`` (provided code in ``cs231n/`` or ``utils/``), zips made
   from outside the package folder (with or without a top folder) and from inside it;
@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import random
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -31,9 +32,8 @@ from .variants import STUDENT_CODE, VARIANTS
 
 NOTEBOOKS = ("FullyConnectedNets", "BatchNormalization", "Dropout", "ConvolutionalNetworks")
 """The course's notebooks (this project's assignment): the config of the class requires them."""
-CONFIG = {"required": {"notebooks": [f"{stem}.ipynb" for stem in NOTEBOOKS]}}
-"""The course config of the class (as :func:`autograder.config.load_config` reads the TOML table)."""
 CONFIG_TOML = "[required]\nnotebooks = [" + ", ".join(f'"{stem}.ipynb"' for stem in NOTEBOOKS) + "]\n"
+"""The course config of the class: the four notebooks are required."""
 
 OTHER_COURSE = {"sol": "nndl", "tia": "cs231n-2016", "uma": "cs231n-2018", "vic": "cs231n-2021", "wes": "nndl"}
 """Student -> the course (profile) their code looks like; everyone else is this project's assignment."""
@@ -77,13 +77,13 @@ def independent(index):
 
 def solution(student, files=None, keep=()):
     """A student's own correct solution: for every function of ``files`` (package-relative; None: every file), one
-    of its corpus variants or the reference's code, drawn by a generator seeded with ``student``; ``keep`` stays the reference's
+    of its corpus variants (the reference's code where it has none), drawn by a generator seeded with ``student``; ``keep`` stays the reference's
     (where a bug is planted). Returns ``{"cs231n/<file>": text}``."""
     rng = random.Random(f"class_builder:{student}")
     out, done = reference_files(), set(keep)
     for function in [f for names in STUDENT_CODE.values() for f in names]:
         own = [v for v in VARIANTS if v.target == function and _usable(v, files)]
-        choice = rng.randrange(len(own) + 1) if own else len(own)
+        choice = rng.randrange(len(own)) if own else 0
         if choice < len(own) and not own[choice].functions & done:
             out = own[choice].apply(out)
             done |= own[choice].functions
@@ -91,8 +91,9 @@ def solution(student, files=None, keep=()):
 
 
 def renamed_variables(text):
+    """``text`` with the names of :data:`RENAMES` renamed (not as a quoted string: ``config["cache"]`` stays)."""
     for old, new in RENAMES.items():
-        text = re.sub(rf"\b{old}\b", new, text)
+        text = re.sub(rf"(?<![\"'])\b{old}\b(?![\"'])", new, text)
     return text
 
 
@@ -152,8 +153,6 @@ def _zip(dest, name, files, top=None, junk=False):
     scratch = dest.parent / f".{dest.name}-{name}"
     write_tree(fresh(scratch), files)
     zip_tree(scratch, dest / name, top=top, junk=junk)
-    import shutil
-
     shutil.rmtree(scratch)
 
 
@@ -181,8 +180,8 @@ def build(dest: Path) -> Path:
     # zips made from outside the package folder (cs231n/ at the top, macOS litter) and from inside it
     _zip(dest, "ben.zip", _with_notebooks(solution("ben"), "ben"), junk=True)
     _zip(dest, "cora.zip", _with_notebooks(package_relative(solution("cora")), "cora"))
-    # the same assignment in the forks' package names (their imports rewritten: variants of two files only)
-    forks = ("layers.py", "optim.py")
+    # the same assignment in the forks' package names (their imports rewritten)
+    forks = None
     write_tree(dest / "dan", _with_notebooks(layouts.renamed("cs260", package_relative(solution("dan", forks))), "dan"))
     _zip(dest, "eve.zip", _with_notebooks(layouts.renamed("libs", package_relative(solution("eve", forks))), "eve"),
          top="eve_hw2")
@@ -193,7 +192,7 @@ def build(dest: Path) -> Path:
                               if rel.startswith("cs231n/") and rel.endswith(".py")})
     (dest / "quin.zip").write_bytes(b"PK\x03\x04 not really a zip")
     # other courses and years
-    no_conv = ("layers.py",)
+    no_conv = None
     sol = layouts.nndl("cs231n", package_relative(solution("sol", files=no_conv, keep=set(layouts.CONV_FUNCTIONS))))
     sol.update(notebooks(("Batch-Normalization",), version="nndl"))
     write_tree(dest / "sol", sol)
