@@ -56,6 +56,8 @@ class BatchResult:
     """The :class:`autograder.similarity.SimilarityResult` (``run_batch(similarity=True)``)."""
     changes: object = None
     """The :class:`autograder.compare_runs.StudentChange` list against ``run_batch(compare=...)``."""
+    rubric: object = None
+    """The :class:`autograder.rubric.Rubric` every student was graded under (with its warnings)."""
 
 
 def discover(submissions: Path) -> list:
@@ -130,14 +132,16 @@ def _worker_init():
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides what Ctrl-C does
 
 
-def grade_entry(entry: Entry, out_dir: Path, key: str, config: Config, fixture_dir, sandbox):
-    """Grade one entry and write its files (results.json last); never raises."""
+def grade_entry(entry: Entry, out_dir: Path, key: str, config: Config, fixture_dir, sandbox, notes=()):
+    """Grade one entry and write its files (results.json last); never raises. ``notes`` (the rubric's warnings
+    about this student) go first in the report's notes."""
     from .grade import grade
 
     target = Path(out_dir) / entry.student
     try:
         report = grade(entry.path, config=config, fixture_dir=fixture_dir, sandbox=sandbox)
         report.submission, report.source = entry.student, entry.source
+        report.notes[:0] = list(notes)
         data = results_json(report, config.hidden_visibility)
         feedback = feedback_markdown(report)
     except Exception as exc:  # noqa: BLE001 - a grader failure on one student must not stop the batch
@@ -160,7 +164,7 @@ def _is_done(out_dir: Path, entry: Entry, key: str) -> bool:
 
 
 def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fixture_dir=None, progress=True,
-              shard=None, similarity=False, compare=None):
+              shard=None, similarity=False, compare=None, announce=None):
     """Grade every entry of ``submissions`` into ``out_dir``; returns a :class:`BatchResult`.
 
     ``shard`` (an :class:`autograder.gradebook.Shard`) grades only that slice of the class; its gradebook and
@@ -168,16 +172,25 @@ def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fix
     After the gradebook: ``similarity`` writes similarity.csv and similarity.html (:mod:`autograder.similarity`)
     over the graded entries; ``compare`` (an old results folder, gradebook.csv or loaded
     :class:`autograder.compare_runs.Run`, read before grading) writes compare.csv.
+    Every student is graded under one rubric (:mod:`autograder.rubric`), decided before grading from the config
+    and the whole class; ``announce`` (a callable) receives it then.
     """
     if compare is not None and not hasattr(compare, "students"):
         from .compare_runs import load_run
 
         compare = load_run(compare)  # before grading: the old run may be this very folder
+    from .rubric import decide, detect, warning_notes
+
     config = config or Config()
     started = time.monotonic()
     submissions, out_dir = Path(submissions).resolve(), Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     entries = discover(submissions)
+    # One rubric for the whole class (every shard decides the same): read, never run, every submission.
+    result = BatchResult(rubric=decide([detect(e, config) for e in entries], config))
+    config = result.rubric.config(config)
+    if announce is not None:
+        announce(result.rubric)
     version = grader_version(config, fixture_dir)
     if shard is not None:
         from .gradebook import write_shard_manifest
@@ -185,7 +198,6 @@ def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fix
         write_shard_manifest(out_dir, shard, [e.student for e in entries], version)
         entries = shard.select(entries)
     keys = {e.student: f"{version}:{content_hash(e.path)}" for e in entries}
-    result = BatchResult()
     todo = []
     for entry in entries:
         (result.skipped if _is_done(out_dir, entry, keys[entry.student]) else todo).append(entry)
@@ -195,7 +207,8 @@ def run_batch(submissions, out_dir, *, jobs=2, config: Config | None = None, fix
     context = multiprocessing.get_context("forkserver")
     try:
         with futures.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_worker_init) as pool:
-            pending = {pool.submit(grade_entry, e, out_dir, keys[e.student], config, fixture_dir, sandbox): e for e in todo}
+            pending = {pool.submit(grade_entry, e, out_dir, keys[e.student], config, fixture_dir, sandbox,
+                                   warning_notes(result.rubric, e.student)): e for e in todo}
             for done in futures.as_completed(pending):
                 entry = pending[done]
                 try:

@@ -80,7 +80,8 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Results folder.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Parallel workers.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Course config (TOML).")
-@click.option("--profile", type=click.Choice(sorted(PROFILES)), help="Course profile (detected per submission when omitted).")
+@click.option("--profile", type=click.Choice(sorted(PROFILES)),
+              help="Course profile of the whole class (when omitted: the one most submissions match).")
 @click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path), help="Fixture folder to use.")
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @click.option("--execute-notebooks", is_flag=True, help="Also re-execute every submission's notebooks (slow).")
@@ -114,7 +115,8 @@ def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_prog
     if warning:
         click.echo(f"warning: {warning}", err=True)
     result = run_batch(submissions, out_dir, jobs=jobs, config=config, fixture_dir=fixture_dir,
-                       progress=not no_progress, shard=shard, similarity=similarity, compare=old_run)
+                       progress=not no_progress, shard=shard, similarity=similarity, compare=old_run,
+                       announce=_echo_rubric)
     click.echo(f"graded {len(result.graded)}, already done {len(result.skipped)}, "
                f"with errors {len(result.errors)} in {result.seconds:.1f} s; "
                f"see {out_dir / 'gradebook.csv'}, {out_dir / 'summary.md'} and {out_dir / 'report.html'}")
@@ -122,6 +124,13 @@ def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_prog
         _echo_similarity(result.similarity)
     if result.changes is not None:
         _echo_changes(result.changes, old_run.source, out_dir)
+
+
+def _echo_rubric(rubric):
+    click.echo(rubric.describe())
+    for student, lines in rubric.warnings.items():
+        for line in lines:
+            click.echo(f"warning: {student}: {line}", err=True)
 
 
 def _old_run(path):

@@ -13,6 +13,49 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class Required:
+    """The ``[required]`` table: the parts every submission is graded on, submitted or not."""
+
+    functions: tuple = ()
+    """Functions and classes graded whatever the profile assigns (a missing one fails its checks)."""
+    notebooks: tuple | None = None
+    """Notebook file names (``BatchNormalization.ipynb``): a missing one fails all its checks, and only these
+    count (any other notebook is listed as not counted). None: every submitted notebook counts, none is required."""
+
+    @property
+    def notebook_stems(self) -> tuple:
+        return tuple(name[:-len(".ipynb")] for name in self.notebooks or ())
+
+
+def required_from_table(table) -> Required:
+    """Validate a ``[required]`` table: known keys, known function and notebook names (a one-line ConfigError)."""
+    from .notebook_checks.rules import VERSIONS
+    from .profiles import PROFILES
+
+    if not isinstance(table, dict):
+        raise ConfigError("required must be a table: [required] functions = [...], notebooks = [...]")
+    bad = sorted(set(table) - {"functions", "notebooks"})
+    if bad:
+        raise ConfigError(f"unknown key(s) {', '.join(bad)} in [required]; known keys: functions, notebooks")
+    for key, value in table.items():
+        if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"[required] {key} must be a list of names, not {value!r}")
+    known = PROFILES["all"].assigned
+    unknown = [f for f in table.get("functions", ()) if f not in known]
+    if unknown:
+        raise ConfigError(f"[required] functions: unknown function(s) {', '.join(unknown)}; known: "
+                          f"{', '.join(sorted(known))}")
+    stems = {name: name[:-len(".ipynb")] if name.endswith(".ipynb") else name for name in table.get("notebooks", ())}
+    notebooks = sorted({stem for version in VERSIONS for stem, _ in version.notebooks})
+    unknown = [name for name, stem in stems.items() if stem not in notebooks]
+    if unknown:
+        raise ConfigError(f"[required] notebooks: unknown notebook(s) {', '.join(unknown)}; known: "
+                          f"{', '.join(n + '.ipynb' for n in notebooks)}")
+    return Required(tuple(table.get("functions", ())),
+                    tuple(dict.fromkeys(f"{stem}.ipynb" for stem in stems.values())) if "notebooks" in table else None)
+
+
+@dataclass(frozen=True)
 class Config:
     """Settings of one course; every field has a default, so no config file is needed."""
 
@@ -44,6 +87,8 @@ class Config:
     """Credit isolation: a model or sandwich check that fails over the student's own layers is run again over
     trusted layers, so a bug costs only the function that has it (``false``: off; ``"always"``: every such check
     runs both ways). See :mod:`autograder.isolation`."""
+    required: Required = field(default_factory=Required)
+    """The ``[required]`` table: functions and notebooks graded whether submitted or not (:class:`Required`)."""
     notebooks: dict = field(default_factory=dict)
     """Notebook checks: points per rule, whether out-of-order execution counts, re-execution settings
     (validated by :mod:`autograder.notebook_checks.settings`)."""
@@ -85,5 +130,7 @@ def load_config(path=None, **overrides) -> Config:
     if data.get("isolate_dependencies", True) not in (True, False, "always"):
         raise ConfigError(f"isolate_dependencies must be true, false or \"always\", not "
                           f"{data['isolate_dependencies']!r}")
+    if "required" in data:
+        data["required"] = required_from_table(data["required"])
     config = Config(**data, limits=replace(Limits(), **limits))
     return replace(config, **{k: v for k, v in overrides.items() if v is not None})

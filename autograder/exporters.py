@@ -20,6 +20,7 @@ from .figures import EXPORTERS as FIGURES
 from .model import Report
 from .notebook_checks.summary import notebook_summary
 from .report_html import report_html
+from .rubric import summary_lines as rubric_summary
 
 
 def load_reports(out_dir, students) -> OrderedDict:
@@ -100,6 +101,7 @@ def summary_markdown(reports, out_dir=None) -> str:
                   for s, r in errors.items()]
         lines.append("")
     lines += notebook_summary(reports)
+    lines += rubric_summary(reports)
     return "\n".join(lines) + "\n"
 
 

@@ -130,11 +130,12 @@ def selected(case, patterns) -> bool:
 def _unopened(ctx, report, exc):
     """The report of a submission that could not be opened: every test fails with the reason; its notebooks, if
     it could be unpacked, are still checked as submitted."""
-    profile = PROFILES[ctx.config.profile or DEFAULT]
+    config = ctx.config
+    profile = PROFILES[config.profile or DEFAULT].scoped((), config.scope).requiring(config.required.functions)
     report.error = str(exc)
     report.profile = profile.name
     report.results = [_failed(case, test, profile, ctx.config, str(exc)) for case in ctx.cases for test in case.tests]
-    if exc.folder is not None:
+    if exc.folder is not None or config.required.notebooks:
         results, notes = check_notebooks_step(ctx, exc.folder, execute=False)
         report.results.extend(results)
         report.notes.extend(notes)
@@ -153,7 +154,8 @@ def make_plan(ctx, opened: OpenedSubmission, manifest: dict, signs=None) -> Plan
     every case it assigns."""
     if signs is None:
         signs = submission_signs(opened.layout.root, opened.layout.packages)
-    profile = choose(ctx.config.profile, opened.packages, manifest, signs, ctx.config.scope)
+    profile = choose(ctx.config.profile, opened.packages, manifest, signs, ctx.config.scope,
+                     ctx.config.required.functions)
     inputs = {case.id: adapt_inputs(fixture_store.make_inputs(case, ctx.store.hidden_seed), profile)
               for case in ctx.cases if profile.applies(case.all_requires())}
     return Plan(profile, inputs)
@@ -238,7 +240,8 @@ def check_notebooks_step(ctx, folder, *, execute, stage=None):
 
     config = ctx.config
     return check_notebooks(folder, settings=config.notebooks, execute=execute, stage=stage, sandbox=ctx.sandbox,
-                           limits=config.limits, profile=config.profile, packages=config.packages)
+                           limits=config.limits, profile=config.profile, packages=config.packages,
+                           required=config.required.notebooks)
 
 
 def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
@@ -246,8 +249,10 @@ def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
     notebooks' results and notes."""
     config, profile = ctx.config, run.plan.profile
     report.profile = profile.name
-    if profile.assigned != PROFILES[profile.name].assigned:
+    if not profile.assigned >= PROFILES[profile.name].assigned:
         report.notes.append(f"Graded as {profile.description}; the other homeworks' checks are not applicable.")
+    elif profile.assigned != PROFILES[profile.name].assigned:
+        report.notes.append(f"Graded as {profile.description}.")
     elif config.scope and not profile.homeworks:
         report.notes.append(f"scope = {list(config.scope)} was ignored: {profile.description} is one homework.")
     if run.outcome.startup_error:  # nothing ran: an error of the submission, never a silent 0

@@ -81,6 +81,14 @@ class Profile:
     def applies(self, names):
         return all(n in self.assigned or n in PROVIDED for n in names)
 
+    def requiring(self, names):
+        """The profile with ``names`` (the config's ``[required] functions``) assigned as well."""
+        extra = frozenset(names) - self.assigned
+        if not extra:
+            return self
+        return replace(self, assigned=self.assigned | extra,
+                       description=f"{self.description}; also required by the course config: {', '.join(sorted(extra))}")
+
     def scoped(self, found=(), pinned=()):
         """The profile restricted to the homeworks in scope: ``pinned`` (homework names from the config), or
         those whose markers the submission defines (``found``: names). Every homework when none is detected."""
@@ -167,18 +175,27 @@ def detect(packages, found, template=False):
     """Pick a profile from the package names, the constructors the submission has (``found``: name ->
     ``[module, parameter names]``) and whether it was made from this project's template (``template``: its
     main package holds the template's ``layer_checks.py``)."""
+    return explain(packages, found, template)[0]
+
+
+def explain(packages, found, template=False):
+    """:func:`detect` with the reason: ``(profile, "detected from ...")``, what the warnings of a batch quote."""
     fc = found.get("FullyConnectedNet", ("", []))
     fc_args = set(fc[1])
     if "nndl" in packages:
-        return PROFILES["nndl"]
+        return PROFILES["nndl"], "an nndl/ package"
     if "use_batchnorm" in fc_args:
-        return PROFILES["cs231n-2016"]
-    if "dropout" in fc_args or ("TwoLayerNet" in found and "dropout_keep_ratio" not in fc_args):
-        return PROFILES["cs231n-2018"]
+        return PROFILES["cs231n-2016"], "FullyConnectedNet(use_batchnorm=...)"
+    if "dropout" in fc_args:
+        return PROFILES["cs231n-2018"], "FullyConnectedNet(dropout=...)"
+    if "TwoLayerNet" in found and "dropout_keep_ratio" not in fc_args:
+        return PROFILES["cs231n-2018"], "a TwoLayerNet without FullyConnectedNet(dropout_keep_ratio=...)"
     # The template's fc_net.py has both classes; CS231n 2021+ moved TwoLayerNet to assignment 1.
-    if template or ("TwoLayerNet" in found and found["TwoLayerNet"][0] == fc[0]):
-        return PROFILES["project"]
-    return PROFILES[DEFAULT]
+    if template:
+        return PROFILES["project"], "the template's layer_checks.py"
+    if "TwoLayerNet" in found and found["TwoLayerNet"][0] == fc[0]:
+        return PROFILES["project"], "TwoLayerNet next to FullyConnectedNet"
+    return PROFILES[DEFAULT], "no TwoLayerNet and no other course's signs"
 
 
 _DROPOUT_DOC = re.compile(r"p: Dropout parameter\. We (keep|drop) each neuron output with probability p")
@@ -203,16 +220,17 @@ def submission_signs(root, packages):
     return {"template": (main / "layer_checks.py").is_file(), "dropout_means": stated.pop() if len(stated) == 1 else None}
 
 
-def choose(name, packages, manifest, signs=None, scope=()):
+def choose(name, packages, manifest, signs=None, scope=(), required=()):
     """The profile a submission is graded under: ``name`` (the config's) or detected, restricted to the
-    homeworks in scope, with dropout's convention as the starter states it (``signs``: see
+    homeworks in scope and with the config's ``required`` functions, with dropout's convention as the starter
+    states it (``signs``: see
     :func:`submission_signs`; ``manifest``: what the child found, with the names of files that do not import)."""
     signs = signs or {}
     found = manifest.found
     profile = PROFILES[name] if name else detect(packages, found, signs.get("template", False))
     # A homework's functions count as submitted even when their file does not import: a syntax error in
     # conv_layers.py must cost the homework's points, not take it out of scope.
-    profile = profile.scoped(set(found).union(*manifest.broken_defines.values()), scope)
+    profile = profile.scoped(set(found).union(*manifest.broken_defines.values()), scope).requiring(required)
     means = signs.get("dropout_means")
     if means and means != profile.dropout_means:
         profile = replace(profile, dropout_means=means, description=(

@@ -6,8 +6,6 @@ solutions built from the corpus's variants (tests/corpus/variants) and the refer
 of two of them (one as a zip with a top folder); the reference rewritten in nndl's layout (functions moved to other
 files: a third copy); the untouched template; a corrupt zip.
 """
-import ast
-import re
 from html.parser import HTMLParser
 
 import pytest
@@ -15,52 +13,9 @@ import pytest
 from autograder.similarity import document, run_similarity, student_code, template_code
 
 from corpus import layouts, reference_sources, student_files, write_tree, zip_tree
-from corpus.variants import STUDENT_CODE, VARIANTS
+from corpus.class_builder import STUDENT, copied, independent, reference_files
 
 
-RENAMES = {"out": "result", "dx": "grad_in", "dw": "grad_weights", "N": "num_rows", "mask": "keep", "cache": "memo"}
-
-
-def reference_files():
-    return {f"cs231n/{rel}": text for rel, text in reference_sources().items()}
-
-
-def independent(index):
-    """The reference with the ``index``-th variant of every student function swapped in (where it has one)."""
-    files, done = reference_files(), set()
-    for function in [f for names in STUDENT_CODE.values() for f in names]:
-        own = [v for v in VARIANTS if v.target == function]
-        if index < len(own) and not own[index].functions & done:
-            files = own[index].apply(files)
-            done |= own[index].functions
-    return files, done
-
-
-def renamed(text):
-    for old, new in RENAMES.items():
-        text = re.sub(rf"\b{old}\b", new, text)
-    return text
-
-
-def reordered(text):
-    """The module's top-level functions in reverse order (the header and classes stay first)."""
-    tree = ast.parse(text)
-    lines = text.splitlines(keepends=True)
-    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
-    if len(defs) < 2:
-        return text
-    starts = [min([n.lineno] + [d.lineno for d in n.decorator_list]) - 1 for n in defs]
-    ends = starts[1:] + [len(lines)]
-    blocks = ["".join(lines[s:e]).rstrip("\n") + "\n\n\n" for s, e in zip(starts, ends)]
-    return "".join(lines[:starts[0]]) + "".join(reversed(blocks))
-
-
-def copied(files):
-    """A copy that renames variables and reorders the functions of every student file."""
-    return {rel: reordered(renamed(text)) if rel in STUDENT else text for rel, text in files.items()}
-
-
-STUDENT = {f"cs231n/{rel}" for rel in student_files(reference_sources())}
 COPIES = {frozenset({"indep0", "zcopy_of_indep0"}), frozenset({"indep1", "copy_of_indep1"})}
 CROSS_LAYOUT = frozenset({"reference", "nndl_layout_of_reference"})
 

@@ -15,16 +15,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .checks import environment_problems, notebook_results
+from .checks import environment_problems, not_counted, notebook_results, required_missing
 from .settings import POINT_KEYS, NotebookSettings, NotebookSettingsError
-from .static import display_names, find_notebooks, identify, load
+from .static import Loaded, display_names, find_notebooks, identify, load
 
 __all__ = ["check_notebooks", "check_and_run", "notebooks_command", "NotebookSettings", "NotebookSettingsError",
            "POINT_KEYS"]
 
 
 def check_notebooks(folder, *, settings: dict, execute: bool, stage=None, sandbox=None,
-                    limits=None, profile=None, packages=None) -> tuple:
+                    limits=None, profile=None, packages=None, required=None) -> tuple:
     """Check every notebook under ``folder`` (the unpacked submission root); returns ``(results, notes)``.
 
     ``settings`` is the raw ``Config.notebooks`` table (validated here: :class:`NotebookSettingsError`).
@@ -33,25 +33,29 @@ def check_notebooks(folder, *, settings: dict, execute: bool, stage=None, sandbo
     Sandbox`, or none: resource limits only), with the file and process limits of ``limits``
     (:class:`~autograder.runner.Limits`). ``profile`` (a course profile or its name) prefers that course's
     notebook versions (:data:`~.rules.PROFILE_VERSIONS`); ``packages`` (the config's) says where the package is
-    when it is staged here. No notebook: ``([], [])``.
+    when it is staged here. ``required`` (notebook file names, the config's ``[required] notebooks``): a missing
+    one fails all its checks, and only these count. No notebook and none required: ``([], [])``.
     """
     results, notes, _, _ = check_and_run(folder, settings=settings, execute=execute, stage=stage, sandbox=sandbox,
-                                         limits=limits, profile=profile, packages=packages)
+                                         limits=limits, profile=profile, packages=packages, required=required)
     return results, notes
 
 
 def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits=None, profile=None,
-                  packages=None) -> tuple:
+                  packages=None, required=None) -> tuple:
     """:func:`check_notebooks` that also returns what it read and ran: ``(results, notes, loaded, runs)`` with
     ``loaded`` the :class:`~.static.Loaded` notebooks and ``runs`` their :class:`~.execute.NotebookRun` by path."""
     config = settings if isinstance(settings, NotebookSettings) else NotebookSettings.from_dict(settings)
-    paths = find_notebooks(folder, config.include, config.exclude)
-    if not paths:
+    paths = find_notebooks(folder, config.include, config.exclude) if folder is not None else []
+    if not paths and not required:
         return [], [], [], {}
-    names = display_names(paths, folder)
+    names = display_names(paths, folder) if paths else {}
     loaded = [load(path, names[path]) for path in paths]
     for item in loaded:
-        identify(item, config.version or None, profile)
+        identify(item, config.version_for(Path(item.name).stem), profile)
+    if not loaded:
+        results = _required(loaded, required, config, execute, profile)
+        return results, [], [], {}
     notes, runs, problem = [], {}, ""
     if execute:
         started = time.monotonic()
@@ -64,9 +68,59 @@ def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits
                 notes.append(f"grader's environment error, not charged to the student: {item.name}: {missing[0]}")
     notes.append(_versions_note(loaded))
     results = []
+    counted = _counted(loaded, required)
     for item in loaded:
-        results.extend(notebook_results(item, config, runs.get(item.path), execute, problem))
+        found = notebook_results(item, config, runs.get(item.path), execute, problem)
+        if item.path not in counted:
+            found = not_counted(found, _not_counted_reason(item, required))
+        results.extend(found)
+    results += _required(loaded, required, config, execute, profile)
     return results, notes, loaded, runs
+
+
+def _counted(loaded, required):
+    """Paths of the notebooks that count: all of them when nothing is required, else the first copy of each
+    required notebook."""
+    if required is None:
+        return {item.path for item in loaded}
+    counted = {}
+    for item in loaded:
+        name = Path(item.name).name
+        if name in required and name not in counted:
+            counted[name] = item.path
+    return set(counted.values())
+
+
+def _not_counted_reason(item, required):
+    name = Path(item.name).name
+    if name in required:
+        return f"not counted: another copy of {name} was checked"
+    listed = ", ".join(required) if required else "none"
+    return f"not counted: {name} is not one of the required notebooks ({listed})"
+
+
+def _required(loaded, required, config, execute, profile):
+    """The failed checks of every required notebook that was not submitted, against its pinned version, else the
+    course profile's first version with a notebook of that name."""
+    from .rules import PROFILE_VERSIONS, VERSIONS, VERSIONS_BY_ID, Recognised
+
+    submitted = {Path(item.name).name for item in loaded}
+    results = []
+    for name in required or ():
+        if name in submitted:
+            continue
+        stem = name[:-len(".ipynb")]
+        pinned = config.version_for(stem)
+        preferred = [VERSIONS_BY_ID[v] for v in PROFILE_VERSIONS.get(getattr(profile, "name", profile) or "", ())]
+        if pinned:
+            version, how = VERSIONS_BY_ID[pinned], "pinned in the config"
+        else:
+            version = next((v for v in [*preferred, *VERSIONS] if v.knows(stem)), VERSIONS[0])
+            how = "the course's version with a notebook of that name (not submitted)"
+        item = Loaded(Path(name), name, error="not submitted")
+        item.version = Recognised(version, how, version.knows(stem))
+        results.extend(required_missing(item, config, execute))
+    return results
 
 
 def _execute_all(folder, loaded, config, stage, sandbox, limits, packages=None):

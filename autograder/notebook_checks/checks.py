@@ -57,18 +57,9 @@ def value_title(rule, value):
 def notebook_results(loaded: Loaded, settings, run=None, execute=False, run_problem="") -> list:
     """Every check of one notebook; ``run`` is its :class:`~.execute.NotebookRun` when re-executed."""
     name = loaded.name
-    checks = [("valid", "valid notebook file"), ("executed", "every code cell executed"),
-              ("no_errors", "no error outputs"), ("in_order", "cells executed in order, top to bottom")]
     if loaded.error:
-        reason = f"the notebook could not be read: {loaded.error}"
-        results = [_result(name, key, title, False, reason if key == "valid" else f"not checked: {reason}",
-                           _points(settings, key), HINTS["valid"]) for key, title in checks]
-        results += [_result(name, f"printed:{rule.id}:{value.name}", value_title(rule, value), False,
-                            f"not checked: {reason}", settings.points_for("printed", rule.id), HINTS["valid"])
-                    for rule, _ in rules_for(loaded) for value in rule.values]
-        if execute:
-            results += _execution_failed(name, settings, f"not re-executed: {reason}")
-        return results
+        return _all_failed(loaded, settings, execute, f"the notebook could not be read: {loaded.error}",
+                           HINTS["valid"])
     results = [_valid(loaded, settings), *_structure(loaded, settings)]
     results += _printed(loaded, settings)
     if execute:
@@ -77,6 +68,39 @@ def notebook_results(loaded: Loaded, settings, run=None, execute=False, run_prob
         else:
             results += [_reexecuted(loaded, run, settings), _matches(loaded, run, settings)]
     return results
+
+
+CHECKS = (("valid", "valid notebook file"), ("executed", "every code cell executed"),
+          ("no_errors", "no error outputs"), ("in_order", "cells executed in order, top to bottom"))
+
+
+def _all_failed(loaded, settings, execute, reason, hint):
+    """Every check of a notebook that cannot be checked (unreadable, or required and not submitted), failed with
+    ``reason``: the same lines, and so the same points, as a readable notebook of its version."""
+    name = loaded.name
+    results = [_result(name, key, title, False, reason if key == "valid" else f"not checked: {reason}",
+                       _points(settings, key), hint) for key, title in CHECKS]
+    results += [_result(name, f"printed:{rule.id}:{value.name}", value_title(rule, value), False,
+                        f"not checked: {reason}", settings.points_for("printed", rule.id), hint)
+                for rule, _ in rules_for(loaded) for value in rule.values]
+    if execute:
+        results += _execution_failed(name, settings, f"not re-executed: {reason}")
+    return results
+
+
+def required_missing(loaded: Loaded, settings, execute=False) -> list:
+    """The checks of a required notebook that was not submitted (``loaded``: its name and version, no file): all
+    failed, so it scores 0 of its points."""
+    return _all_failed(loaded, settings, execute, f"notebook {loaded.name} is required but was not submitted",
+                       f"Submit {loaded.name} with your code, executed from top to bottom with its outputs saved.")
+
+
+def not_counted(results, reason) -> list:
+    """A notebook's results made 0-point and not applicable (a notebook that is not one of the required ones)."""
+    from dataclasses import replace
+
+    return [replace(r, score=0.0, max_score=0.0, status="not_applicable", message=reason, hint="", warning="")
+            for r in results]
 
 
 def _points(settings, key):

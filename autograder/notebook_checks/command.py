@@ -57,7 +57,8 @@ def notebooks_command(submission, *, config: Config | None = None, quick=None, e
         if sandbox is not None:
             notes.append(sandbox.describe())
         results, more, loaded, runs = check_and_run(folder, settings=settings, execute=execute, stage=staged,
-                                                    sandbox=sandbox, limits=config.limits, profile=config.profile)
+                                                    sandbox=sandbox, limits=config.limits, profile=config.profile,
+                                                    required=config.required.notebooks)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if not results:

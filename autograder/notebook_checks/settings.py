@@ -11,6 +11,8 @@ Every key has a default, so no table is needed::
     include = ["*.ipynb"]        # which notebooks are checked (shell patterns on the file name)
     skip_cells = ["imread\\("]   # cells (regular expressions on the source) not re-executed
     version = "cs231n-2018"      # check every notebook against this notebook version (default: recognised)
+    [notebooks.versions]         # or per notebook (file name without .ipynb); a batch pins these for its rubric
+    BatchNormalization = "cs231n-2021"
     [notebooks.points]           # by check (below) or by printed-value rule id (see rules.py)
     printed = 0.25
     affine_backward = 1
@@ -76,6 +78,13 @@ class NotebookSettings:
     version: str = ""
     """A notebook version id (:data:`~.rules.VERSIONS`) every notebook is checked against; empty: each
     notebook's version is recognised from its cells."""
+    versions: dict = field(default_factory=dict)
+    """Notebook file name without ``.ipynb`` -> the version id it is checked against (before ``version``); a batch
+    pins the version most of the class's copies are recognised as, so that every student has the same checks."""
+
+    def version_for(self, stem: str) -> str | None:
+        """The version pinned for notebook ``stem`` (None: recognise it from its cells)."""
+        return self.versions.get(stem) or self.version or None
 
     @classmethod
     def from_dict(cls, data) -> "NotebookSettings":
@@ -98,6 +107,10 @@ class NotebookSettings:
             raise NotebookSettingsError(f"[notebooks] version = {self.version!r} is not a known notebook version; "
                                         f"use one of {', '.join(VERSIONS_BY_ID)} (or leave it out to recognise "
                                         f"each notebook's version from its cells)")
+        for stem, version in self.versions.items():
+            if not isinstance(version, str) or version not in VERSIONS_BY_ID:
+                raise NotebookSettingsError(f"[notebooks.versions] {stem} = {version!r} is not a known notebook "
+                                            f"version; use one of {', '.join(VERSIONS_BY_ID)}")
         allowed = set(POINT_KEYS) | {rule.id for rule in RULES}
         bad = sorted(set(self.points) - allowed)
         if bad:

@@ -122,10 +122,11 @@ def _module(header, functions):
     return header.rstrip() + "\n\n\n" + "\n\n".join(f.rstrip() + "\n" for f in functions)
 
 
-def renamed(package):
-    """The CS231n package renamed to ``package``, as another course's code: ``{relative path: text}``."""
+def renamed(package, src=None):
+    """The CS231n package renamed to ``package``, as another course's code: ``{relative path: text}``; ``src``
+    (``{path in the package: text}``) replaces the reference's sources (a student's own solutions)."""
     files = {}
-    for rel, text in reference_sources().items():
+    for rel, text in (src or reference_sources()).items():
         if rel == "layers.py":
             text = strip_private_checks(text)
         if rel == "layer_utils.py":
@@ -134,9 +135,10 @@ def renamed(package):
     return files
 
 
-def nndl(provided="cs231n"):
-    """The nndl/ package; the provided files go into the sibling ``provided`` package (None: not submitted)."""
-    src = reference_sources()
+def nndl(provided="cs231n", src=None):
+    """The nndl/ package; the provided files go into the sibling ``provided`` package (None: not submitted);
+    ``src`` replaces the reference's sources as in :func:`renamed`."""
+    src = src or reference_sources()
     lib = provided or "cs231n"
     _, layers = _functions(strip_private_checks(src["layers.py"]))
     basic = [text for name, text in layers.items() if name not in CONV_FUNCTIONS]
