@@ -136,6 +136,9 @@ def test_a_sandbox_that_cannot_be_set_up_is_an_error_row_and_counted(tmp_path, m
     if sandbox.namespaces_available():
         pytest.skip(f"no namespaces here: {sandbox.namespaces_available()}")
     monkeypatch.setattr(sandbox, "UNSHARE", [*sandbox.UNSHARE, "--no-such-option"])  # the workers get it pickled
+    # The probe (cached per user) would see the bad option and fall back to limits only: it ran before the option
+    # broke, as when a machine's namespaces stop working between the probe and a child's start.
+    monkeypatch.setattr(sandbox, "namespaces_available", lambda user=(): "")
     subs = _class(tmp_path, 2)
     result = run_batch(subs, tmp_path / "out", jobs=2, config=CONFIG, progress=False)
     assert sorted(result.errors) == ["student0", "student1"]
