@@ -102,6 +102,7 @@ class Child:
         try:
             if self.sandbox is not None:
                 command = self.sandbox.wrap(command, self.scratch)
+            self.inherited_peak = _own_peak_memory()
             self.proc = subprocess.Popen(
                 command, cwd=self.scratch, env=scrubbed_env(self.scratch), pass_fds=(req_r, rep_w),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -215,7 +216,10 @@ class Child:
             except ChildProcessError:  # reaped elsewhere
                 return self.proc.wait(timeout=seconds)
             if pid:
-                self.peak_memory = max(self.peak_memory, usage.ru_maxrss * 1024)  # KiB on Linux
+                # A forked child's peak starts at the grader's own (Linux carries the parent's high-water mark
+                # through fork and exec into ru_maxrss): only a figure above it is the child's own.
+                if usage.ru_maxrss * 1024 > getattr(self, "inherited_peak", 0):
+                    self.peak_memory = max(self.peak_memory, usage.ru_maxrss * 1024)  # KiB on Linux
                 self.proc.returncode = os.waitstatus_to_exitcode(status)
                 return self.proc.returncode
             if time.monotonic() >= deadline:
@@ -248,7 +252,12 @@ class Child:
         self.req_w = self.rep_r = None
 
 
-def peak_memory_of_tree(pid):
+def _own_peak_memory():
+    """The grader's own peak resident memory (``VmHWM``, bytes; 0 when unknown)."""
+    return peak_memory_of_tree(os.getpid(), descendants=False)
+
+
+def peak_memory_of_tree(pid, descendants=True):
     """The largest peak resident memory (``VmHWM``, bytes) of ``pid`` and its descendants: the sandbox's wrappers
     (``unshare``, a shell) are tiny, so this is the process running student code; 0 when none can be read."""
     peak, todo, seen = 0, [pid], set()
@@ -265,7 +274,8 @@ def peak_memory_of_tree(pid):
                         break
         except (OSError, ValueError, IndexError):
             continue
-        todo.extend(_children(current))
+        if descendants:
+            todo.extend(_children(current))
     return peak
 
 
