@@ -13,6 +13,7 @@ import shutil
 
 import pytest
 
+from browser_support import browser, open_page, student_column  # noqa: F401 - browser is a fixture
 from corpus import class_builder
 from conftest import ROOT
 
@@ -137,3 +138,26 @@ def test_a_broken_submission_does_not_stop_the_batch(graded):
     rows = {row["student"]: row for row in _gradebook(out)}
     assert {s for s, row in rows.items() if row["error"]} == set(class_builder.BROKEN)
     assert all(float(rows[s]["score"]) > 0 for s in rows if s not in {*class_builder.BROKEN, *class_builder.UNTOUCHED})
+
+
+def test_the_class_report_has_its_figures_and_opens_in_a_browser(graded, browser):
+    """The class's report.html in headless Chromium: every figure shown, one row per student, sorting by score, and
+    a warned student's feedback (with the rubric warning) one click away, with nothing fetched and no error."""
+    out, _, results = graded
+    figures = sorted(p.name for p in (out / "figures").glob("*.png"))
+    assert figures == ["function_pass_rates.png", "heat_map.png", "score_histogram.png"]
+    assert all((out / "figures" / name).read_bytes().startswith(b"\x89PNG") for name in figures)
+    page, problems = open_page(browser, out / "report.html")
+    assert sorted(student_column(page)) == sorted(results)
+    shown = page.eval_on_selector_all("#figures img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
+    assert shown == [True, True, True]
+    page.locator("#students thead th", has_text="score").first.click()
+    scores = page.eval_on_selector_all("#students tbody tr", "rows => rows.map(r => parseFloat(r.cells[2].textContent))")
+    assert scores == sorted(scores) and scores[0] == 0  # the corrupt zip and the untouched template first
+    warned = sorted(_other_course())[0]
+    page.click(f"#students a.student >> text={warned}")
+    feedback = page.locator("section.feedback:visible").inner_text()
+    assert f"Feedback for {warned}" in feedback and "looks like" in feedback
+    assert "Rubric warnings" in page.locator("#summary").inner_text()
+    assert problems == []
+    page.close()

@@ -7,63 +7,12 @@ Playwright for Python (the ``test`` extra). Playwright's own browser download (`
 set ``AUTOGRADER_CHROMIUM`` to another Chromium or Chrome binary if it is elsewhere. Where either is missing the
 tests skip, saying which and how to install it.
 """
-import os
 import shutil
-import time
-from pathlib import Path
 
 import pytest
 
+from browser_support import browser, open_page, student_column  # noqa: F401 - browser is a fixture
 from class_reports import HOSTILE_MESSAGE, HOSTILE_SOURCE, write_class
-
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-def _chromium() -> str:
-    path = os.environ.get("AUTOGRADER_CHROMIUM") or next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
-    if not path:
-        pytest.skip(f"no Chromium to open report.html in: none of {', '.join(CHROMIUM_NAMES)} is on PATH and "
-                    "AUTOGRADER_CHROMIUM is not set; install it with `apt-get install -y chromium` (Debian) or "
-                    "`apt-get install -y chromium-browser` (Ubuntu)")
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Playwright for Python is not installed: pip install -e '.[test]' (or pip install playwright); "
-                    "its browser download is not needed, the test uses the system's Chromium")
-    executable = _chromium()
-    with sync_playwright() as playwright:
-        started = time.monotonic()
-        browser = playwright.chromium.launch(executable_path=executable)
-        browser.launch_seconds = time.monotonic() - started
-        yield browser
-        browser.close()
-
-
-def _open(browser, page_path: Path):
-    """The page loaded from file://, and what went wrong while loading it: console errors and warnings, script
-    errors, failed requests, requests for anything but the file itself or data: URIs, and dialogs opened."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    problems = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning")
-            else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
-    page.on("request", lambda r: problems.append(f"fetched {r.url}")
-            if not (r.url == page_path.as_uri() or r.url.startswith("data:")) else None)
-    page.on("dialog", lambda d: (problems.append(f"dialog opened: {d.message}"), d.dismiss()))
-    page.goto(page_path.as_uri())
-    page.wait_for_load_state("load")
-    return page, problems
-
-
-def _student_column(page):
-    return page.eval_on_selector_all("#students tbody tr", "rows => rows.map(r => r.cells[0].textContent.trim())")
-
 
 def test_report_html_loads_offline_shows_figures_sorts_and_shows_feedback(browser, tmp_path):
     from autograder.exporters import export
@@ -71,7 +20,7 @@ def test_report_html_loads_offline_shows_figures_sorts_and_shows_feedback(browse
     out = tmp_path / "out"
     students = write_class(out)
     export(out, students)
-    page, problems = _open(browser, out / "report.html")
+    page, problems = open_page(browser, out / "report.html")
 
     figures = page.eval_on_selector_all("#figures img", """imgs => imgs.map(i => [i.alt, i.complete, i.naturalWidth,
         i.naturalHeight, i.getBoundingClientRect().width, i.getBoundingClientRect().height])""")
@@ -79,18 +28,18 @@ def test_report_html_loads_offline_shows_figures_sorts_and_shows_feedback(browse
     for alt, complete, width, height, shown_width, shown_height in figures:
         assert complete and width > 0 and height > 0 and shown_width > 0 and shown_height > 0, alt
 
-    assert _student_column(page) == students  # gradebook order
+    assert student_column(page) == students  # gradebook order
     score = page.locator("#students thead th", has_text="score").first
     score.click()  # ascending; ties keep their order; fay (not graded yet) has no score and goes last
-    assert _student_column(page) == ["eve", "cat", "ben", "dan", "ann", "fay"]
+    assert student_column(page) == ["eve", "cat", "ben", "dan", "ann", "fay"]
     assert score.get_attribute("aria-sort") == "ascending"
     score.click()
-    assert _student_column(page) == ["ann", "ben", "dan", "cat", "eve", "fay"]
+    assert student_column(page) == ["ann", "ben", "dan", "cat", "eve", "fay"]
     assert score.get_attribute("aria-sort") == "descending"
     page.locator("#students thead th", has_text="source").click()  # text; the empty source last
-    assert _student_column(page) == ["eve", "ann", "ben", "cat", "dan", "fay"]
+    assert student_column(page) == ["eve", "ann", "ben", "cat", "dan", "fay"]
     page.locator("#students thead th", has_text="student").click()
-    assert _student_column(page) == students
+    assert student_column(page) == students
 
     feedback = page.locator("section.feedback")
     assert feedback.count() == len(students) and not any(feedback.nth(k).is_visible() for k in range(len(students)))
@@ -125,8 +74,8 @@ def test_the_report_of_a_real_batch_of_the_examples_works_in_the_browser(browser
     (subs / "<img src=x onerror=alert(2)>.zip").write_bytes(b"not a zip")  # a hostile file name: an error row
     run_batch(subs, tmp_path / "out", jobs=2, progress=False,
               config=Config(select=("relu_*", "max_pool_*"), limits=Limits(check_seconds=10)))
-    page, problems = _open(browser, tmp_path / "out" / "report.html")
-    assert _student_column(page) == ["img_src_x_onerror_alert_2", "alice", "bob", "carol"]  # "<" sorts first
+    page, problems = open_page(browser, tmp_path / "out" / "report.html")
+    assert student_column(page) == ["img_src_x_onerror_alert_2", "alice", "bob", "carol"]  # "<" sorts first
     assert page.eval_on_selector_all("#figures img", "imgs => imgs.map(i => i.naturalWidth > 0)") == [True] * 3
     page.locator("#students thead th", has_text="score").first.click()
     scores = page.eval_on_selector_all("#students tbody tr",
