@@ -199,6 +199,67 @@ def numerical_gradient(perturbed, dout, h):
 
 
 @dataclass(frozen=True)
+class SameAsReference:
+    """When a model's numerical gradient check may be decided without perturbing the student's loss.
+
+    A first request runs ``model.loss`` without perturbed losses but with two cheap pieces of evidence: the loss
+    again after every other call (``runs.<r>.again``) and, per parameter, the losses with the whole parameter
+    moved by +h and -h along a fixed random +-1 direction (``runs.<r>.directional.<name>``). When the student's
+    initial parameters and loss equal the reference's, the loss repeats, and it changes along each direction as
+    the reference's does, the student's loss is the reference's own function around this point (a forward that
+    reads stale copies of its parameters, or that depends on earlier calls, shows here). The test is then judged
+    against the reference's numerical gradient (kept in the instructors' fixtures, never sent to the child) at
+    ``margin`` times tighter than its tolerance; otherwise the grader asks for the perturbed losses and judges as
+    always. The expected values live in the hidden fixtures only: without them numerics are computed as before.
+    """
+
+    params: tuple
+    """Every parameter of the model: the student's initial values must equal the reference's."""
+    same: float = 1e-10
+    """Largest relative difference of the parameters, the loss and the repeated loss from the reference's."""
+    direction: float = 1e-6
+    """Largest relative difference of the loss's change along each direction from the reference's."""
+    margin: float = 2.0
+    """The analytic gradient must pass against the reference's numerical gradient at ``tol / margin``."""
+
+    def paths(self, run, name):
+        """Expected paths the decision needs for the gradient of ``name`` in run ``run`` (``runs.0``)."""
+        return (*(f"params.{p}" for p in self.params), f"{run}.loss", f"{run}.directional.{name}",
+                f"{run}.numeric.{name}")
+
+    def same_function(self, outputs, expected, run, name):
+        """Whether the student's loss is the reference's function near the point, for parameter ``name``."""
+        try:
+            for p in self.params:
+                got, want = _numeric(lookup(outputs, f"params.{p}")), np.asarray(lookup(expected, f"params.{p}"))
+                if got is None or got.shape != want.shape or rel_error(got, want) > self.same:
+                    return False
+            loss, again = _scalar(lookup(outputs, f"{run}.loss")), _scalar(lookup(outputs, f"{run}.again"))
+            want = float(lookup(expected, f"{run}.loss"))
+            if loss is None or again is None or not _near(loss, want, self.same) or not _near(again, loss, self.same):
+                return False
+            moved = _numeric(lookup(outputs, f"{run}.directional.{name}"))
+            ref = np.asarray(lookup(expected, f"{run}.directional.{name}"), np.float64)
+        except KeyError:
+            return False
+        if moved is None or moved.shape != (2,) or not np.all(np.isfinite(moved)):
+            return False
+        change, ref_change = float(moved[0] - moved[1]), float(ref[0] - ref[1])
+        return ref_change != 0.0 and abs(change - ref_change) <= self.direction * abs(ref_change)
+
+
+def _scalar(value):
+    value = _numeric(value)
+    if value is None or value.size != 1 or not np.isfinite(value).all():
+        return None
+    return float(value.reshape(()))
+
+
+def _near(a, b, tol):
+    return abs(a - b) <= tol * max(1.0, abs(b))
+
+
+@dataclass(frozen=True)
 class GradientClose:
     """Analytic gradient at ``path`` against the numerical gradient of the student's own forward.
 
@@ -217,9 +278,56 @@ class GradientClose:
     perturbed: str | None = None
     shape_path: str | None = None
     metric: str = "max"
+    shortcut: SameAsReference | None = None
+    """For a model's gradient at ``<run>.grads.<name>``: when the numerical gradient may be skipped (see
+    :class:`SameAsReference`)."""
 
     def expected_paths(self):
         return ()
+
+    def _run(self):
+        return self.path.rsplit(".grads.", 1)[0]
+
+    def optional_paths(self):
+        """Expected values that let the grader skip the numerical gradient (absent: it is computed)."""
+        return self.shortcut.paths(self._run(), self.arg) if self.shortcut is not None else ()
+
+    def reference_values(self, outputs):
+        """The optional expected values, from the reference's full outputs (for the fixtures)."""
+        if self.shortcut is None:
+            return {}
+        run = self._run()
+        values = {p: np.asarray(lookup(outputs, p)) for p in self.shortcut.paths(run, self.arg)[:-1]}
+        values[f"{run}.numeric.{self.arg}"] = numerical_gradient(lookup(outputs, self.perturbed), None, self.h)
+        return values
+
+    def needs_numeric(self, outputs, expected, inputs):
+        """Whether this test needs the perturbed outputs it lacks (the shortcut cannot decide it)."""
+        if self.shortcut is None:
+            return False
+        try:
+            lookup(outputs, self.perturbed or f"perturbed_{self.arg}")
+            return False
+        except KeyError:
+            return self._shortcut(outputs, expected, inputs) is None
+
+    def _shortcut(self, outputs, expected, inputs):
+        """The verdict against the reference's numerical gradient, or None when the shortcut does not decide."""
+        if self.shortcut is None or not self.shortcut.same_function(outputs, expected, self._run(), self.arg):
+            return None
+        try:
+            analytic, numeric = lookup(outputs, self.path), lookup(expected, f"{self._run()}.numeric.{self.arg}")
+            shape = self._input_shape(inputs, outputs)
+        except KeyError:
+            return None
+        if _numeric(analytic) is None:
+            return None
+        verdict = self._against(analytic, np.asarray(numeric, np.float64), shape, self.tol / self.shortcut.margin)
+        if not verdict.passed:
+            return None
+        return replace(verdict, message=f"{verdict.message} against the reference's numerical gradient (the loss "
+                                        "is the reference's own function here, so its numerical gradient was not "
+                                        "recomputed)")
 
     def _input_shape(self, inputs, outputs):
         if isinstance(self.arg, int):
@@ -234,6 +342,9 @@ class GradientClose:
             perturbed = lookup(outputs, self.perturbed or f"perturbed_{self.arg}")
             shape = self._input_shape(inputs, outputs)
         except KeyError:
+            shortcut = self._shortcut(outputs, expected, inputs)
+            if shortcut is not None:
+                return shortcut
             return Verdict(False, f"{self.label} is missing from what the function returned")
         if _numeric(analytic) is None:
             return compare_arrays(self.label, analytic, np.zeros(shape if shape is not None else ()), np.inf, self.like)
@@ -243,6 +354,11 @@ class GradientClose:
             return Verdict(False, f"the forward output has the wrong size, so {self.label} cannot be checked")
         if not np.all(np.isfinite(numeric)):
             return Verdict(False, f"the forward pass gives non-finite values, so {self.label} cannot be checked")
+        return self._against(analytic, numeric, shape, self.tol)
+
+    def _against(self, analytic, numeric, shape, tol):
+        """The analytic gradient against a numerical one (``numeric``: at every element, or at the evenly spread
+        sample the child perturbed)."""
         if shape is None:
             shape = np.shape(analytic)
         size = int(np.prod(shape))
@@ -257,10 +373,10 @@ class GradientClose:
             analytic, want = np.asarray(analytic).reshape(-1)[picked], numeric
         else:
             want = numeric.reshape(shape)
-        verdict = compare_arrays(self.label, analytic, want, self.tol, self.like, self.metric)
+        verdict = compare_arrays(self.label, analytic, want, tol, self.like, self.metric)
         if not verdict.passed and verdict.value is not None:
             return Verdict(False, f"{self.label} does not match the numerical gradient of the forward pass: "
-                                  f"relative error {verdict.value:.2e} exceeds {self.tol:.0e}", verdict.value)
+                                  f"relative error {verdict.value:.2e} exceeds {tol:.0e}", verdict.value)
         if verdict.passed and warning and not verdict.warning:
             return replace(verdict, warning=warning)
         return verdict

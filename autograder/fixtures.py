@@ -50,9 +50,17 @@ def expected_paths(case):
     return [p for test in case.tests for p in test.judge.expected_paths()]
 
 
+def optional_paths(case):
+    """Expected values a case can do without: those that let the grader skip a model's numerical gradients
+    (:class:`~autograder.compare.SameAsReference`). They are answers of a kind (the reference's gradients), so
+    they go in the hidden fixtures, also for public cases: students' checkers compute the numerics."""
+    return list(dict.fromkeys(p for test in case.tests if hasattr(test.judge, "optional_paths")
+                              for p in test.judge.optional_paths()))
+
+
 def compute(hidden_seed=DEFAULT_HIDDEN_SEED):
     """Run every case on the reference; return ``{"public": {key: array}, "hidden": {...}}``."""
-    cases = [c for c in all_cases() if expected_paths(c)]  # only cases compared with the reference
+    cases = [c for c in all_cases() if expected_paths(c) or optional_paths(c)]  # only cases compared with the reference
     ref = paths.reference_dir()
     with tempfile.TemporaryDirectory(prefix="autograder-fixtures-") as scratch:
         stage_dir, packages = stage(Layout(ref.parent, (ref.name,)), Path(scratch))
@@ -68,6 +76,10 @@ def compute(hidden_seed=DEFAULT_HIDDEN_SEED):
             raise FixtureError(f"the reference failed on {case.id}: {reply.type or ''} {reply.error}")
         for path in expected_paths(case):
             arrays[case.visibility][f"{case.id}:{path}"] = np.asarray(lookup(reply.outputs, path))
+        for test in case.tests:
+            if hasattr(test.judge, "reference_values"):
+                for path, value in test.judge.reference_values(reply.outputs).items():
+                    arrays["hidden"][f"{case.id}:{path}"] = np.asarray(value)
     return arrays
 
 
@@ -205,7 +217,15 @@ class Store:
             if key not in self.arrays:
                 raise FixtureError(f"the fixtures have no value for {key}; run `autograder fixtures build`")
             _insert(tree, path.split("."), self.arrays[key])
+        for path in optional_paths(case):
+            if f"{case.id}:{path}" in self.arrays:
+                _insert(tree, path.split("."), self.arrays[f"{case.id}:{path}"])
         return tree
+
+    def has_optional(self, case):
+        """Whether the fixtures hold every optional expected value of ``case`` (see :func:`optional_paths`)."""
+        paths = optional_paths(case)
+        return bool(paths) and all(f"{case.id}:{path}" in self.arrays for path in paths)
 
 
 def _insert(tree, parts, value):

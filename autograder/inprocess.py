@@ -12,12 +12,12 @@ from .child.loader import Submission, describe
 from .child.boot import describe_failure
 from .child.probes import PROBES, Partial, ProbeError
 from .child.protocol import Manifest, Reply
-from .runner import RunOutcome
+from .runner import RunOutcome, ask_case
 
 _COUNTER = itertools.count()
 
 
-def run_in_process(config, plan):
+def run_in_process(config, plan, followup=None):
     """Same contract as :func:`autograder.runner.run_cases`, without a child process or limits."""
     outcome = RunOutcome()
     sub = Submission(config["root"], config["packages"], f"{config['prefix']}_{next(_COUNTER)}").load()
@@ -26,7 +26,8 @@ def run_in_process(config, plan):
         outcome.manifest = Manifest({n: [where[n], describe(obj)] for n, obj in api.items()},
                                     sub.import_errors, sub.broken_defines)
         for case_id, request, _ in plan(outcome.manifest):
-            outcome.replies[case_id] = _run(request, api)
+            outcome.replies[case_id] = ask_case(lambda req, _: _run(req, api).to_dict(), request, float("inf"),
+                                                followup)
     finally:
         sub.unload()
     return outcome

@@ -247,9 +247,15 @@ def model_init(api, cls, spec):
 
 
 @probe
-def model_loss(api, cls, spec, X, y=None, params=None, regs=(None,), numeric=(), h=1e-5, max_points=None):
+def model_loss(api, cls, spec, X, y=None, params=None, regs=(None,), numeric=(), h=1e-5, max_points=None,
+               directions=()):
     """Scores (``y`` is None) or, for each value of ``model.reg`` in ``regs``, ``(loss, grads)`` plus raw
-    perturbed losses for the ``numeric`` parameters. ``params`` overrides the initial parameters."""
+    perturbed losses for the ``numeric`` parameters. ``params`` overrides the initial parameters.
+
+    With ``directions`` (parameter names), after every other call each run also gets its loss once more
+    (``again``) and, per name, the losses with that whole parameter moved by +h and -h along a fixed +-1
+    direction (``directional``): what lets the grader skip the numerical gradients of a loss that is the
+    reference's own function (:class:`autograder.compare.SameAsReference`)."""
     model = _built(construct(_get(api, cls), spec), cls)
     for name, value in (params or {}).items():
         model.params[name] = np.array(value)
@@ -257,7 +263,7 @@ def model_loss(api, cls, spec, X, y=None, params=None, regs=(None,), numeric=(),
     if y is None:
         outputs["scores"] = model.loss(np.array(X))
         return outputs
-    runs = []
+    runs, initial_reg = [], getattr(model, "reg", None)
     for reg in regs:
         if reg is not None:
             model.reg = reg
@@ -267,7 +273,39 @@ def model_loss(api, cls, spec, X, y=None, params=None, regs=(None,), numeric=(),
             run[f"perturbed_{name}"] = _perturbed_param(model, name, X, y, h, max_points)
         runs.append(run)
     outputs["runs"] = runs
+    if directions:
+        _directional_runs(model, runs, regs, initial_reg, directions, X, y, h)
     return outputs
+
+
+def direction(shape, name):
+    """The fixed +-1 direction a parameter is moved along (the same for the reference and every submission)."""
+    seed = sum((i + 1) * ord(c) for i, c in enumerate(name)) % (2**31)
+    return np.random.RandomState(seed).randint(0, 2, size=shape) * 2.0 - 1.0
+
+
+def _directional_runs(model, runs, regs, initial_reg, names, X, y, h):
+    """``again`` and ``directional`` of each run (see :func:`model_loss`); nothing where the model fails."""
+    for reg, run in zip(regs, runs):
+        try:
+            if reg is not None or hasattr(model, "reg"):
+                model.reg = initial_reg if reg is None else reg
+            again = model.loss(np.array(X), np.array(y))[0]
+            moved = {}
+            for name in names:
+                param = model.params[name]
+                if not isinstance(param, np.ndarray):
+                    continue
+                old, step = param.copy(), h * direction(param.shape, name)
+                losses = []
+                for sign in (1.0, -1.0):
+                    param[...] = old + sign * step
+                    losses.append(model.loss(np.array(X), np.array(y))[0])
+                param[...] = old
+                moved[name] = np.asarray(losses, dtype=np.float64)
+        except Exception:  # noqa: BLE001 - no evidence: the grader computes the numerical gradients
+            return
+        run.update(again=again, directional=moved)
 
 
 def _perturbed_param(model, name, X, y, h, max_points):
