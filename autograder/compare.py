@@ -200,47 +200,48 @@ def numerical_gradient(perturbed, dout, h):
 
 @dataclass(frozen=True)
 class SameAsReference:
-    """When a model's numerical gradient check may be decided without perturbing the student's loss.
+    """When a numerical gradient check may be decided without perturbing the student's function.
 
-    A first request runs ``model.loss`` without perturbed losses but with two cheap pieces of evidence: the loss
-    again after every other call (``runs.<r>.again``) and, per parameter, the losses with the whole parameter
-    moved by +h and -h along a fixed random +-1 direction (``runs.<r>.directional.<name>``). When the student's
-    initial parameters and loss equal the reference's, the loss repeats, and it changes along each direction as
-    the reference's does, the student's loss is the reference's own function around this point (a forward that
-    reads stale copies of its parameters, or that depends on earlier calls, shows here). The test is then judged
-    against the reference's numerical gradient (kept in the instructors' fixtures, never sent to the child) at
-    ``margin`` times tighter than its tolerance; otherwise the grader asks for the perturbed losses and judges as
-    always. The expected values live in the hidden fixtures only: without them numerics are computed as before.
+    A first request runs the function without perturbed calls but with two cheap pieces of evidence, taken after
+    every other call: its value once more (``again``) and, per input or parameter, its values with that whole
+    array moved by +h and -h along a fixed random +-1 direction (``directional.<name>``: losses, or forward
+    outputs weighted by ``dout``). When the student's initial parameters and value equal the reference's, the
+    value repeats, and it changes along each direction as the reference's does, the student's function is the
+    reference's own around this point (a forward that reads stale copies of its parameters, or that depends on
+    earlier calls, shows here). The test is then judged against the reference's numerical gradient (kept in the
+    instructors' fixtures, never sent to the child) at ``margin`` times its tolerance; otherwise the grader asks
+    for the perturbed calls and judges as always. Without the expected values numerics are computed as before.
     """
 
-    params: tuple
-    """Every parameter of the model: the student's initial values must equal the reference's."""
+    params: tuple = ()
+    """Every parameter of a model: the student's initial values must equal the reference's."""
+    value: str = "loss"
+    """The output compared with the reference's (``loss``, or ``out`` for a layer's forward)."""
     same: float = 1e-10
-    """Largest relative difference of the parameters, the loss and the repeated loss from the reference's."""
+    """Largest difference of the parameters, the value and the repeated value from the reference's, relative to
+    the largest magnitude (at least 1)."""
     direction: float = 1e-6
-    """Largest relative difference of the loss's change along each direction from the reference's."""
+    """Largest relative difference of the value's change along each direction from the reference's."""
     margin: float = 2.0
     """The analytic gradient must pass against the reference's numerical gradient at ``tol / margin``."""
 
-    def paths(self, run, name):
-        """Expected paths the decision needs for the gradient of ``name`` in run ``run`` (``runs.0``)."""
-        return (*(f"params.{p}" for p in self.params), f"{run}.loss", f"{run}.directional.{name}",
-                f"{run}.numeric.{name}")
+    def paths(self, prefix, name):
+        """Expected paths the decision needs for the gradient of ``name`` (``prefix``: ``runs.0.`` or '')."""
+        return (*(f"params.{p}" for p in self.params), f"{prefix}{self.value}", f"{prefix}directional.{name}",
+                f"{prefix}numeric.{name}")
 
-    def same_function(self, outputs, expected, run, name):
-        """Whether the student's loss is the reference's function near the point, for parameter ``name``."""
+    def same_function(self, outputs, expected, prefix, name):
+        """Whether the student's function is the reference's near the point, for ``name``."""
         try:
-            for p in self.params:
-                got, want = _numeric(lookup(outputs, f"params.{p}")), np.asarray(lookup(expected, f"params.{p}"))
-                if got is None or got.shape != want.shape or rel_error(got, want) > self.same:
-                    return False
-            loss, again = _scalar(lookup(outputs, f"{run}.loss")), _scalar(lookup(outputs, f"{run}.again"))
-            want = float(lookup(expected, f"{run}.loss"))
-            if loss is None or again is None or not _near(loss, want, self.same) or not _near(again, loss, self.same):
-                return False
-            moved = _numeric(lookup(outputs, f"{run}.directional.{name}"))
-            ref = np.asarray(lookup(expected, f"{run}.directional.{name}"), np.float64)
+            pairs = [(lookup(outputs, f"params.{p}"), lookup(expected, f"params.{p}")) for p in self.params]
+            value = lookup(outputs, f"{prefix}{self.value}")
+            pairs += [(value, lookup(expected, f"{prefix}{self.value}")),
+                      (lookup(outputs, f"{prefix}again"), value)]
+            moved = _numeric(lookup(outputs, f"{prefix}directional.{name}"))
+            ref = np.asarray(lookup(expected, f"{prefix}directional.{name}"), np.float64)
         except KeyError:
+            return False
+        if not all(_same_values(got, want, self.same) for got, want in pairs):
             return False
         if moved is None or moved.shape != (2,) or not np.all(np.isfinite(moved)):
             return False
@@ -248,15 +249,15 @@ class SameAsReference:
         return ref_change != 0.0 and abs(change - ref_change) <= self.direction * abs(ref_change)
 
 
-def _scalar(value):
-    value = _numeric(value)
-    if value is None or value.size != 1 or not np.isfinite(value).all():
-        return None
-    return float(value.reshape(()))
-
-
-def _near(a, b, tol):
-    return abs(a - b) <= tol * max(1.0, abs(b))
+def _same_values(got, want, tol):
+    """Numbers or arrays of the same shape, all finite, within ``tol`` of ``want``'s largest magnitude (at least 1)."""
+    got, want = _numeric(got), _numeric(want)
+    if got is None or want is None or got.shape != want.shape or not np.all(np.isfinite(got)):
+        return False
+    if got.size == 0:
+        return True
+    want = want.astype(np.float64)
+    return float(np.max(np.abs(got - want))) <= tol * max(1.0, float(np.max(np.abs(want))))
 
 
 @dataclass(frozen=True)
@@ -285,20 +286,22 @@ class GradientClose:
     def expected_paths(self):
         return ()
 
-    def _run(self):
-        return self.path.rsplit(".grads.", 1)[0]
+    def _prefix(self):
+        """Where this gradient's run is in the outputs: ``runs.0.`` for ``runs.0.grads.W1``, else ''."""
+        return self.path.rsplit("grads.", 1)[0] if "grads." in self.path else ""
 
     def optional_paths(self):
         """Expected values that let the grader skip the numerical gradient (absent: it is computed)."""
-        return self.shortcut.paths(self._run(), self.arg) if self.shortcut is not None else ()
+        return self.shortcut.paths(self._prefix(), self.arg) if self.shortcut is not None else ()
 
-    def reference_values(self, outputs):
+    def reference_values(self, outputs, inputs):
         """The optional expected values, from the reference's full outputs (for the fixtures)."""
         if self.shortcut is None:
             return {}
-        run = self._run()
-        values = {p: np.asarray(lookup(outputs, p)) for p in self.shortcut.paths(run, self.arg)[:-1]}
-        values[f"{run}.numeric.{self.arg}"] = numerical_gradient(lookup(outputs, self.perturbed), None, self.h)
+        prefix, perturbed = self._prefix(), self.perturbed or f"perturbed_{self.arg}"
+        values = {p: np.asarray(lookup(outputs, p)) for p in self.shortcut.paths(prefix, self.arg)[:-1]}
+        dout = lookup(inputs, self.dout) if self.dout else None
+        values[f"{prefix}numeric.{self.arg}"] = numerical_gradient(lookup(outputs, perturbed), dout, self.h)
         return values
 
     def needs_numeric(self, outputs, expected, inputs):
@@ -313,10 +316,10 @@ class GradientClose:
 
     def _shortcut(self, outputs, expected, inputs):
         """The verdict against the reference's numerical gradient, or None when the shortcut does not decide."""
-        if self.shortcut is None or not self.shortcut.same_function(outputs, expected, self._run(), self.arg):
+        if self.shortcut is None or not self.shortcut.same_function(outputs, expected, self._prefix(), self.arg):
             return None
         try:
-            analytic, numeric = lookup(outputs, self.path), lookup(expected, f"{self._run()}.numeric.{self.arg}")
+            analytic, numeric = lookup(outputs, self.path), lookup(expected, f"{self._prefix()}numeric.{self.arg}")
             shape = self._input_shape(inputs, outputs)
         except KeyError:
             return None

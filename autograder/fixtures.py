@@ -66,7 +66,8 @@ def compute(hidden_seed=DEFAULT_HIDDEN_SEED):
         stage_dir, packages = stage(Layout(ref.parent, (ref.name,)), Path(scratch))
         config = {"root": str(stage_dir), "packages": packages, "prefix": "_reference_fixture",
                   "wanted": wanted_names(cases), "preferred": PREFERRED}
-        plan = [(c.id, {"id": c.id, "probe": c.probe, "inputs": make_inputs(c, hidden_seed),
+        plan_inputs = {c.id: make_inputs(c, hidden_seed) for c in cases}
+        plan = [(c.id, {"id": c.id, "probe": c.probe, "inputs": plan_inputs[c.id],
                         "seed": case_seed(c, hidden_seed)}, c.timeout) for c in cases]
         outcome = run_in_process(config, lambda manifest: plan)
     arrays = {"public": {}, "hidden": {}}
@@ -78,8 +79,9 @@ def compute(hidden_seed=DEFAULT_HIDDEN_SEED):
             arrays[case.visibility][f"{case.id}:{path}"] = np.asarray(lookup(reply.outputs, path))
         for test in case.tests:
             if hasattr(test.judge, "reference_values"):
-                for path, value in test.judge.reference_values(reply.outputs).items():
-                    arrays["hidden"][f"{case.id}:{path}"] = np.asarray(value)
+                for path, value in test.judge.reference_values(reply.outputs, plan_inputs[case.id]).items():
+                    if path not in expected_paths(case):  # already kept (public cases: in public.npz)
+                        arrays["hidden"][f"{case.id}:{path}"] = np.asarray(value)
     return arrays
 
 
