@@ -252,10 +252,12 @@ class SameAsReference:
 def _same_values(got, want, tol):
     """Numbers or arrays of the same shape, all finite, within ``tol`` of ``want``'s largest magnitude (at least 1)."""
     got, want = _numeric(got), _numeric(want)
-    if got is None or want is None or got.shape != want.shape or not np.all(np.isfinite(got)):
+    if got is None or want is None or got.shape != want.shape:
         return False
-    if got.size == 0:
-        return True
+    if np.array_equal(got, want):  # the usual case, and the quickest to see
+        return bool(np.all(np.isfinite(got))) if got.dtype.kind in "fc" else True
+    if not np.all(np.isfinite(got)):
+        return False
     want = want.astype(np.float64)
     return float(np.max(np.abs(got - want))) <= tol * max(1.0, float(np.max(np.abs(want))))
 
