@@ -7,6 +7,7 @@ members, so the same reference, seed and numpy produce identical bytes.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import json
@@ -41,9 +42,16 @@ def case_seed(case, hidden_seed):
     return (zlib.crc32(f"{hidden_seed}:{case.id}".encode()) + case.seed) % (2**31)
 
 
+_INPUTS = {}
+
+
 def make_inputs(case, hidden_seed):
-    """The probe's inputs for a case: a pure function of the case and the seed."""
-    return case.make_inputs(np.random.RandomState(case_seed(case, hidden_seed)))
+    """The probe's inputs for a case: a pure function of the case and the seed (made once per process and case, a
+    fresh copy each time: a batch worker grades many submissions on the same inputs)."""
+    key = (case.id, case.make_inputs, hidden_seed)
+    if key not in _INPUTS:
+        _INPUTS[key] = case.make_inputs(np.random.RandomState(case_seed(case, hidden_seed)))
+    return copy.deepcopy(_INPUTS[key])
 
 
 def expected_paths(case):
@@ -236,12 +244,26 @@ def _insert(tree, parts, value):
     tree[parts[-1]] = value
 
 
+_LOADED = {}
+
+
 def load(fixture_dir=None, include_hidden=True) -> Store:
-    """Read the fixtures, verifying each file against the manifest's hash."""
+    """Read the fixtures, verifying each file against the manifest's hash (once per process while the files stay
+    as they are: a batch worker grades many submissions with them; the arrays are read-only)."""
     fixture_dir = Path(fixture_dir) if fixture_dir else paths.fixtures_dir()
     manifest_path = fixture_dir / "manifest.json"
     if not manifest_path.exists():
         raise FixtureError(f"no fixtures in {fixture_dir}; run `autograder fixtures build`")
+    stamp = tuple((name, st.st_mtime_ns, st.st_size, st.st_ino) for name in ("manifest.json", *FILES.values())
+                  if (path := fixture_dir / name).exists() for st in (path.stat(),))
+    key = (str(fixture_dir.resolve()), include_hidden, stamp)
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = _read(fixture_dir, manifest_path, include_hidden)
+    return _LOADED[key]
+
+
+def _read(fixture_dir, manifest_path, include_hidden):
     manifest = json.loads(manifest_path.read_text())
     arrays, has_hidden = {}, False
     for visibility, name in FILES.items():
@@ -254,4 +276,6 @@ def load(fixture_dir=None, include_hidden=True) -> Store:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays.update({key: npz[key] for key in npz.files})
         has_hidden = has_hidden or visibility == "hidden"
+    for array in arrays.values():
+        array.setflags(write=False)
     return Store(arrays, manifest.get("hidden_seed", DEFAULT_HIDDEN_SEED), has_hidden)
