@@ -50,3 +50,12 @@ def test_batch_benchmark_prints_throughput_and_both_ratios():
         assert re.search(re.escape(mode) + r"\s+[\d.]+\s+[\d.]+$", out, re.M), out
     assert re.search(r"sandbox cost \(-j 1 vs unsandboxed\): [+-][\d.]+%", out), out
     assert re.search(r"speed-up of -j 2 over -j 1: [\d.]+x", out), out
+
+
+def test_grading_benchmark_compares_with_the_baseline_in_one_run():
+    """Builds (once, cached) the baseline grader and times both on one submission and a class of two."""
+    out = _run("benchmarks.grading", "--runs", "1", "--n", "2", timeout=1200)
+    assert re.search(r"autograder grade \(reference, sandboxed\), s\s+[\d.]+\s+[\d.]+\s+[\d.]+  <= 2.0 s", out), out
+    assert re.search(r"batch of 2, -j 2, submissions/min\s+[\d.]+\s+[\d.]+\s+[\d.]+  >= 60", out), out
+    assert "same results (every check's name, status and score) from both graders: yes" in out, out
+    assert "submissions with no failed check: 2 of 2" in out, out
