@@ -97,11 +97,14 @@ def _grad_tests(run, names, tol, title, h=1e-5, tols=None, metric="max", params=
         for name in names)
 
 
-def _model_inputs(cls, spec, make_X, regs=(None,), numeric=(), params=None, h=1e-5, max_points=None, labels=None):
+def _model_inputs(cls, spec, make_X, regs=(None,), numeric=(), params=None, h=1e-5, max_points=None, labels=None,
+                  keep_grads=True):
     def make(rng):
         X, y = make_X(rng)
         inputs = {"cls": cls, "spec": dict(spec), "X": X, "y": y if labels is None else np.asarray(labels),
                   "regs": regs, "numeric": numeric, "h": h, "max_points": max_points}
+        if not keep_grads:
+            inputs["keep_grads"] = False
         if numeric:
             inputs["directions"] = numeric
         if params is not None:
@@ -211,7 +214,8 @@ CONV_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 # log(10) to 6 digits, and a loss summed instead of averaged is 5x too large) in a tenth of the time.
 THREE_LAYER = [
     Case("ThreeLayerConvNet.initial_loss", "ThreeLayerConvNet", "model_loss",
-         _model_inputs("ThreeLayerConvNet", {"dtype": "float64"}, _random_batch(5, (3, 32, 32), 10), regs=(0.0, 0.5)),
+         _model_inputs("ThreeLayerConvNet", {"dtype": "float64"}, _random_batch(5, (3, 32, 32), 10), regs=(0.0, 0.5),
+                       keep_grads=False),  # the loss is checked, not its gradients (6.5 MB for W2 alone)
          (Test("notebook: initial loss about log(10) without regularization", Predicate(_initial_loss(0, 10, 0.05)),
                1.0, "model", "Default weight_scale 1e-3 gives a loss of about 2.3026."),
           Test("notebook: regularization term 0.5 * reg * sum(W**2)", Predicate(_reg_term(0, 1, 0.5)), 1.0, "model",

@@ -277,14 +277,15 @@ def model_init(api, cls, spec):
 
 @probe
 def model_loss(api, cls, spec, X, y=None, params=None, regs=(None,), numeric=(), h=1e-5, max_points=None,
-               directions=()):
+               directions=(), keep_grads=True):
     """Scores (``y`` is None) or, for each value of ``model.reg`` in ``regs``, ``(loss, grads)`` plus raw
     perturbed losses for the ``numeric`` parameters. ``params`` overrides the initial parameters.
 
     With ``directions`` (parameter names), after every other call each run also gets its loss once more
     (``again``) and, per name, the losses with that whole parameter moved by +h and -h along a fixed +-1
     direction (``directional``): what lets the grader skip the numerical gradients of a loss that is the
-    reference's own function (:class:`autograder.compare.SameAsReference`)."""
+    reference's own function (:class:`autograder.compare.SameAsReference`). ``keep_grads=False`` leaves the
+    gradients out of the outputs (checks of the loss alone: they can be large)."""
     model = _built(construct(_get(api, cls), spec), cls)
     for name, value in (params or {}).items():
         model.params[name] = np.array(value)
@@ -297,7 +298,9 @@ def model_loss(api, cls, spec, X, y=None, params=None, regs=(None,), numeric=(),
         if reg is not None:
             model.reg = reg
         loss, grads = _unpack(model.loss(np.array(X), np.array(y)), 2, f"{cls}.loss", "(loss, grads)")
-        run = {"loss": loss, "grads": dict(grads) if isinstance(grads, dict) else grads}
+        run = {"loss": loss}
+        if keep_grads:
+            run["grads"] = dict(grads) if isinstance(grads, dict) else grads
         for name in numeric:
             run[f"perturbed_{name}"] = _perturbed_param(model, name, X, y, h, max_points)
         runs.append(run)
