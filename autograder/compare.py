@@ -217,6 +217,9 @@ class SameAsReference:
     """Every parameter of a model: the student's initial values must equal the reference's."""
     value: str = "loss"
     """The output compared with the reference's (``loss``, or ``out`` for a layer's forward)."""
+    reference: str = ""
+    """Where the fixtures keep the reference's value (default: ``value``; ``again``, the same value, where a key
+    ``<case>:out`` could be mistaken for part of another case's public key)."""
     same: float = 1e-10
     """Largest difference of the parameters, the value and the repeated value from the reference's, relative to
     the largest magnitude (at least 1)."""
@@ -227,15 +230,15 @@ class SameAsReference:
 
     def paths(self, prefix, name):
         """Expected paths the decision needs for the gradient of ``name`` (``prefix``: ``runs.0.`` or '')."""
-        return (*(f"params.{p}" for p in self.params), f"{prefix}{self.value}", f"{prefix}directional.{name}",
-                f"{prefix}numeric.{name}")
+        return (*(f"params.{p}" for p in self.params), f"{prefix}{self.reference or self.value}",
+                f"{prefix}directional.{name}", f"{prefix}numeric.{name}")
 
     def same_function(self, outputs, expected, prefix, name):
         """Whether the student's function is the reference's near the point, for ``name``."""
         try:
             pairs = [(lookup(outputs, f"params.{p}"), lookup(expected, f"params.{p}")) for p in self.params]
             value = lookup(outputs, f"{prefix}{self.value}")
-            pairs += [(value, lookup(expected, f"{prefix}{self.value}")),
+            pairs += [(value, lookup(expected, f"{prefix}{self.reference or self.value}")),
                       (lookup(outputs, f"{prefix}again"), value)]
             moved = _numeric(lookup(outputs, f"{prefix}directional.{name}"))
             ref = np.asarray(lookup(expected, f"{prefix}directional.{name}"), np.float64)
