@@ -98,6 +98,12 @@ def _results(out: Path) -> dict:
     return found
 
 
+def _full_marks(out: Path) -> int:
+    """How many students of a batch's results folder scored full marks."""
+    totals = [json.loads(p.read_text()) for p in out.glob("*/results.json")]
+    return sum(t["max_score"] > 0 and t["score"] == t["max_score"] for t in totals)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs (the graders take turns); figures are medians")
@@ -133,8 +139,7 @@ def main(argv=None):
         if not args.skip_batch:
             results = {name: _results(tmp / f"batch-{name}-0") for name in graders}
             same = results["baseline"] == results["current"] and len(results["current"]) == args.n
-            full = sum(all(status != "failed" for _, status, _ in checks)
-                       for checks in results["current"].values())
+            full = _full_marks(tmp / "batch-current-0")
     load_after = os.getloadavg()
     median = lambda values: float(statistics.median(values))  # noqa: E731
     print(f"medians of {args.runs} run(s); baseline {args.baseline}; load average {load_before[0]:.2f} before, "
@@ -149,7 +154,7 @@ def main(argv=None):
               f"{rate['current']:>12.1f}{rate['current'] / rate['baseline']:>8.2f}  >= 60 "
               f"{'ok' if rate['current'] >= 60 else '**missed**'}")
         print(f"same results (every check's name, status and score) from both graders: {'yes' if same else 'NO'}; "
-              f"submissions with no failed check: {full} of {args.n}")
+              f"at full marks: {full} of {args.n}")
     return 0
 
 

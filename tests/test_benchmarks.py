@@ -58,4 +58,4 @@ def test_grading_benchmark_compares_with_the_baseline_in_one_run():
     assert re.search(r"autograder grade \(reference, sandboxed\), s\s+[\d.]+\s+[\d.]+\s+[\d.]+  <= 2.0 s", out), out
     assert re.search(r"batch of 2, -j 2, submissions/min\s+[\d.]+\s+[\d.]+\s+[\d.]+  >= 60", out), out
     assert "same results (every check's name, status and score) from both graders: yes" in out, out
-    assert "submissions with no failed check: 2 of 2" in out, out
+    assert "at full marks: 2 of 2" in out, out
