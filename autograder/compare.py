@@ -199,6 +199,73 @@ def numerical_gradient(perturbed, dout, h):
 
 
 @dataclass(frozen=True)
+class SameAsReference:
+    """When a numerical gradient check may be decided without perturbing the student's function.
+
+    A first request runs the function without perturbed calls but with two cheap pieces of evidence, taken after
+    every other call: its value once more (``again``) and, per input or parameter, its values with that whole
+    array moved by +h and -h along a fixed random +-1 direction (``directional.<name>``: losses, or forward
+    outputs weighted by ``dout``). When the student's initial parameters and value equal the reference's, the
+    value repeats, and it changes along each direction as the reference's does, the student's function is the
+    reference's own around this point (a forward that reads stale copies of its parameters, or that depends on
+    earlier calls, shows here). The test is then judged against the reference's numerical gradient (kept in the
+    instructors' fixtures, never sent to the child) at ``margin`` times its tolerance; otherwise the grader asks
+    for the perturbed calls and judges as always. Without the expected values numerics are computed as before.
+    """
+
+    params: tuple = ()
+    """Every parameter of a model: the student's initial values must equal the reference's."""
+    value: str = "loss"
+    """The output compared with the reference's (``loss``, or ``out`` for a layer's forward)."""
+    reference: str = ""
+    """Where the fixtures keep the reference's value (default: ``value``; ``again``, the same value, where a key
+    ``<case>:out`` could be mistaken for part of another case's public key)."""
+    same: float = 1e-10
+    """Largest difference of the parameters, the value and the repeated value from the reference's, relative to
+    the largest magnitude (at least 1)."""
+    direction: float = 1e-6
+    """Largest relative difference of the value's change along each direction from the reference's."""
+    margin: float = 2.0
+    """The analytic gradient must pass against the reference's numerical gradient at ``tol / margin``."""
+
+    def paths(self, prefix, name):
+        """Expected paths the decision needs for the gradient of ``name`` (``prefix``: ``runs.0.`` or '')."""
+        return (*(f"params.{p}" for p in self.params), f"{prefix}{self.reference or self.value}",
+                f"{prefix}directional.{name}", f"{prefix}numeric.{name}")
+
+    def same_function(self, outputs, expected, prefix, name):
+        """Whether the student's function is the reference's near the point, for ``name``."""
+        try:
+            pairs = [(lookup(outputs, f"params.{p}"), lookup(expected, f"params.{p}")) for p in self.params]
+            value = lookup(outputs, f"{prefix}{self.value}")
+            pairs += [(value, lookup(expected, f"{prefix}{self.reference or self.value}")),
+                      (lookup(outputs, f"{prefix}again"), value)]
+            moved = _numeric(lookup(outputs, f"{prefix}directional.{name}"))
+            ref = np.asarray(lookup(expected, f"{prefix}directional.{name}"), np.float64)
+        except KeyError:
+            return False
+        if not all(_same_values(got, want, self.same) for got, want in pairs):
+            return False
+        if moved is None or moved.shape != (2,) or not np.all(np.isfinite(moved)):
+            return False
+        change, ref_change = float(moved[0] - moved[1]), float(ref[0] - ref[1])
+        return ref_change != 0.0 and abs(change - ref_change) <= self.direction * abs(ref_change)
+
+
+def _same_values(got, want, tol):
+    """Numbers or arrays of the same shape, all finite, within ``tol`` of ``want``'s largest magnitude (at least 1)."""
+    got, want = _numeric(got), _numeric(want)
+    if got is None or want is None or got.shape != want.shape:
+        return False
+    if np.array_equal(got, want):  # the usual case, and the quickest to see
+        return bool(np.all(np.isfinite(got))) if got.dtype.kind in "fc" else True
+    if not np.all(np.isfinite(got)):
+        return False
+    want = want.astype(np.float64)
+    return float(np.max(np.abs(got - want))) <= tol * max(1.0, float(np.max(np.abs(want))))
+
+
+@dataclass(frozen=True)
 class GradientClose:
     """Analytic gradient at ``path`` against the numerical gradient of the student's own forward.
 
@@ -217,9 +284,58 @@ class GradientClose:
     perturbed: str | None = None
     shape_path: str | None = None
     metric: str = "max"
+    shortcut: SameAsReference | None = None
+    """For a model's gradient at ``<run>.grads.<name>``: when the numerical gradient may be skipped (see
+    :class:`SameAsReference`)."""
 
     def expected_paths(self):
         return ()
+
+    def _prefix(self):
+        """Where this gradient's run is in the outputs: ``runs.0.`` for ``runs.0.grads.W1``, else ''."""
+        return self.path.rsplit("grads.", 1)[0] if "grads." in self.path else ""
+
+    def optional_paths(self):
+        """Expected values that let the grader skip the numerical gradient (absent: it is computed)."""
+        return self.shortcut.paths(self._prefix(), self.arg) if self.shortcut is not None else ()
+
+    def reference_values(self, outputs, inputs):
+        """The optional expected values, from the reference's full outputs (for the fixtures)."""
+        if self.shortcut is None:
+            return {}
+        prefix, perturbed = self._prefix(), self.perturbed or f"perturbed_{self.arg}"
+        values = {p: np.asarray(lookup(outputs, p)) for p in self.shortcut.paths(prefix, self.arg)[:-1]}
+        dout = lookup(inputs, self.dout) if self.dout else None
+        values[f"{prefix}numeric.{self.arg}"] = numerical_gradient(lookup(outputs, perturbed), dout, self.h)
+        return values
+
+    def needs_numeric(self, outputs, expected, inputs):
+        """Whether this test needs the perturbed outputs it lacks (the shortcut cannot decide it)."""
+        if self.shortcut is None:
+            return False
+        try:
+            lookup(outputs, self.perturbed or f"perturbed_{self.arg}")
+            return False
+        except KeyError:
+            return self._shortcut(outputs, expected, inputs) is None
+
+    def _shortcut(self, outputs, expected, inputs):
+        """The verdict against the reference's numerical gradient, or None when the shortcut does not decide."""
+        if self.shortcut is None or not self.shortcut.same_function(outputs, expected, self._prefix(), self.arg):
+            return None
+        try:
+            analytic, numeric = lookup(outputs, self.path), lookup(expected, f"{self._prefix()}numeric.{self.arg}")
+            shape = self._input_shape(inputs, outputs)
+        except KeyError:
+            return None
+        if _numeric(analytic) is None:
+            return None
+        verdict = self._against(analytic, np.asarray(numeric, np.float64), shape, self.tol / self.shortcut.margin)
+        if not verdict.passed:
+            return None
+        return replace(verdict, message=f"{verdict.message} against the reference's numerical gradient (the loss "
+                                        "is the reference's own function here, so its numerical gradient was not "
+                                        "recomputed)")
 
     def _input_shape(self, inputs, outputs):
         if isinstance(self.arg, int):
@@ -234,6 +350,9 @@ class GradientClose:
             perturbed = lookup(outputs, self.perturbed or f"perturbed_{self.arg}")
             shape = self._input_shape(inputs, outputs)
         except KeyError:
+            shortcut = self._shortcut(outputs, expected, inputs)
+            if shortcut is not None:
+                return shortcut
             return Verdict(False, f"{self.label} is missing from what the function returned")
         if _numeric(analytic) is None:
             return compare_arrays(self.label, analytic, np.zeros(shape if shape is not None else ()), np.inf, self.like)
@@ -243,6 +362,11 @@ class GradientClose:
             return Verdict(False, f"the forward output has the wrong size, so {self.label} cannot be checked")
         if not np.all(np.isfinite(numeric)):
             return Verdict(False, f"the forward pass gives non-finite values, so {self.label} cannot be checked")
+        return self._against(analytic, numeric, shape, self.tol)
+
+    def _against(self, analytic, numeric, shape, tol):
+        """The analytic gradient against a numerical one (``numeric``: at every element, or at the evenly spread
+        sample the child perturbed)."""
         if shape is None:
             shape = np.shape(analytic)
         size = int(np.prod(shape))
@@ -257,10 +381,10 @@ class GradientClose:
             analytic, want = np.asarray(analytic).reshape(-1)[picked], numeric
         else:
             want = numeric.reshape(shape)
-        verdict = compare_arrays(self.label, analytic, want, self.tol, self.like, self.metric)
+        verdict = compare_arrays(self.label, analytic, want, tol, self.like, self.metric)
         if not verdict.passed and verdict.value is not None:
             return Verdict(False, f"{self.label} does not match the numerical gradient of the forward pass: "
-                                  f"relative error {verdict.value:.2e} exceeds {self.tol:.0e}", verdict.value)
+                                  f"relative error {verdict.value:.2e} exceeds {tol:.0e}", verdict.value)
         if verdict.passed and warning and not verdict.warning:
             return replace(verdict, warning=warning)
         return verdict

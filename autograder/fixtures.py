@@ -7,6 +7,7 @@ members, so the same reference, seed and numpy produce identical bytes.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import json
@@ -41,24 +42,40 @@ def case_seed(case, hidden_seed):
     return (zlib.crc32(f"{hidden_seed}:{case.id}".encode()) + case.seed) % (2**31)
 
 
+_INPUTS = {}
+
+
 def make_inputs(case, hidden_seed):
-    """The probe's inputs for a case: a pure function of the case and the seed."""
-    return case.make_inputs(np.random.RandomState(case_seed(case, hidden_seed)))
+    """The probe's inputs for a case: a pure function of the case and the seed (made once per process and case, a
+    fresh copy each time: a batch worker grades many submissions on the same inputs)."""
+    key = (case.id, case.make_inputs, hidden_seed)
+    if key not in _INPUTS:
+        _INPUTS[key] = case.make_inputs(np.random.RandomState(case_seed(case, hidden_seed)))
+    return copy.deepcopy(_INPUTS[key])
 
 
 def expected_paths(case):
     return [p for test in case.tests for p in test.judge.expected_paths()]
 
 
+def optional_paths(case):
+    """Expected values a case can do without: those that let the grader skip a model's numerical gradients
+    (:class:`~autograder.compare.SameAsReference`). They are answers of a kind (the reference's gradients), so
+    they go in the hidden fixtures, also for public cases: students' checkers compute the numerics."""
+    return list(dict.fromkeys(p for test in case.tests if hasattr(test.judge, "optional_paths")
+                              for p in test.judge.optional_paths()))
+
+
 def compute(hidden_seed=DEFAULT_HIDDEN_SEED):
     """Run every case on the reference; return ``{"public": {key: array}, "hidden": {...}}``."""
-    cases = [c for c in all_cases() if expected_paths(c)]  # only cases compared with the reference
+    cases = [c for c in all_cases() if expected_paths(c) or optional_paths(c)]  # only cases compared with the reference
     ref = paths.reference_dir()
     with tempfile.TemporaryDirectory(prefix="autograder-fixtures-") as scratch:
         stage_dir, packages = stage(Layout(ref.parent, (ref.name,)), Path(scratch))
         config = {"root": str(stage_dir), "packages": packages, "prefix": "_reference_fixture",
                   "wanted": wanted_names(cases), "preferred": PREFERRED}
-        plan = [(c.id, {"id": c.id, "probe": c.probe, "inputs": make_inputs(c, hidden_seed),
+        plan_inputs = {c.id: make_inputs(c, hidden_seed) for c in cases}
+        plan = [(c.id, {"id": c.id, "probe": c.probe, "inputs": plan_inputs[c.id],
                         "seed": case_seed(c, hidden_seed)}, c.timeout) for c in cases]
         outcome = run_in_process(config, lambda manifest: plan)
     arrays = {"public": {}, "hidden": {}}
@@ -68,6 +85,11 @@ def compute(hidden_seed=DEFAULT_HIDDEN_SEED):
             raise FixtureError(f"the reference failed on {case.id}: {reply.type or ''} {reply.error}")
         for path in expected_paths(case):
             arrays[case.visibility][f"{case.id}:{path}"] = np.asarray(lookup(reply.outputs, path))
+        for test in case.tests:
+            if hasattr(test.judge, "reference_values"):
+                for path, value in test.judge.reference_values(reply.outputs, plan_inputs[case.id]).items():
+                    if path not in expected_paths(case):  # already kept (public cases: in public.npz)
+                        arrays["hidden"][f"{case.id}:{path}"] = np.asarray(value)
     return arrays
 
 
@@ -205,7 +227,15 @@ class Store:
             if key not in self.arrays:
                 raise FixtureError(f"the fixtures have no value for {key}; run `autograder fixtures build`")
             _insert(tree, path.split("."), self.arrays[key])
+        for path in optional_paths(case):
+            if f"{case.id}:{path}" in self.arrays:
+                _insert(tree, path.split("."), self.arrays[f"{case.id}:{path}"])
         return tree
+
+    def has_optional(self, case):
+        """Whether the fixtures hold every optional expected value of ``case`` (see :func:`optional_paths`)."""
+        paths = optional_paths(case)
+        return bool(paths) and all(f"{case.id}:{path}" in self.arrays for path in paths)
 
 
 def _insert(tree, parts, value):
@@ -214,12 +244,26 @@ def _insert(tree, parts, value):
     tree[parts[-1]] = value
 
 
+_LOADED = {}
+
+
 def load(fixture_dir=None, include_hidden=True) -> Store:
-    """Read the fixtures, verifying each file against the manifest's hash."""
+    """Read the fixtures, verifying each file against the manifest's hash (once per process while the files stay
+    as they are: a batch worker grades many submissions with them; the arrays are read-only)."""
     fixture_dir = Path(fixture_dir) if fixture_dir else paths.fixtures_dir()
     manifest_path = fixture_dir / "manifest.json"
     if not manifest_path.exists():
         raise FixtureError(f"no fixtures in {fixture_dir}; run `autograder fixtures build`")
+    stamp = tuple((name, st.st_mtime_ns, st.st_size, st.st_ino) for name in ("manifest.json", *FILES.values())
+                  if (path := fixture_dir / name).exists() for st in (path.stat(),))
+    key = (str(fixture_dir.resolve()), include_hidden, stamp)
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = _read(fixture_dir, manifest_path, include_hidden)
+    return _LOADED[key]
+
+
+def _read(fixture_dir, manifest_path, include_hidden):
     manifest = json.loads(manifest_path.read_text())
     arrays, has_hidden = {}, False
     for visibility, name in FILES.items():
@@ -232,4 +276,6 @@ def load(fixture_dir=None, include_hidden=True) -> Store:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays.update({key: npz[key] for key in npz.files})
         has_hidden = has_hidden or visibility == "hidden"
+    for array in arrays.values():
+        array.setflags(write=False)
     return Store(arrays, manifest.get("hidden_seed", DEFAULT_HIDDEN_SEED), has_hidden)

@@ -171,21 +171,49 @@ def run_children(ctx, opened: OpenedSubmission, scratch) -> ChildRun:
         return [request(ctx, case, opened.stage_dir, plans[-1]) for case in ctx.cases if case.id in plans[-1].inputs]
 
     settings = child_config(ctx, opened)
+    more = followups(ctx)
     if ctx.runner is None:
         hangs = Hangs.for_submission(ctx.cases, opened.stage_dir, opened.packages)
-        outcome = run_cases(Path(scratch), settings, requests, ctx.config.limits, ctx.sandbox, hangs=hangs)
+        outcome = run_cases(Path(scratch), settings, requests, ctx.config.limits, ctx.sandbox, followup=more,
+                            hangs=hangs)
     else:
-        outcome = ctx.runner(settings, requests)
+        outcome = ctx.runner(settings, requests, followup=more)
     return ChildRun(outcome, plans[-1] if plans else make_plan(ctx, opened, outcome.manifest, signs))
 
 
 def request(ctx, case, root, plan: Plan):
     """The probe request ``(case id, request, seconds)`` of one case, for a child whose staged submission is at
-    ``root`` (each request holds its own copy of the plan's inputs)."""
-    return (case.id, {"id": case.id, "probe": case.probe, "root": str(root),
-                      "inputs": copy.deepcopy(plan.inputs[case.id]),
+    ``root`` (each request holds its own copy of the plan's inputs). A model whose numerical gradients the
+    fixtures can spare (:meth:`~autograder.fixtures.Store.has_optional`) is asked without them first; see
+    :func:`followups`."""
+    inputs = copy.deepcopy(plan.inputs[case.id])
+    if inputs.get("numeric") and ctx.store.has_optional(case):
+        inputs["numeric"] = ()
+    return (case.id, {"id": case.id, "probe": case.probe, "root": str(root), "inputs": inputs,
                       "seed": fixture_store.case_seed(case, ctx.store.hidden_seed)},
             case.timeout or ctx.config.limits.check_seconds)
+
+
+def followups(ctx):
+    """``followup(request, reply)`` for the runners: after a model's first reply (asked without numerical
+    gradients), the same request with the perturbed losses of every parameter whose gradient check the reference's
+    values cannot decide (:class:`~autograder.compare.SameAsReference`), or None when every check can be judged.
+    The parent decides from the fixtures; the child never sees them."""
+    cases = {case.id: case for case in ctx.cases}
+
+    def followup(sent, reply):
+        case = cases.get(sent["id"])
+        if case is None or not isinstance(reply.outputs, dict):
+            return None
+        expected, inputs = ctx.store.expected_for(case), sent["inputs"]
+        needed = {t.judge.arg for t in case.tests
+                  if hasattr(t.judge, "needs_numeric") and t.judge.needs_numeric(reply.outputs, expected, inputs)}
+        if not needed:
+            return None
+        wanted = needed | set(inputs.get("numeric") or ())
+        order = [t.judge.arg for t in case.tests if hasattr(t.judge, "needs_numeric")]
+        return {**sent, "inputs": {**inputs, "numeric": tuple(dict.fromkeys(n for n in order if n in wanted))}}
+    return followup
 
 
 def judge(ctx, run: ChildRun, case, outcome=None) -> list:
@@ -205,7 +233,7 @@ def run_isolation(ctx, opened: OpenedSubmission, run: ChildRun):
     return how, isolation.Isolation.run(
         how, [c for c in ctx.cases if profile.applies(c.all_requires())], run.outcome,
         lambda case, outcome: judge(ctx, run, case, outcome),
-        layout=opened.layout, request=lambda case, root: request(ctx, case, root, run.plan),
+        layout=opened.layout, request=lambda case, root: request(ctx, case, root, run.plan), followup=followups(ctx),
         child_config=child_config(ctx, opened), profile=profile, limits=ctx.config.limits, sandbox=ctx.sandbox,
         started=ctx.started, found=run.found)
 
@@ -222,7 +250,7 @@ def judge_and_credit(ctx, opened: OpenedSubmission, run: ChildRun) -> list:
         if not profile.applies(case.all_requires()):
             results.extend(_not_applicable(case, test, profile) for test in case.tests)
             continue
-        judged = judge(ctx, run, case)
+        judged = isolated.own[case.id] if isolated is not None and case.id in isolated.own else judge(ctx, run, case)
         if isolated is not None:
             judged = isolated.merge(case, judged)
         elif how == "unavailable":

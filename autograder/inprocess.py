@@ -13,12 +13,12 @@ from .child.loader import Submission, describe
 from .child.boot import describe_failure
 from .child.probes import PROBES, Partial, ProbeError
 from .child.protocol import Manifest, Reply
-from .runner import RunOutcome
+from .runner import RunOutcome, ask_case
 
 _COUNTER = itertools.count()
 
 
-def run_in_process(config, plan):
+def run_in_process(config, plan, followup=None):
     """Same contract as :func:`autograder.runner.run_cases`, without a child process or limits."""
     outcome = RunOutcome()
     began = time.monotonic()
@@ -30,7 +30,8 @@ def run_in_process(config, plan):
         outcome.startup_seconds = time.monotonic() - began  # loading the submission in this process
         for case_id, request, _ in plan(outcome.manifest):
             began = time.monotonic()
-            outcome.replies[case_id] = _run(request, api)
+            outcome.replies[case_id] = ask_case(lambda req, _: _run(req, api).to_dict(), request, float("inf"),
+                                                followup)
             outcome.timings[case_id] = time.monotonic() - began
     finally:
         sub.unload()

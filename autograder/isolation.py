@@ -138,11 +138,12 @@ class Isolation:
 
     @classmethod
     def run(cls, how, cases, outcome, judge, *, layout, request, child_config, profile, limits, sandbox, started,
-            found):
+            found, followup=None):
         """Rerun over the trusted layers the dependent cases that failed (``how == 'always'``: all of them).
 
         ``judge(case, outcome)`` judges a case as the grader does; ``request(case, root)`` is the probe request
-        ``(case id, request, seconds)`` for a case with the staged submission at ``root``.
+        ``(case id, request, seconds)`` for a case with the staged submission at ``root``; ``followup`` as for
+        :func:`~autograder.runner.run_cases` (the numerical gradients a reply could not spare).
         """
         from .runner import run_cases
         from .sandbox import new_scratch
@@ -171,7 +172,7 @@ class Isolation:
             items = [(case_id, req, seconds) for case_id, (req, seconds) in requests.items()]
             hangs = Hangs({c.id: c for c in rerun}, calls=kept, halt=False)  # only kept() is the student's here
             raw = run_cases(scratch, config, lambda manifest: items, replace(limits, submission_seconds=left),
-                            sandbox, hangs=hangs)
+                            sandbox, followup=followup, hangs=hangs)
             files = {p.name for p in stage_dir.rglob("*.py")}
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -303,6 +303,25 @@ def _children(pid):
     return found
 
 
+FOLLOWUPS = 4
+"""Most requests of one case: a first one and its follow-ups (each follow-up asks for more than the last)."""
+
+
+def ask_case(ask, request, seconds, followup=None):
+    """The :class:`Reply` a case ends with: ``ask(request, seconds)`` (a child's, or the in-process runner's), then
+    while ``followup(request, reply)`` returns another request, that one, all within ``seconds`` in total."""
+    deadline = time.monotonic() + seconds
+    for _ in range(FOLLOWUPS):
+        raw = ask(request, deadline - time.monotonic())
+        if not isinstance(raw, dict) or raw.get("id") != request["id"]:
+            raise ChildFailure("the process sent a reply that does not belong to this check")
+        reply = Reply.from_dict(raw)
+        request = followup(request, reply) if followup is not None and reply.ok else None
+        if request is None:
+            break
+    return reply
+
+
 @dataclass
 class RunOutcome:
     """What running all cases of one submission produced."""
@@ -327,13 +346,15 @@ class RunOutcome:
     """The credit-isolation child's outcome for this submission, when it ran (its timings and memory)."""
 
 
-def run_cases(scratch, config, plan, limits: Limits, sandbox=None, *, hangs=None):
+def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None, *, hangs=None):
     """Run a submission's cases in a child, restarting the child after a case that kills it.
 
     ``plan(manifest)`` returns the list of ``(case id, request, seconds)`` to run once the child has said
     what it found (a :class:`~autograder.child.protocol.Manifest`, empty when the submission could not even be
     imported). ``hangs`` (an :class:`autograder.hangs.Hangs`) remembers the functions that ran out of time, so that
     later cases that would call one of them are not run (or stop before calling it).
+    ``followup(request, reply)`` may ask the same case again with another request once it has seen
+    a successful reply (the numerical gradients a first reply could not spare, see :func:`ask_case`).
     """
     outcome = RunOutcome()
     install_child_code(scratch)
@@ -384,10 +405,7 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, *, hangs=None
                     continue
             began = time.monotonic()
             try:
-                reply = child.ask(request, min(seconds, left))
-                if not isinstance(reply, dict) or reply.get("id") != request["id"]:
-                    raise ChildFailure("the process sent a reply that does not belong to this check")
-                outcome.replies[case_id] = Reply.from_dict(reply)
+                outcome.replies[case_id] = ask_case(child.ask, request, min(seconds, left), followup)
                 if hangs is not None:
                     hangs.answered(case_id, outcome.replies[case_id])
             except ChildFailure as exc:

@@ -23,7 +23,9 @@ def _digits():
     return get_digits_data(image_size=IMAGE, path=str(paths.digits_path()))
 
 
-def _small_data(rng, n_train=50, n_val=100):
+def _small_data(rng, n_train=50, n_val=10):
+    """The 50 training digits and a few validation ones: the checks read the loss and the training accuracy only,
+    and the validation set changes neither (the Solver evaluates it whole, drawing no random numbers)."""
     data = _digits()
     return {"X_train": data["X_train"][:n_train], "y_train": data["y_train"][:n_train],
             "X_val": data["X_val"][:n_val], "y_val": data["y_val"][:n_val]}

@@ -143,8 +143,10 @@ def call_twice(api, target, args=(), kwargs=None):
 
 
 @probe
-def forward_backward(api, forward, backward, args, dout, numeric=(), h=1e-5, n_grads=None, max_points=None):
-    """Forward, then backward (twice, on the same cache), plus raw perturbed forwards for ``numeric`` args.
+def forward_backward(api, forward, backward, args, dout, numeric=(), h=1e-5, n_grads=None, max_points=None,
+                     directions=()):
+    """Forward, then backward (twice, on the same cache), plus raw perturbed forwards for ``numeric`` args, and
+    for ``directions`` the evidence of :func:`directional` (outputs weighted by ``dout``).
 
     The inputs are snapshotted right after the forward (``args_after``) and the cache before and after the
     first backward (``cache_before``, ``cache_after``), so that a change is blamed on the function that made it.
@@ -173,12 +175,14 @@ def forward_backward(api, forward, backward, args, dout, numeric=(), h=1e-5, n_g
     with calling(forward, outputs):
         for index in numeric:
             outputs[f"perturbed_{index}"] = _perturbed(fwd, args, index, h, pick, max_points)
+    if directions:
+        outputs.update(directional(fwd, args, directions, h, pick, dout))
     return outputs
 
 
 @probe
-def loss_gradient(api, target, args, numeric=(0,), h=1e-5):
-    """A loss function ``(loss, dx) = f(x, y)`` and its raw perturbed losses."""
+def loss_gradient(api, target, args, numeric=(0,), h=1e-5, directions=()):
+    """A loss function ``(loss, dx) = f(x, y)`` and its raw perturbed losses (and :func:`directional`)."""
     fn = _get(api, target)
     call_args = copy.deepcopy(list(args))
     loss, dx = _unpack(fn(*call_args), 2, target, "(loss, dx)")
@@ -186,7 +190,32 @@ def loss_gradient(api, target, args, numeric=(0,), h=1e-5):
     pick = lambda result: _unpack(result, 2, target, "(loss, dx)")[0]  # noqa: E731
     for index in numeric:
         outputs[f"perturbed_{index}"] = _perturbed(fn, args, index, h, pick)
+    if directions:
+        outputs.update(directional(fn, args, directions, h, pick))
     return outputs
+
+
+def directional(fn, args, indices, h, pick, dout=None):
+    """What lets the grader skip the numerical gradients of a function that is the reference's own: ``again``,
+    ``pick(fn(*args))`` once more, and per index ``directional[str(index)]``, the values with the whole argument
+    moved by +h and -h along :func:`direction` (forward outputs weighted by ``dout``). Nothing where ``fn`` fails."""
+    try:
+        again = pick(fn(*copy.deepcopy(list(args))))
+        weights = None if dout is None else np.asarray(dout, dtype=np.float64)
+        moved = {}
+        for index in indices:
+            base = np.asarray(args[index])
+            step = h * direction(base.shape, str(index))
+            values = []
+            for sign in (1.0, -1.0):
+                call_args = copy.deepcopy(list(args))
+                call_args[index] = (base + sign * step).astype(base.dtype)
+                out = np.asarray(pick(fn(*call_args)), dtype=np.float64)
+                values.append(float(out) if weights is None else float(np.sum(out * weights)))
+            moved[str(index)] = np.asarray(values)
+    except Exception:  # noqa: BLE001 - no evidence: the grader computes the numerical gradients
+        return {}
+    return {"again": again, "directional": moved}
 
 
 @probe
@@ -260,9 +289,16 @@ def model_init(api, cls, spec):
 
 
 @probe
-def model_loss(api, cls, spec, X, y=None, params=None, regs=(None,), numeric=(), h=1e-5, max_points=None):
+def model_loss(api, cls, spec, X, y=None, params=None, regs=(None,), numeric=(), h=1e-5, max_points=None,
+               directions=(), keep_grads=True):
     """Scores (``y`` is None) or, for each value of ``model.reg`` in ``regs``, ``(loss, grads)`` plus raw
-    perturbed losses for the ``numeric`` parameters. ``params`` overrides the initial parameters."""
+    perturbed losses for the ``numeric`` parameters. ``params`` overrides the initial parameters.
+
+    With ``directions`` (parameter names), after every other call each run also gets its loss once more
+    (``again``) and, per name, the losses with that whole parameter moved by +h and -h along a fixed +-1
+    direction (``directional``): what lets the grader skip the numerical gradients of a loss that is the
+    reference's own function (:class:`autograder.compare.SameAsReference`). ``keep_grads=False`` leaves the
+    gradients out of the outputs (checks of the loss alone: they can be large)."""
     model = _built(construct(_get(api, cls), spec), cls)
     for name, value in (params or {}).items():
         model.params[name] = np.array(value)
@@ -270,17 +306,51 @@ def model_loss(api, cls, spec, X, y=None, params=None, regs=(None,), numeric=(),
     if y is None:
         outputs["scores"] = model.loss(np.array(X))
         return outputs
-    runs = []
+    runs, initial_reg = [], getattr(model, "reg", None)
     for reg in regs:
         if reg is not None:
             model.reg = reg
         loss, grads = _unpack(model.loss(np.array(X), np.array(y)), 2, f"{cls}.loss", "(loss, grads)")
-        run = {"loss": loss, "grads": dict(grads) if isinstance(grads, dict) else grads}
+        run = {"loss": loss}
+        if keep_grads:
+            run["grads"] = dict(grads) if isinstance(grads, dict) else grads
         for name in numeric:
             run[f"perturbed_{name}"] = _perturbed_param(model, name, X, y, h, max_points)
         runs.append(run)
     outputs["runs"] = runs
+    if directions:
+        _directional_runs(model, runs, regs, initial_reg, directions, X, y, h)
     return outputs
+
+
+def direction(shape, name):
+    """The fixed +-1 direction a parameter is moved along (the same for the reference and every submission)."""
+    seed = sum((i + 1) * ord(c) for i, c in enumerate(name)) % (2**31)
+    return np.random.RandomState(seed).randint(0, 2, size=shape) * 2.0 - 1.0
+
+
+def _directional_runs(model, runs, regs, initial_reg, names, X, y, h):
+    """``again`` and ``directional`` of each run (see :func:`model_loss`); nothing where the model fails."""
+    for reg, run in zip(regs, runs):
+        try:
+            if reg is not None or hasattr(model, "reg"):
+                model.reg = initial_reg if reg is None else reg
+            again = model.loss(np.array(X), np.array(y))[0]
+            moved = {}
+            for name in names:
+                param = model.params[name]
+                if not isinstance(param, np.ndarray):
+                    continue
+                old, step = param.copy(), h * direction(param.shape, name)
+                losses = []
+                for sign in (1.0, -1.0):
+                    param[...] = old + sign * step
+                    losses.append(model.loss(np.array(X), np.array(y))[0])
+                param[...] = old
+                moved[name] = np.asarray(losses, dtype=np.float64)
+        except Exception:  # noqa: BLE001 - no evidence: the grader computes the numerical gradients
+            return
+        run.update(again=again, directional=moved)
 
 
 def _perturbed_param(model, name, X, y, h, max_points):
