@@ -206,7 +206,9 @@ class Child:
     def _wait(self, seconds):
         """Reap the process (``Popen.wait``'s contract: its exit code, or ``TimeoutExpired``), keeping its peak
         memory from ``wait4``: for a child that died on its own, or was killed by the memory limit, the peak of
-        the process running student code (the sandbox's ``unshare`` reports its waited-for child's)."""
+        the process running student code (the sandbox's ``unshare`` reports its waited-for child's). Linux starts a
+        forked child's figure at the grader's own peak, so only a figure above that is kept: a child that died on
+        its own below the grader's peak has its memory unmeasured rather than wrong."""
         if self.proc.returncode is not None:
             return self.proc.returncode
         deadline = time.monotonic() + seconds
