@@ -3,6 +3,8 @@
 Measures (issue 16, items 2 and 4), each for the installed grader AND for the grader at ``--baseline`` (default
 18baeb3, before issue 16's speed work), the two taking turns within each run; every figure is the median of
 ``--runs`` runs:
+The current grader is ``--current`` (default HEAD) built the same way, so that both run from installed, byte-compiled
+packages; ``--current installed`` measures this environment's grader instead.
 (a) ``autograder grade SUBMISSION``, sandboxed, on a copy of the complete reference (wall time of the command);
 (b) ``autograder batch SUBMISSIONS -j 2`` on a class of ``--n`` complete submissions (copies of the reference and
     of the correct variants of ``tests/corpus/variants``, every one expected to keep full marks), as submissions
@@ -30,6 +32,8 @@ BASELINE = "18baeb3"
 
 def baseline_python(commit: str, cache: Path) -> Path:
     """The Python of a virtual environment holding the grader at ``commit`` (built once, then reused)."""
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=12", commit], check=True,
+                            capture_output=True, text=True).stdout.strip()
     env_dir = cache / f"baseline-{commit}"
     python = env_dir / "bin" / "python"
     if (env_dir / "ready").exists():
@@ -110,11 +114,16 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=50, help="submissions in the batch")
     parser.add_argument("--jobs", type=int, default=2, help="batch workers")
     parser.add_argument("--baseline", default=BASELINE, help="the commit the current grader is compared with")
+    parser.add_argument("--current", default="HEAD",
+                        help="the commit measured, built like the baseline (an installed wheel has its bytecode "
+                             "compiled, a checkout where PYTHONDONTWRITEBYTECODE is set has none), or 'installed': "
+                             "this environment's grader as it is")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "autograder-benchmarks",
                         help="where the baseline's virtual environment is kept")
     parser.add_argument("--skip-batch", action="store_true", help="time `autograder grade` only")
     args = parser.parse_args(argv)
-    graders = {"baseline": baseline_python(args.baseline, args.cache), "current": Path(sys.executable)}
+    current = Path(sys.executable) if args.current == "installed" else baseline_python(args.current, args.cache)
+    graders = {"baseline": baseline_python(args.baseline, args.cache), "current": current}
     load_before = os.getloadavg()
     times = {name: {"grade": [], "batch": []} for name in graders}
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
@@ -142,7 +151,7 @@ def main(argv=None):
             full = _full_marks(tmp / "batch-current-0")
     load_after = os.getloadavg()
     median = lambda values: float(statistics.median(values))  # noqa: E731
-    print(f"medians of {args.runs} run(s); baseline {args.baseline}; load average {load_before[0]:.2f} before, "
+    print(f"medians of {args.runs} run(s); baseline {args.baseline}; current {args.current}; load average {load_before[0]:.2f} before, "
           f"{load_after[0]:.2f} after; {os.cpu_count()} CPUs")
     print(f"{'':<44}{'baseline':>12}{'current':>12}{'ratio':>8}  target")
     grade_b, grade_c = median(times["baseline"]["grade"]), median(times["current"]["grade"])

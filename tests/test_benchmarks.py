@@ -69,7 +69,7 @@ def test_hostile_benchmark_times_a_batch_of_looping_submissions():
 
 def test_grading_benchmark_compares_with_the_baseline_in_one_run():
     """Builds (once, cached) the baseline grader and times both on one submission and a class of two."""
-    out = _run("benchmarks.grading", "--runs", "1", "--n", "2", timeout=1200)
+    out = _run("benchmarks.grading", "--runs", "1", "--n", "2", "--current", "installed", timeout=1200)
     assert re.search(r"autograder grade \(reference, sandboxed\), s\s+[\d.]+\s+[\d.]+\s+[\d.]+  <= 2.0 s", out), out
     assert re.search(r"batch of 2, -j 2, submissions/min\s+[\d.]+\s+[\d.]+\s+[\d.]+  >= 60", out), out
     assert "same results (every check's name, status and score) from both graders: yes" in out, out
