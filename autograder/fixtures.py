@@ -83,12 +83,13 @@ def compute(hidden_seed=DEFAULT_HIDDEN_SEED):
         reply = outcome.replies[case.id]
         if not reply.ok:
             raise FixtureError(f"the reference failed on {case.id}: {reply.type or ''} {reply.error}")
-        for path in expected_paths(case):
+        kept = expected_paths(case)
+        for path in kept:
             arrays[case.visibility][f"{case.id}:{path}"] = np.asarray(lookup(reply.outputs, path))
         for test in case.tests:
             if hasattr(test.judge, "reference_values"):
                 for path, value in test.judge.reference_values(reply.outputs, plan_inputs[case.id]).items():
-                    if path not in expected_paths(case):  # already kept (public cases: in public.npz)
+                    if path not in kept:  # already kept (public cases: in public.npz)
                         arrays["hidden"][f"{case.id}:{path}"] = np.asarray(value)
     return arrays
 

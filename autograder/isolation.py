@@ -153,7 +153,7 @@ class Isolation:
 
         own = {c.id: judge(c, outcome) for c in cases if depends_on_layers(c)}
         ran = {c.id for c in cases if c.id in own and all(n in found for n in c.all_requires())}
-        hung = set(getattr(outcome, "hung", {}))  # a function of the student's that ran out of time runs here too
+        hung = set(outcome.hung)  # a function of the student's that ran out of time runs here too
         rerun = [c for c in cases if c.id in ran and not hung & set(kept(c))
                  and (how == "always" or any(r.status == "failed" for r in own[c.id]))]
         left = limits.submission_seconds - (time.monotonic() - started)

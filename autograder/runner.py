@@ -83,6 +83,8 @@ class Child:
         self.progress = None
         self.peak_memory = 0
         """Peak resident memory in bytes of the process that ran student code (0 until known; see :meth:`close`)."""
+        self.inherited_peak = 0
+        """The grader's own peak when the child was started, which a forked child's ``ru_maxrss`` starts from."""
 
     def start(self):
         """Start the child and load the submission; returns its manifest or raises :class:`ChildFailure`
@@ -218,9 +220,7 @@ class Child:
             except ChildProcessError:  # reaped elsewhere
                 return self.proc.wait(timeout=seconds)
             if pid:
-                # A forked child's peak starts at the grader's own (Linux carries the parent's high-water mark
-                # through fork and exec into ru_maxrss): only a figure above it is the child's own.
-                if usage.ru_maxrss * 1024 > getattr(self, "inherited_peak", 0):
+                if usage.ru_maxrss * 1024 > self.inherited_peak:
                     self.peak_memory = max(self.peak_memory, usage.ru_maxrss * 1024)  # KiB on Linux
                 self.proc.returncode = os.waitstatus_to_exitcode(status)
                 return self.proc.returncode
@@ -423,8 +423,7 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
                 close(child)
                 child = None
             finally:
-                # summed: a case asked again (a follow-up request) counts all its requests
-                outcome.timings[case_id] = outcome.timings.get(case_id, 0.0) + time.monotonic() - began
+                outcome.timings[case_id] = time.monotonic() - began  # its follow-up requests included (ask_case)
     finally:
         if child is not None:
             close(child)

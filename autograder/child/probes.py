@@ -205,14 +205,13 @@ def directional(fn, args, indices, h, pick, dout=None):
         moved = {}
         for index in indices:
             base = np.asarray(args[index])
-            step = h * direction(base.shape, str(index))
-            values = []
-            for sign in (1.0, -1.0):
+
+            def value(moved_arg, index=index, base=base):
                 call_args = copy.deepcopy(list(args))
-                call_args[index] = (base + sign * step).astype(base.dtype)
+                call_args[index] = moved_arg.astype(base.dtype)
                 out = np.asarray(pick(fn(*call_args)), dtype=np.float64)
-                values.append(float(out) if weights is None else float(np.sum(out * weights)))
-            moved[str(index)] = np.asarray(values)
+                return float(out) if weights is None else float(np.sum(out * weights))
+            moved[str(index)] = _along(value, base, str(index), h)
     except Exception:  # noqa: BLE001 - no evidence: the grader computes the numerical gradients
         return {}
     return {"again": again, "directional": moved}
@@ -323,6 +322,12 @@ def model_loss(api, cls, spec, X, y=None, params=None, regs=(None,), numeric=(),
     return outputs
 
 
+def _along(value, base, name, h):
+    """``[value(base + h d), value(base - h d)]`` for the fixed direction ``d`` of ``name`` (:func:`direction`)."""
+    step = h * direction(np.shape(base), name)
+    return np.asarray([value(base + sign * step) for sign in (1.0, -1.0)], dtype=np.float64)
+
+
 def direction(shape, name):
     """The fixed +-1 direction a parameter is moved along (the same for the reference and every submission)."""
     seed = sum((i + 1) * ord(c) for i, c in enumerate(name)) % (2**31)
@@ -341,13 +346,15 @@ def _directional_runs(model, runs, regs, initial_reg, names, X, y, h):
                 param = model.params[name]
                 if not isinstance(param, np.ndarray):
                     continue
-                old, step = param.copy(), h * direction(param.shape, name)
-                losses = []
-                for sign in (1.0, -1.0):
-                    param[...] = old + sign * step
-                    losses.append(model.loss(np.array(X), np.array(y))[0])
-                param[...] = old
-                moved[name] = np.asarray(losses, dtype=np.float64)
+                old = param.copy()
+
+                def loss(moved_param, param=param):
+                    param[...] = moved_param
+                    return model.loss(np.array(X), np.array(y))[0]
+                try:
+                    moved[name] = _along(loss, old, name, h)
+                finally:
+                    param[...] = old
         except Exception:  # noqa: BLE001 - no evidence: the grader computes the numerical gradients
             return
         run.update(again=again, directional=moved)
