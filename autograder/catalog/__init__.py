@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("layers", "norm", "conv", "models", "optim", "training")
+MODULES = ("layers", "norm", "conv", "models", "optim", "training", "contract_layers", "contract_optim", "contract_models")
 
 
 def all_cases():
