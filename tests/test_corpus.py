@@ -182,6 +182,13 @@ BUG_PARAMS = [pytest.param(group, id=_group_id(group)) for group in GROUPS] + [
 @pytest.mark.parametrize("group", BUG_PARAMS)
 def test_bugs_cost_points_where_they_are(group, tmp_path):
     """Each bug fails a test named for its function, costs points, and fails nothing outside its users."""
+    assert_bugs_caught(group, tmp_path)
+
+
+def assert_bugs_caught(group, tmp_path):
+    """Grade ``group`` planted together: each bug costs points in a test of its own function, nothing outside
+    the functions it reaches fails, and credit isolation keeps models and sandwiches whole (also used by
+    ``test_contract_bugs.py``)."""
     report = grade(write_bugs(group, tmp_path / "submission"), config=Config(profile="all"))
     assert not report.error, report.error
     failed = [r for r in report.results if r.status == "failed"]

@@ -123,8 +123,8 @@ def groups(variants, size=10):
 
 
 def _all():
-    from . import conv, layers, models, norm
-    return layers.VARIANTS + norm.VARIANTS + conv.VARIANTS + models.VARIANTS
+    from . import contract, conv, layers, models, norm
+    return layers.VARIANTS + norm.VARIANTS + conv.VARIANTS + models.VARIANTS + contract.VARIANTS
 
 
 VARIANTS = _all()
