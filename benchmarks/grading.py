@@ -17,6 +17,7 @@ status and score of every check).
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -84,12 +85,22 @@ def _command(python: Path, *args):
     return [str(python), "-c", "from autograder.cli import main; main()", *args]
 
 
-def _timed(command, cwd):
+def _cpu_of_children():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(command, cwd, cpu=None):
+    """Wall seconds of ``command``; its CPU seconds (user + system, its waited-for children included) are
+    appended to ``cpu`` when given: on a machine loaded by others the wall time varies, the CPU time less."""
+    cpu_before = _cpu_of_children()
     started = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command[3:])} failed:\n{result.stderr[-2000:]}")
+    if cpu is not None:
+        cpu.append(_cpu_of_children() - cpu_before)
     return seconds
 
 
@@ -125,7 +136,7 @@ def main(argv=None):
     current = Path(sys.executable) if args.current == "installed" else baseline_python(args.current, args.cache)
     graders = {"baseline": baseline_python(args.baseline, args.cache), "current": current}
     load_before = os.getloadavg()
-    times = {name: {"grade": [], "batch": []} for name in graders}
+    times = {name: {"grade": [], "batch": [], "cpu": []} for name in graders}
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         tmp = Path(tmp)
         from autograder import paths
@@ -135,7 +146,7 @@ def main(argv=None):
         for run in range(args.runs):
             for name, python in graders.items():
                 times[name]["grade"].append(_timed(_command(python, "grade", str(single), "--out",
-                                                            str(tmp / f"one-{name}")), tmp))
+                                                            str(tmp / f"one-{name}")), tmp, times[name]["cpu"]))
             if not args.skip_batch:
                 for name, python in graders.items():
                     out = tmp / f"batch-{name}-{run}"
@@ -157,6 +168,8 @@ def main(argv=None):
     grade_b, grade_c = median(times["baseline"]["grade"]), median(times["current"]["grade"])
     print(f"{'autograder grade (reference, sandboxed), s':<44}{grade_b:>12.2f}{grade_c:>12.2f}"
           f"{grade_c / grade_b:>8.2f}  <= 2.0 s {'ok' if grade_c <= 2.0 else '**missed**'}")
+    cpu_b, cpu_c = median(times["baseline"]["cpu"]), median(times["current"]["cpu"])
+    print(f"{'  its CPU time (user + system, children), s':<44}{cpu_b:>12.2f}{cpu_c:>12.2f}{cpu_c / cpu_b:>8.2f}")
     if not args.skip_batch:
         rate = {name: 60.0 * args.n / median(t["batch"]) for name, t in times.items()}
         print(f"{f'batch of {args.n}, -j {args.jobs}, submissions/min':<44}{rate['baseline']:>12.1f}"
