@@ -145,12 +145,13 @@ CONV = [_ref("conv_backward_naive", title, _conv_args(*shape), ("dx", "dw", "db"
 
 
 def _logits(kind):
-    """Scores of magnitude 1e3, or with the correct class 60 below another (a probability of about e^-60)."""
+    """Scores of magnitude 1e3 (gaps of a few units, so that a log of a probability stays finite), or with a wrong
+    class 60 above the correct one (a probability of about e^-60: finite in float64, below any clamp)."""
     def make(rng):
         n, c = 6, 5
         y = rng.randint(c, size=n)
-        if kind == "large":
-            x = 1e3 * rng.randn(n, c)
+        if kind == "large":  # rows around +1000 and -1000: exp overflows or underflows without the max shift
+            x = np.where(np.arange(n)[:, None] % 2 == 0, 1e3, -1e3) + 3 * rng.randn(n, c)
         else:
             x = rng.randn(n, c)
             x[np.arange(n), (y + 1) % c] += 60.0

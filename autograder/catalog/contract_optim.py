@@ -7,7 +7,7 @@ state arrays (velocity, cache, m, v) are drawn by :func:`_state`. Each test is w
 """
 import numpy as np
 
-from ..compare import Close
+from ..compare import Close, CloseToAny
 from ..model import Case, Test
 from .build import title_id
 
@@ -49,9 +49,25 @@ def _state(rule, config, scale):
     return make
 
 
+def adam_paper_form(inputs):
+    """Adam's step in the paper's efficient form (Kingma and Ba, section 2: the bias corrections folded into the
+    step size, epsilon added to the uncorrected sqrt(v)), which some courses' solutions use: it differs from the
+    starter's formula only by where epsilon acts, visible when epsilon is as large as sqrt(v)."""
+    config = inputs["config"]
+    w, dw = np.asarray(inputs["w"], np.float64), np.asarray(inputs["dw"], np.float64)
+    b1, b2, t = config["beta1"], config["beta2"], config["t"] + 1
+    m = b1 * config["m"] + (1 - b1) * dw
+    v = b2 * config["v"] + (1 - b2) * dw**2
+    step = config["learning_rate"] * np.sqrt(1 - b2**t) / (1 - b1**t)
+    return w - step * m / (np.sqrt(v) + config["epsilon"])
+
+
 def _case(rule, title, config, scale):
     keys = STATES[rule] + (("t",) if rule == "adam" else ())
-    tests = (Test(f"{title}: next_w", Close("next_w", 1e-7, "next_w", like="w"), POINTS, "reference", HINT),)
+    judge = Close("next_w", 1e-7, "next_w", like="w")
+    if rule == "adam":
+        judge = CloseToAny(judge, (("the Adam paper's efficient form", adam_paper_form),))
+    tests = (Test(f"{title}: next_w", judge, POINTS, "reference", HINT),)
     tests += tuple(Test(f"{title}: config['{k}']", Close(f"config.{k}", 1e-7, k), POINTS, "reference", HINT)
                    for k in keys)
     return Case(title_id(f"{rule}.contract", title), rule, "update", _state(rule, config, scale), tests,

@@ -195,17 +195,6 @@ def softmax_loss(x, y):
         dx[i] = probs
     return loss / N, dx / N
 ''', "one example at a time"),
-    Variant("softmax_loss.unshifted_probs", '''
-def softmax_loss(x, y):
-    N = x.shape[0]
-    probs = np.exp(x)
-    probs /= np.sum(probs, axis=1, keepdims=True)
-    loss = -np.mean(np.log(probs[np.arange(N), y]))
-    dx = probs.copy()
-    dx[np.arange(N), y] -= 1
-    dx /= N
-    return loss, dx
-''', "probabilities without subtracting the max, loss as the log of a probability"),
     Variant("softmax_loss.logsumexp_one_hot", '''
 def softmax_loss(x, y):
     N, C = x.shape
