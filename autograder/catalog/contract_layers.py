@@ -15,7 +15,7 @@ from .norm import _keep_rate
 POINTS = 0.25
 BN_NAMES, LN_NAMES, GN_NAMES = ("x", "gamma", "beta", "bn_param"), ("x", "gamma", "beta", "ln_param"), \
     ("x", "gamma", "beta", "", "gn_param")
-HINT_EPS = "Read eps from the param dict (bn_param.get('eps', 1e-5)) and use the same eps in the backward pass."
+HINT_EPS = "Read eps from the param dict (its documented default is 1e-5) and use that same eps in the backward pass."
 
 
 def _norm_args(shape, param_shape, extra, constant=None, scale=2.0, shift=1.0):
@@ -71,7 +71,7 @@ def _bn_forward_case(target, title, shape, bn_param):
     tests = (Test(f"{title}: out", Close("result.0", 1e-7, "out", like="x"), POINTS, "reference", HINT_EPS),)
     if bn_param["mode"] == "train":
         tests += tuple(Test(f"{title}: bn_param['{k}']", Close(f"args_after.3.{k}", 1e-7, k), POINTS, "reference",
-                            "running = momentum * running + (1 - momentum) * batch statistic, with bn_param's momentum.")
+                            "Update the running averages with bn_param's own momentum, as the docstring describes.")
                        for k in ("running_mean", "running_var"))
     return Case(title_id(f"{target}.contract", title), target, "call", _bn_call(target, shape, bn_param), tests,
                 visibility="hidden", group="batchnorm")
