@@ -95,7 +95,9 @@ def _dropout_args(mode, p):
 
 def _dropout_rate(p):
     def make(rng):
-        return {"target": "dropout_forward", "args": (rng.randn(400, 400) + 10, {"mode": "train", "p": p})}
+        # 40,000 units: at p = 0.9 the keep rate's and the mean's sampling errors are under a fifth of
+        # _keep_rate's tolerances (a low p needs ten times more units for its mean: the notebook's cases have them)
+        return {"target": "dropout_forward", "args": (rng.randn(200, 200) + 10, {"mode": "train", "p": p})}
     return make
 
 
@@ -106,7 +108,7 @@ DROPOUT = [
     Case(title_id("dropout_forward.contract", f"p = {p}"), "dropout_forward", "call", _dropout_rate(p), (
         Test(f"p = {p} (probability of keeping a unit): keep rate, scaling and mean", Predicate(_keep_rate(p)), POINTS,
              "reference", "Use dropout_param['p'] as the course defines it, and scale the kept units (inverted dropout)."),
-    ), visibility="hidden", group="dropout") for p in (0.9, 0.1)
+    ), visibility="hidden", group="dropout") for p in (0.9,)
 ]
 
 CONV_ROWS = [  # (title, n, c, h, w, f, hh, ww, stride, pad)

@@ -163,7 +163,7 @@ def _dropout_gradient():
     the student's own loss (the mask is the student's dropout_forward's, seeded by the constructor's seed)."""
     def make(rng):
         return {"cls": "FullyConnectedNet", "spec": dict(DROPOUT_SPEC), "X": rng.randn(3, 13), "y": rng.randint(6, size=3),
-                "regs": (REG,), "numeric": DROPOUT_NAMES, "h": 1e-5, "max_points": 40, "directions": DROPOUT_NAMES}
+                "regs": (REG,), "numeric": DROPOUT_NAMES, "h": 1e-5, "max_points": 12, "directions": DROPOUT_NAMES}
     tests = tuple(Test(t.name, t.judge, GRADIENT_POINTS, t.kind, t.hint) for t in
                   _grad_tests(0, DROPOUT_NAMES, 1e-5, f"dropout keep 0.6, one hidden layer, reg = {REG}",
                               params=DROPOUT_NAMES))
