@@ -30,7 +30,7 @@ def _lost(report):
 
 
 def sweep(seeds, work):
-    config = Config(profile="all", select=("*.hidden*",))
+    config = Config(profile="all", select=("*.hidden*", "*.contract*"))
     packed = groups(VARIANTS)
     subs = {}
     for k, group in enumerate([[]] + packed):
