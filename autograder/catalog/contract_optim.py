@@ -63,7 +63,9 @@ def adam_paper_form(inputs):
 
 
 def _case(rule, title, config, scale):
-    keys = STATES[rule] + (("t",) if rule == "adam" else ())
+    # State arrays of the size of dw**2 = 1e-16 are below the floor of the relative error (1e-8): any value would
+    # pass, so there only next_w, which epsilon decides, is compared.
+    keys = (STATES[rule] if scale >= 1e-4 else ()) + (("t",) if rule == "adam" else ())
     judge = Close("next_w", 1e-7, "next_w", like="w")
     if rule == "adam":
         judge = CloseToAny(judge, (("the Adam paper's efficient form", adam_paper_form),))
