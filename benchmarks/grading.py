@@ -12,7 +12,7 @@ packages; ``--current installed`` measures this environment's grader instead.
 The baseline is built by this script once, into a cached virtual environment (``--cache``, by default in the
 temporary folder): ``git archive <baseline>`` of this checkout, installed without its dependencies, which it shares
 with the current environment. It also checks that both graders give every submission the same results (name,
-status and score of every check).
+status and score of every check both have; checks added since the baseline are counted).
 """
 import argparse
 import json
@@ -105,12 +105,24 @@ def _timed(command, cwd, cpu=None):
 
 
 def _results(out: Path) -> dict:
-    """Student -> sorted (name, status, score) of every check in its results.json."""
+    """Student -> {check name: (status, score)} of every check in its results.json."""
     found = {}
     for path in sorted(out.glob("*/results.json")):
         tests = json.loads(path.read_text())["tests"]
-        found[path.parent.name] = sorted((t["name"], t.get("status", ""), t["score"]) for t in tests)
+        found[path.parent.name] = {t["name"]: (t.get("status", ""), t["score"]) for t in tests}
     return found
+
+
+def _compare(baseline: dict, current: dict):
+    """Whether both graders gave every student the same status and score on every check they both have, and
+    how many checks only the current grader has (checks added since the baseline, e.g. issue 21's)."""
+    same = baseline.keys() == current.keys()
+    added = set()
+    for student in current:
+        old, new = baseline.get(student, {}), current[student]
+        same = same and all(old[name] == new[name] for name in old.keys() & new.keys()) and old.keys() <= new.keys()
+        added |= new.keys() - old.keys()
+    return same, len(added)
 
 
 def _full_marks(out: Path) -> int:
@@ -158,7 +170,8 @@ def main(argv=None):
         same = None
         if not args.skip_batch:
             results = {name: _results(tmp / f"batch-{name}-0") for name in graders}
-            same = results["baseline"] == results["current"] and len(results["current"]) == args.n
+            same, added = _compare(results["baseline"], results["current"])
+            same = same and len(results["current"]) == args.n
             full = _full_marks(tmp / "batch-current-0")
     load_after = os.getloadavg()
     median = lambda values: float(statistics.median(values))  # noqa: E731
@@ -175,7 +188,8 @@ def main(argv=None):
         print(f"{f'batch of {args.n}, -j {args.jobs}, submissions/min':<44}{rate['baseline']:>12.1f}"
               f"{rate['current']:>12.1f}{rate['current'] / rate['baseline']:>8.2f}  >= 60 "
               f"{'ok' if rate['current'] >= 60 else '**missed**'}")
-        print(f"same results (every check's name, status and score) from both graders: {'yes' if same else 'NO'}; "
+        print(f"same results (every check's name, status and score) from both graders: {'yes' if same else 'NO'}"
+              f"{f' on the checks both have ({added} only in the current one)' if added else ''}; "
               f"at full marks: {full} of {args.n}")
     return 0
 
