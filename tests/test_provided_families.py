@@ -90,3 +90,46 @@ def test_every_family_names_its_public_source():
         repository, commit, folder = source
         assert "/" in repository and len(commit) == 40 and folder
         assert set(conv) <= set(CONV_FORMS) and set(pool) <= set(POOL_FORMS)
+
+
+@pytest.mark.slow
+def test_a_conv_net_with_biases_of_shape_1_by_f_gets_full_marks(make_submission):
+    """The issue's real case: (1, F) biases, which the courses' conv_forward_fast takes, cost 10 of 10 points."""
+    from autograder.config import Config
+
+    from conftest import grade_catalog_only as grade
+
+    sub = make_submission({"classifiers/cnn.py": '''
+        _Base = ThreeLayerConvNet
+
+        class ThreeLayerConvNet(_Base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for name in ("b1", "b2", "b3"):
+                    self.params[name] = self.params[name].reshape(1, -1)
+        '''})
+    report = grade(sub, config=Config(select=("ThreeLayerConvNet*",)))
+    assert report.score == report.max_score > 0, [(r.name, r.message) for r in report.results if r.status != "passed"]
+
+
+def test_an_error_of_a_provided_file_is_reported_at_the_students_call(tmp_path, monkeypatch):
+    import sys
+
+    from autograder.child import boot
+    from autograder.child.probes import ProbeError
+
+    (tmp_path / "fast_layers.py").write_text("def conv_forward_fast(b):\n    raise ValueError('b has shape (2, 3)')\n")
+    (tmp_path / "model.py").write_text("from fast_layers import conv_forward_fast\n\n\ndef loss(b):\n"
+                                       "    return conv_forward_fast(b)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(boot, "PROVIDED", {"fast_layers.py"})
+    for name in ("fast_layers", "model"):
+        sys.modules.pop(name, None)
+    import model
+
+    with pytest.raises(ValueError) as raised:
+        model.loss(0)
+    described = boot.describe_failure(raised.value, str(tmp_path), ProbeError)
+    assert described["where"] == "model.py, line 5, in loss" and "b has shape (2, 3)" in described["error"]
+    for name in ("fast_layers", "model"):
+        sys.modules.pop(name, None)
