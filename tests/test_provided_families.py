@@ -133,3 +133,15 @@ def test_an_error_of_a_provided_file_is_reported_at_the_students_call(tmp_path, 
     assert described["where"] == "model.py, line 5, in loss" and "b has shape (2, 3)" in described["error"]
     for name in ("fast_layers", "model"):
         sys.modules.pop(name, None)
+
+
+@pytest.mark.parametrize("labels", ["int8", "uint8", "int16", "int32", "uint32", "int64", "uint64", "list"])
+def test_trusted_losses_take_labels_of_any_integer_dtype(labels):
+    """CS231n 2016-2020 and nndl provide softmax_loss and svm_loss; theirs index ``x[np.arange(N), y]``, which takes
+    integer labels of any dtype, or a list."""
+    x, y = np.random.default_rng(5).standard_normal((5, 4)), np.array([0, 1, 2, 3, 1])
+    given = list(y) if labels == "list" else y.astype(labels)
+    for loss in (layers.softmax_loss, layers.svm_loss):
+        expected, dexpected = loss(x, y)
+        got, dgot = loss(x, given)
+        assert got == pytest.approx(expected) and rel_error(dgot, dexpected) < 1e-12
