@@ -145,3 +145,25 @@ def test_trusted_losses_take_labels_of_any_integer_dtype(labels):
         expected, dexpected = loss(x, y)
         got, dgot = loss(x, given)
         assert got == pytest.approx(expected) and rel_error(dgot, dexpected) < 1e-12
+
+
+def test_the_scripts_float64_loops_agree_with_the_naive_layers():
+    """benchmarks/provided_compat.py judges the course's code and the trusted copy against its own float64 loops."""
+    loops = provided_compat.Reference(np)
+    conv = CONV_FORMS["stride 2"]
+    _, got = provided_compat.run_conv(np, loops, conv)
+    _, want = provided_compat.run_conv(np, layers_as_fast(), conv)
+    assert provided_compat._error(np, got, want) < 1e-12
+    pool = POOL_FORMS["3x3 stride 1 (overlapping)"]
+    assert provided_compat._error(np, provided_compat.run_pool(np, loops, pool)[1],
+                                  provided_compat.run_pool(np, layers_as_fast(), pool)[1]) < 1e-12
+    assert provided_compat.problem("ok", "TypeError: x", "", "") and not provided_compat.problem("TypeError", "ok", "", 0.0)
+
+
+def layers_as_fast():
+    """The naive reference layers under the fast layers' names."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(conv_forward_fast=layers.conv_forward_naive, conv_backward_fast=layers.conv_backward_naive,
+                           max_pool_forward_fast=layers.max_pool_forward_naive,
+                           max_pool_backward_fast=layers.max_pool_backward_naive)
