@@ -19,7 +19,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from . import fixtures as fixture_store
-from . import isolation
+from . import isolation, numpy_warnings, paths
 from .catalog import all_cases, wanted_names
 from .child.protocol import Reply
 from .config import Config, ConfigError
@@ -146,7 +146,8 @@ def _unopened(ctx, report, exc):
 def child_config(ctx, opened: OpenedSubmission) -> dict:
     """The settings the submission's child starts with (what to load, which names to find and where)."""
     return {"root": str(opened.stage_dir), "packages": list(opened.packages), "prefix": CHILD_PREFIX,
-            "wanted": wanted_names(ctx.cases), "pinned": dict(ctx.config.functions), "preferred": PREFERRED}
+            "wanted": wanted_names(ctx.cases), "pinned": dict(ctx.config.functions), "preferred": PREFERRED,
+            "provided": sorted(name for name in paths.provided_files() if name.endswith(".py"))}
 
 
 def make_plan(ctx, opened: OpenedSubmission, manifest: dict, signs=None) -> Plan:
@@ -288,6 +289,7 @@ def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
     for module, error in sorted(run.import_errors.items()):
         report.notes.append(f"{module.replace('.', '/')}.py could not be imported: {error}")
     report.results.extend(results)
+    report.results.extend(numpy_warnings.results(run.outcome))
     report.results.extend(notebooks[0])
     report.notes.extend(notebooks[1])
     report.timings, report.peak_child_memory_bytes = instructor_data(run.outcome)

@@ -13,6 +13,13 @@ def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _keys(value) -> list:
+    """The known keys of removed numpy constructs in what a child sent (anything else is dropped)."""
+    from .numpy_compat import BY_KEY
+
+    return [key for key in value if isinstance(key, str) and key in BY_KEY] if isinstance(value, list) else []
+
+
 @dataclass(frozen=True)
 class Manifest:
     """What a child found in the submission, before any probe runs (empty when nothing could be imported)."""
@@ -23,14 +30,18 @@ class Manifest:
     """Dotted module name -> the error that stopped its import (``SyntaxError: ... (layers.py, line 3)``)."""
     broken_defines: dict = field(default_factory=dict)
     """Dotted module name of a module that did not import -> the names its source defines (whom to blame)."""
+    numpy_compat: list = field(default_factory=list)
+    """Keys of the removed numpy constructs (:data:`.numpy_compat.REMOVED`) the student's code used on import."""
 
     def to_dict(self) -> dict:
-        return {"found": self.found, "import_errors": self.import_errors, "broken_defines": self.broken_defines}
+        return {"found": self.found, "import_errors": self.import_errors, "broken_defines": self.broken_defines,
+                **({"numpy_compat": list(self.numpy_compat)} if self.numpy_compat else {})}
 
     @classmethod
     def from_dict(cls, data) -> "Manifest":
         data = _dict(data)
-        return cls(_dict(data.get("found")), _dict(data.get("import_errors")), _dict(data.get("broken_defines")))
+        return cls(_dict(data.get("found")), _dict(data.get("import_errors")), _dict(data.get("broken_defines")),
+                   _keys(data.get("numpy_compat")))
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,8 @@ class Reply:
     """What the probe got before a later function failed (a dict), or None when nothing came before."""
     function: Any = None
     """The student's function that failed when ``partial`` is set."""
+    numpy_compat: Any = None
+    """Keys of the removed numpy constructs the student's code used in this child so far (None: none)."""
 
     @property
     def stopped_part_way(self) -> bool:
@@ -66,7 +79,7 @@ class Reply:
     def to_dict(self) -> dict:
         """The wire form: only the fields that are set (``id`` and ``ok`` always)."""
         out = {"id": self.id, "ok": self.ok}
-        for name in ("outputs", "kind", "type", "error", "where", "partial", "function"):
+        for name in ("outputs", "kind", "type", "error", "where", "partial", "function", "numpy_compat"):
             value = getattr(self, name)
             if value is not None or (name == "outputs" and self.ok):
                 out[name] = value
@@ -76,7 +89,8 @@ class Reply:
     def from_dict(cls, data) -> "Reply":
         data = _dict(data)
         return cls(data.get("id"), data.get("ok") is True, data.get("outputs"), data.get("kind"), data.get("type"),
-                   data.get("error"), data.get("where"), data.get("partial"), data.get("function"))
+                   data.get("error"), data.get("where"), data.get("partial"), data.get("function"),
+                   _keys(data.get("numpy_compat")) or None)
 
     @classmethod
     def failure(cls, request_id, exc_description: dict, partial=None, function=None) -> "Reply":
