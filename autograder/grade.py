@@ -11,6 +11,7 @@ isolation: failed model and sandwich checks rerun over trusted layers in a secon
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import time
 from contextlib import contextmanager
@@ -97,12 +98,15 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
     started = time.monotonic()
     report = Report(submission=Path(submission).name)
     store = fixture_store.load(fixture_dir, include_hidden=config.include_hidden)
-    if runner is None and sandbox is None:
+    if runner is None and sandbox is None and os.name == "posix":  # elsewhere (Windows): no sandbox there is
         sandbox = make_sandbox(config.sandbox, hidden=[*hidden, *([fixture_dir] if fixture_dir else [])],
                                limits=config.limits)
     ctx = Grading(config, store, select_cases(config, store), sandbox, runner, trusted_layers, started)
     if sandbox is not None:
         report.notes.append(sandbox.describe())
+    elif runner is None:
+        report.notes.append("sandbox: none on this platform: a separate process whose time limits the grader "
+                            "enforces by killing it (no memory or file limits)")
     with _scratch() as scratch:
         try:
             opened = open_submission(submission, scratch, config.packages)
