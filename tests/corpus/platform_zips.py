@@ -4,7 +4,7 @@ The submission is the reference package in a student's layout (``cs231n/`` with 
 notebook (Colab's metadata: ``colab``, ``accelerator``, cell ids and ``outputId``s) and a notes file whose name has
 spaces and non-ASCII letters, inside a top folder named like a real student's. Its text is written the ways
 editors on each system leave it: ``layers.py`` with CRLF line endings, ``optim.py`` with a UTF-8 byte-order mark,
-``fc_net.py`` with one function indented by tabs and the rest by spaces.
+``layer_utils.py`` with one function indented by tabs and the rest by spaces.
 
 :func:`plain_folder` writes it as a folder (the baseline); each entry of :data:`PLATFORMS` writes the same files as
 that platform's zip tool would: its path separator, how it encodes names (the UTF-8 flag, or the legacy code page
@@ -24,7 +24,7 @@ from . import ZIP_TIME, reference_sources
 TOP = "Zoë Müller – HW2 (final)"
 NOTES = "notes – résumé ü.txt"
 NOTEBOOK = "FullyConnectedNets.ipynb"
-TAB_FUNCTION = ("classifiers/fc_net.py", "    def loss(self, X, y=None):")
+TAB_FUNCTION = ("layer_utils.py", "def affine_relu_backward(dout, cache):")
 
 
 def _tabbed(text, header):
