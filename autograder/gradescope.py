@@ -221,18 +221,27 @@ def student_user(name=None) -> tuple:
 
 def python_problem(user) -> str:
     """Why the user ``(uid, gid)`` cannot run this Python and import what a child imports ('' when it can): an
-    interpreter or standard library under a folder that user cannot enter (root's home) fails every submission."""
-    from .error_cause import cause
-    from .sandbox import as_user
+    interpreter or standard library under a folder that user cannot enter (root's home) fails every submission.
+    The probe starts Python the way the sandbox does (through ``env``, after the change of user)."""
+    import sysconfig
 
-    probe = subprocess.run(as_user(user, [sys.executable, "-I", "-c", "import encodings, warnings, ctypes, json, numpy"]),
+    from .error_cause import cause
+    from .sandbox import as_user, reachable
+
+    fix = ("install a Python that every user may read (not under root's home) and run setup.sh again with "
+           "AUTOGRADER_SETUP_PYTHON=/path/to/python3.X")
+    for what, path in (("interpreter", os.path.realpath(sys.executable)),
+                       ("standard library", sysconfig.get_paths()["stdlib"])):
+        if not reachable(path, user):
+            return (f"the student user (uid {user[0]}) cannot reach this Python's {what} {path} (a folder above it "
+                    f"is closed to that user): {fix}")
+    probe = subprocess.run(as_user(user, ["env", sys.executable, "-I", "-c",
+                                          "import encodings, warnings, ctypes, json, numpy"]),
                            capture_output=True, text=True, timeout=120, cwd="/")
     if probe.returncode == 0:
         return ""
-    real = os.path.realpath(sys.executable)
-    return (f"the student user (uid {user[0]}) cannot run this Python {sys.executable} (really {real}): "
-            f"{cause(probe.stderr) or f'exit code {probe.returncode}'}; install a Python that every user may read "
-            "(not under root's home) and run setup.sh again with AUTOGRADER_SETUP_PYTHON=/path/to/python3.X")
+    return (f"the student user (uid {user[0]}) cannot run this Python {sys.executable}: "
+            f"{cause(probe.stderr) or f'exit code {probe.returncode}'}; {fix}")
 
 
 def _installed_package_dirs() -> list:

@@ -139,7 +139,9 @@ def verdict(kind, data, broken) -> str:
         return ""
     of_broken = [t for t in tests if (t.get("tags") or [""])[0] == broken]
     wrong = [t for t in of_broken if t.get("status") == "passed"]
-    others = [t for t in tests if t not in of_broken and t.get("status") != "passed"]
+    # a check of another function that needs the broken one says so ("not checked: relu_forward is ..."): fine
+    others = [t for t in tests if t not in of_broken and t.get("status") != "passed"
+              and broken not in str(t.get("output", ""))]
     if not of_broken:
         return f"the known-bad submission got no check of {broken}, the function it breaks"
     if wrong:
@@ -176,7 +178,7 @@ def self_test(root: Path, env=None) -> list:
                 tests = _code_tests(data)
                 lines.append(f"self-test: the known-{kind} submission scored "
                              f"{sum(t['score'] for t in tests):g}/{sum(t['max_score'] for t in tests):g}"
-                             + (f" (every check of {expected['broken']} failed, no other)" if kind == "bad" else ""))
+                             + (f" (every check of {expected['broken']} failed; every other passed or needed it)" if kind == "bad" else ""))
     finally:
         _put_back(root, saved)
     return lines
@@ -229,13 +231,15 @@ def try_bundle(bundle, submission, *, root=None, python=None, user=None, echo=pr
         env["AUTOGRADER_SETUP_PYTHON"] = str(python)
     marker = root / SETUP_MARKER
     try:
-        cached = json.loads(marker.read_text(encoding="utf-8")).get("bundle_sha256") == digest
+        state = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        cached = False
-    if cached:
+        state = {}
+    same = state.get("bundle_sha256") == digest
+    if same and state.get("setup") == "done":
         echo(f"root {root}: set up already for this bundle (sha256 {digest[:16]}), setup.sh not run again")
     else:
-        _lay_out(root, bundle)
+        _lay_out(root, bundle, keep_venv=same)  # after a failed setup of this bundle, its venv is still good
+        marker.write_text(json.dumps({"bundle_sha256": digest, "setup": "started"}) + "\n")
         echo(f"root {root}: running setup.sh (once for this bundle; its log is {root / 'setup.log'})")
         with open(root / "setup.log", "w") as log:
             done = subprocess.run(["bash", "setup.sh"], cwd=root / "source", env=env, stdout=log,
@@ -248,15 +252,16 @@ def try_bundle(bundle, submission, *, root=None, python=None, user=None, echo=pr
             raise GradescopeError(f"setup.sh failed (exit code {done.returncode}): "
                                   f"{last[len('Error: '):] if last else cause(chr(10).join(tail[-40:]))}; "
                                   f"see {root / 'setup.log'}")
-        marker.write_text(json.dumps({"bundle_sha256": digest}) + "\n")
+        marker.write_text(json.dumps({"bundle_sha256": digest, "setup": "done"}) + "\n")
     return grade_in_root(root, Path(submission), env)
 
 
-def _lay_out(root: Path, bundle: Path):
-    """A fresh Gradescope root: ``source/`` the unpacked bundle, ``run_autograder`` beside it."""
+def _lay_out(root: Path, bundle: Path, keep_venv=False):
+    """A fresh Gradescope root: ``source/`` the unpacked bundle, ``run_autograder`` beside it (``keep_venv``: the
+    virtual environment already made from this bundle stays)."""
     root.mkdir(parents=True, exist_ok=True)
     os.chmod(root, 0o755)
-    for stale in ("source", "submission", "results", "venv"):
+    for stale in ("source", "submission", "results") + (() if keep_venv else ("venv",)):
         shutil.rmtree(root / stale, ignore_errors=True)
     with zipfile.ZipFile(bundle) as archive:
         archive.extractall(root / "source")
