@@ -76,12 +76,12 @@ def supply(work: Path, sources, version_id=None, package="cs231n") -> list:
     return written
 
 
-_MISSING = re.compile(r"""(?:No such file(?: or directory)?|not found|does not exist)\W*:?\s*['"]?([^'"\n]+)""", re.I)
+_MISSING = re.compile(r"""(?:No such file(?: or directory)?|not found|does not exist)\s*:?\s*['"]?([^'"\n]+)""", re.I)
 
 
 def missing_file(ename, evalue) -> str:
-    """The starter data file a failed cell could not read (its path as the error gives it), or '' when the error
-    is not about one: the grader's problem, never the student's."""
+    """The starter data file a failed cell could not read (its path as the error gives it, relative to the
+    notebook's folder), or '' when the error is not about one: the grader's problem, never the student's."""
     if ename not in ("FileNotFoundError", "OSError", "IOError"):
         return ""
     text = evalue or ""
@@ -91,5 +91,5 @@ def missing_file(ename, evalue) -> str:
     for candidate in candidates:
         name = PurePosixPath(candidate.replace("\\", "/")).name
         if name in KNOWN_STARTER_FILES:
-            return candidate
+            return candidate.replace("\\", "/").split("/work/", 1)[-1]  # relative to the notebook's folder
     return ""
