@@ -10,7 +10,9 @@ config (``course.toml``) and the course's fixtures, hidden ones included. At run
 makes ``/autograder/source`` and the installed package (reference solution and demo fixtures) readable by
 root only, and runs every child as that user, inside the namespace sandbox where the container allows it
 (resource limits alone otherwise): student code can neither read the fixtures nor write the results.
-``results.json`` is written atomically, and also when grading fails.
+``results.json`` is written atomically, and also when grading fails. setup.sh's last step is the self-test
+(:mod:`autograder.gradescope_local`): the bundle's known-good and known-bad submissions graded as run_autograder
+grades, which fails the image build with the cause in one line unless their scores are right.
 
 ``AUTOGRADER_GRADESCOPE_ROOT`` replaces ``/autograder`` (tests lay out a temporary root like Gradescope's);
 ``AUTOGRADER_GRADESCOPE_USER`` names the user for student code (default ``autograder-student``).
