@@ -13,6 +13,7 @@ import shutil
 import stat
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,8 +103,12 @@ def unpack(source: Path, scratch: Path) -> Path:
             if sum(m.file_size for m in members) > MAX_BYTES:
                 raise SubmissionError(f"{source.name} unpacks to more than {MAX_BYTES // 1024**2} MiB")
             for member in members:
-                _extract(archive, member, target)
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+                try:
+                    _extract(archive, member, target)
+                except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # a damaged member: name it
+                    raise SubmissionError(f"{source.name} could not be unpacked: its file {member_name(member)} is "
+                                          f"damaged ({exc}); make the zip again and resubmit") from None
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
         raise SubmissionError(f"{source.name} could not be unpacked: {exc}") from None
     return target
 

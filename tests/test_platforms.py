@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
+import zipfile
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
@@ -102,6 +104,9 @@ def test_the_portable_child_gives_the_posix_childs_verdicts(tmp_path, monkeypatc
     """Windows simulated: `resource` cannot be imported in the child, the child is started without fork-only
     options (no preexec_fn, no pass_fds, no session), and the submission sits under a path with spaces."""
     submission = make_submission(BUGS, name="my work ü/hw 2")
+    scratch = tmp_path / "temp files ü"  # the children's scratch folders under a path with spaces too
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     config = replace(load_config(None, select=["relu_*", "affine_*", "sgd_momentum*"], sandbox="limits"),
                      limits=replace(Limits(), check_seconds=3.0))
     posix = _tests(grade_catalog_only(submission, config=config))
@@ -127,6 +132,23 @@ def test_the_portable_child_gives_the_posix_childs_verdicts(tmp_path, monkeypatc
     assert status["sgd_momentum"] == {"failed"} and status["affine_backward"] == {"failed"}, status
     loop = [output for name, _, _, output in portable[2] if name.startswith("sgd_momentum")]
     assert any("time limit" in output for output in loop), loop
+    assert list(scratch.iterdir()) == [scratch / f"autograder-scratch-{os.getuid()}"]
+
+
+def test_a_zip_member_that_cannot_be_read_is_one_error_naming_it(tmp_path):
+    archive = platform_zips.colab_drive_download(tmp_path / "hw.zip")
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as z:
+        info = z.getinfo(f"{platform_zips.TOP}/cs231n/layers.py")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)  # its compressed bytes
+    for at in range(start + 100, start + info.compress_size - 100, 97):
+        data[at] ^= 0x5A  # a damaged download
+    corrupt = tmp_path / "corrupt.zip"
+    corrupt.write_bytes(bytes(data))
+    with pytest.raises(SubmissionError) as caught:
+        unpack(corrupt, tmp_path / "scratch")
+    message = str(caught.value)
+    assert message.startswith("corrupt.zip could not be unpacked") and "layers.py" in message, message
 
 
 def test_the_child_boots_without_resource(tmp_path):
