@@ -157,3 +157,19 @@ def test_the_child_boots_without_resource(tmp_path):
             "import child.boot as b; b.apply_limits({'cpu_seconds': 5}); print(b.resource, b._LIMITS)")
     done = subprocess.run([os.sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.split() == ["None", "{}"], done.stderr
+
+
+def test_the_checkers_modules_import_without_posix_only_modules():
+    """What the students' pytest plugin imports needs no module Windows lacks (resource, fcntl, pwd, grp)."""
+    code = ("import sys\n"
+            "class Block:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name in ('resource', 'fcntl', 'pwd', 'grp', 'termios'):\n"
+            "            raise ImportError('no ' + name + ' here')\n"
+            "sys.meta_path.insert(0, Block())\n"
+            "for name in ('resource', 'fcntl', 'pwd', 'grp', 'termios'):\n"
+            "    sys.modules.pop(name, None)\n"
+            "import autograder.pytest_plugin, autograder.grade, autograder.runner, autograder.portable_child\n"
+            "print('ok')\n")
+    done = subprocess.run([os.sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
