@@ -11,7 +11,6 @@ isolation: failed model and sandwich checks rerun over trusted layers in a secon
 from __future__ import annotations
 
 import copy
-import os
 import shutil
 import time
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from . import fixtures as fixture_store
-from . import isolation
+from . import isolation, portable_child
 from .catalog import all_cases, wanted_names
 from .child.protocol import Reply
 from .config import Config, ConfigError
@@ -98,7 +97,7 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
     started = time.monotonic()
     report = Report(submission=Path(submission).name)
     store = fixture_store.load(fixture_dir, include_hidden=config.include_hidden)
-    if runner is None and sandbox is None and os.name == "posix":  # elsewhere (Windows): no sandbox there is
+    if runner is None and sandbox is None and portable_child.sandbox_supported():  # not on Windows
         sandbox = make_sandbox(config.sandbox, hidden=[*hidden, *([fixture_dir] if fixture_dir else [])],
                                limits=config.limits)
     ctx = Grading(config, store, select_cases(config, store), sandbox, runner, trusted_layers, started)

@@ -216,7 +216,7 @@ def default_root(bundle: Path) -> Path:
 def try_bundle(bundle, submission, *, root=None, python=None, user=None, echo=print) -> dict:
     """Set ``root`` up from ``bundle`` (once: setup.sh runs again only for another bundle or after a failed setup),
     grade ``submission`` there with run_autograder, and return its results.json."""
-    from .gradescope import GradescopeError, ROOT_ENV, USER_ENV
+    from .gradescope import DEFAULT_USER, GradescopeError, ROOT_ENV, USER_ENV
 
     bundle = Path(bundle)
     if not zipfile.is_zipfile(bundle):
@@ -229,6 +229,7 @@ def try_bundle(bundle, submission, *, root=None, python=None, user=None, echo=pr
         env[USER_ENV] = user or pwd.getpwuid(os.geteuid()).pw_name
     if python:
         env["AUTOGRADER_SETUP_PYTHON"] = str(python)
+    _check_passable(root, env.get(USER_ENV) or DEFAULT_USER)
     marker = root / SETUP_MARKER
     try:
         state = json.loads(marker.read_text(encoding="utf-8"))
@@ -254,6 +255,23 @@ def try_bundle(bundle, submission, *, root=None, python=None, user=None, echo=pr
                                   f"see {root / 'setup.log'}")
         marker.write_text(json.dumps({"bundle_sha256": digest, "setup": "done"}) + "\n")
     return grade_in_root(root, Path(submission), env)
+
+
+def _check_passable(root: Path, user_name):
+    """As root, the student user must be able to reach the root (its virtual environment runs student code)."""
+    from .gradescope import GradescopeError
+    from .sandbox import reachable
+
+    if os.geteuid() != 0:
+        return
+    try:
+        entry = pwd.getpwnam(user_name)
+    except KeyError:
+        return  # setup.sh creates it; its check then tests the way through
+    root.mkdir(parents=True, exist_ok=True)
+    if not reachable(root, (entry.pw_uid, entry.pw_gid)):  # the folders above it (the root itself is made 755)
+        raise GradescopeError(f"--root {root} is under a folder the student user {user_name} cannot enter; "
+                              "choose a root it can reach (under /tmp, say)")
 
 
 def _lay_out(root: Path, bundle: Path, keep_venv=False):

@@ -27,6 +27,12 @@ def portable() -> bool:
     return os.name != "posix" or os.environ.get(FORCE_ENV) == "1"
 
 
+def sandbox_supported() -> bool:
+    """Whether :mod:`autograder.sandbox` can wrap a child here (it needs ``sh``, ``env`` and POSIX users): not on
+    Windows, where the child runs unwrapped with the parent's time limits."""
+    return os.name == "posix"
+
+
 def popen_options() -> dict:
     """``subprocess.Popen`` options of a portable child: pipes for the protocol, and on Windows a process group
     of its own (so a console Ctrl-C reaches the grader, not the child)."""

@@ -482,3 +482,16 @@ def test_build_without_a_source_checkout_repacks_the_installed_package_or_says_w
         wheel_writer.metadata.PackageNotFoundError(name)))
     with pytest.raises(GradescopeError, match="cs231n-autograder is not installed: pass --wheel PATH"):
         gradescope.build_wheel(tmp_path)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the student user's way to the root matters as root only")
+def test_try_refuses_a_root_the_student_user_cannot_reach(tmp_path):
+    closed = Path(tempfile.mkdtemp(prefix="closed-", dir="/tmp"))  # 0700: nobody cannot enter
+    try:
+        bundle = tmp_path / "autograder.zip"
+        with zipfile.ZipFile(bundle, "w") as archive:
+            archive.writestr("setup.sh", "exit 1\n")
+        with pytest.raises(GradescopeError, match=r"is under a folder the student user nobody cannot enter"):
+            try_bundle(bundle, tmp_path, root=closed / "root", user=NOBODY)
+    finally:
+        shutil.rmtree(closed, ignore_errors=True)

@@ -121,7 +121,11 @@ def test_the_portable_child_gives_the_posix_childs_verdicts(tmp_path, monkeypatc
     monkeypatch.setenv(portable_child.FORCE_ENV, "1")
     monkeypatch.setattr(runner, "BOOT_PRELUDE", BLOCK_RESOURCE)
     monkeypatch.setattr(runner.subprocess, "Popen", spy)
-    portable = _tests(grade_catalog_only(submission, config=config))
+    monkeypatch.setattr(portable_child, "sandbox_supported", lambda: False)  # no sh, no env: started unwrapped
+    report = grade_catalog_only(submission, config=config)
+    assert "sandbox: none on this platform" in " ".join(report.notes)
+    assert all(k.get("stdin") == subprocess.PIPE for k in started)
+    portable = _tests(report)
     assert started and all(not k.get("pass_fds") and not k.get("preexec_fn") and not k.get("start_new_session")
                            for k in started)
     assert portable == posix
