@@ -40,7 +40,7 @@ setup(
     },
     package_data={
         "autograder": ["template_files/*", "template_files/.*"],
-        "autograder._provided": ["*.pyx"],
+        "autograder._provided": ["*.pyx", "notebook_images/*"],
         "autograder._fixtures": ["*.json", "*.npz"],
         "autograder._fixtures.datasets": ["*.npz"],
         "autograder.notebook_checks": ["kernel/*"],

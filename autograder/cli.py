@@ -281,15 +281,45 @@ def gradescope_build(out, config_path, fixture_dir, wheel):
 
 
 @gradescope.command("check")
-def gradescope_check():
+@click.option("--self-test", "self_test", is_flag=True,
+              help="Then grade the bundle's known-good and known-bad submissions as run_autograder will, as the "
+                   "student user, and fail unless their scores are right (setup.sh's last step).")
+def gradescope_check(self_test):
     """Check the installed bundle and lock it down (setup.sh runs this)."""
-    from .gradescope import GradescopeError, check
+    from .gradescope import GradescopeError, check, gradescope_root
 
     try:
         for line in check():
             click.echo(line)
+        if self_test:
+            from .gradescope_local import self_test as run_self_test
+
+            for line in run_self_test(gradescope_root()):
+                click.echo(line)
     except GradescopeError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@gradescope.command("try")
+@click.argument("bundle", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("submission", type=click.Path(path_type=Path, exists=True))
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False),
+              help="The Gradescope root to lay out (default: $TMPDIR/autograder-gradescope-<bundle hash>; "
+                   "/autograder in a container run as root).")
+@click.option("--python", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="The Python setup.sh makes the virtual environment with (default: python3.X of the wheel).")
+@click.option("--user", help="The user for student code (default: autograder-student as root, else yourself).")
+def gradescope_try(bundle, submission, root, python, user):
+    """Grade SUBMISSION with BUNDLE.zip as Gradescope would: lay out a root, run setup.sh once per bundle, then
+    run_autograder, and print the results."""
+    from .gradescope import GradescopeError
+    from .gradescope_local import describe, try_bundle
+
+    try:
+        data = try_bundle(bundle, submission, root=root, python=python, user=user, echo=click.echo)
+    except GradescopeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(describe(data))
 
 
 @gradescope.command("run")

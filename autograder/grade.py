@@ -19,7 +19,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from . import fixtures as fixture_store
-from . import isolation, numpy_warnings, paths
+from . import isolation, numpy_warnings, paths, portable_child
 from .catalog import all_cases, wanted_names
 from .child.protocol import Reply
 from .config import Config, ConfigError
@@ -97,12 +97,15 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
     started = time.monotonic()
     report = Report(submission=Path(submission).name)
     store = fixture_store.load(fixture_dir, include_hidden=config.include_hidden)
-    if runner is None and sandbox is None:
+    if runner is None and sandbox is None and portable_child.sandbox_supported():  # not on Windows
         sandbox = make_sandbox(config.sandbox, hidden=[*hidden, *([fixture_dir] if fixture_dir else [])],
                                limits=config.limits)
     ctx = Grading(config, store, select_cases(config, store), sandbox, runner, trusted_layers, started)
     if sandbox is not None:
         report.notes.append(sandbox.describe())
+    elif runner is None:
+        report.notes.append("sandbox: none on this platform: a separate process whose time limits the grader "
+                            "enforces by killing it (no memory or file limits)")
     with _scratch() as scratch:
         try:
             opened = open_submission(submission, scratch, config.packages)

@@ -10,7 +10,9 @@ config (``course.toml``) and the course's fixtures, hidden ones included. At run
 makes ``/autograder/source`` and the installed package (reference solution and demo fixtures) readable by
 root only, and runs every child as that user, inside the namespace sandbox where the container allows it
 (resource limits alone otherwise): student code can neither read the fixtures nor write the results.
-``results.json`` is written atomically, and also when grading fails.
+``results.json`` is written atomically, and also when grading fails. setup.sh's last step is the self-test
+(:mod:`autograder.gradescope_local`): the bundle's known-good and known-bad submissions graded as run_autograder
+grades, which fails the image build with the cause in one line unless their scores are right.
 
 ``AUTOGRADER_GRADESCOPE_ROOT`` replaces ``/autograder`` (tests lay out a temporary root like Gradescope's);
 ``AUTOGRADER_GRADESCOPE_USER`` names the user for student code (default ``autograder-student``).
@@ -36,6 +38,7 @@ ROOT_ENV = "AUTOGRADER_GRADESCOPE_ROOT"
 USER_ENV = "AUTOGRADER_GRADESCOPE_USER"
 DEFAULT_USER = "autograder-student"
 CONFIG_NAME = "course.toml"
+DISTRIBUTION = "cs231n-autograder"
 FIXTURES_NAME = "fixtures"
 # What of a source checkout goes into the wheel (setup.py maps reference/ and fixtures/ into the package).
 SOURCE_PARTS = ("pyproject.toml", "setup.py", "README.md", "MANIFEST.in", "LICENSE",
@@ -80,7 +83,9 @@ fi
 if ! id -u "$STUDENT" >/dev/null 2>&1; then
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$STUDENT"
 fi
-"$ROOT/venv/bin/autograder" gradescope check
+# Last, the image proves itself: a known-good and a known-bad submission (bundled in selftest/) graded exactly as
+# run_autograder grades, as the student user; a wrong score stops the image build with its cause in one line.
+"$ROOT/venv/bin/autograder" gradescope check --self-test
 """
 
 RUN_AUTOGRADER = r"""#!/usr/bin/env bash
@@ -102,17 +107,25 @@ exit 0
 """
 
 
-def _source_checkout() -> Path:
+def _source_checkout() -> Path | None:
     checkout = paths._CHECKOUT
     if not (checkout / "pyproject.toml").is_file() or not (checkout / "reference").is_dir():
-        raise GradescopeError("the autograder is not installed from a source checkout, so there is no source to "
-                              "build its wheel from: pass --wheel PATH (a wheel of this package)")
+        return None
     return checkout
 
 
 def build_wheel(out_dir) -> Path:
-    """A wheel of this package built from the current source (the working tree, uncommitted changes included)."""
+    """A wheel of this package: built from the current source (the working tree, uncommitted changes included) in
+    a source checkout, else repacked from the installed package (``pip install .`` or a wheel install)."""
+    from .wheel_writer import WheelError, installed_wheel
+
     checkout = _source_checkout()
+    if checkout is None:
+        try:
+            return installed_wheel(DISTRIBUTION, out_dir)
+        except WheelError as exc:
+            raise GradescopeError(f"there is no source checkout to build the wheel from and {exc}: pass --wheel "
+                                  "PATH (a wheel of this package: pip wheel --no-deps -w dist CHECKOUT)") from None
     with tempfile.TemporaryDirectory(prefix="autograder-wheel-") as tmp:
         source = Path(tmp) / "src"
         source.mkdir()
@@ -148,6 +161,7 @@ def build(*, out, config_path=None, fixture_dir=None, wheel=None) -> Path:
     wheel of this package (``wheel``, or one built from the current source). Returns ``out``."""
     from . import fixtures as fixture_store
     from .config import ConfigError, load_config
+    from .gradescope_local import SELFTEST_DIR, selftest_files
 
     try:
         config = load_config(config_path)
@@ -178,6 +192,8 @@ def build(*, out, config_path=None, fixture_dir=None, wheel=None) -> Path:
             _add(bundle, CONFIG_NAME, text)
             for path in sorted(p for p in fixture_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
                 _add(bundle, f"{FIXTURES_NAME}/{path.relative_to(fixture_dir).as_posix()}", path.read_bytes())
+            for name, data in selftest_files(config).items():
+                _add(bundle, f"{SELFTEST_DIR}/{name}", data)
             _add(bundle, wheel.name, wheel.read_bytes())
         atomic.write_bytes(out, buffer.getvalue())
     return Path(out)
@@ -203,6 +219,31 @@ def student_user(name=None) -> tuple:
     if entry.pw_uid == 0 or entry.pw_gid == 0:
         raise GradescopeError(f"the user {name!r} for student code is root or in group root; use an unprivileged user")
     return entry.pw_uid, entry.pw_gid
+
+
+def python_problem(user) -> str:
+    """Why the user ``(uid, gid)`` cannot run this Python and import what a child imports ('' when it can): an
+    interpreter or standard library under a folder that user cannot enter (root's home) fails every submission.
+    The probe starts Python the way the sandbox does (through ``env``, after the change of user)."""
+    import sysconfig
+
+    from .error_cause import cause
+    from .sandbox import as_user, reachable
+
+    fix = ("install a Python that every user may read (not under root's home) and run setup.sh again with "
+           "AUTOGRADER_SETUP_PYTHON=/path/to/python3.X")
+    for what, path in (("interpreter", os.path.realpath(sys.executable)),
+                       ("standard library", sysconfig.get_paths()["stdlib"])):
+        if not reachable(path, user):
+            return (f"the student user (uid {user[0]}) cannot reach this Python's {what} {path} (a folder above it "
+                    f"is closed to that user): {fix}")
+    probe = subprocess.run(as_user(user, ["env", sys.executable, "-I", "-c",
+                                          "import encodings, warnings, ctypes, json, numpy"]),
+                           capture_output=True, text=True, timeout=120, cwd="/")
+    if probe.returncode == 0:
+        return ""
+    return (f"the student user (uid {user[0]}) cannot run this Python {sys.executable}: "
+            f"{cause(probe.stderr) or f'exit code {probe.returncode}'}; {fix}")
 
 
 def _installed_package_dirs() -> list:
@@ -255,6 +296,9 @@ def check(*, root=None, user=None) -> list:
     lines.append(f"fast layers {ext[0].name}: load")
     if os.geteuid() == 0:
         uid, gid = student_user(user)
+        problem = python_problem((uid, gid))
+        if problem:
+            raise GradescopeError(problem)
         lock_down(root)
         sandbox = make_sandbox(config.sandbox, hidden=[source, root / "results"], limits=config.limits, user=(uid, gid))
         lines += [f"student code runs as uid {uid}", sandbox.describe()]

@@ -23,8 +23,12 @@ from pathlib import Path
 from .child import codec
 from .child.protocol import Manifest, Reply
 from .limits import Limits  # noqa: F401 - re-exported: ``from autograder.runner import Limits`` keeps working
+from . import portable_child
 
 CHILD_PACKAGE = "_agchild"
+BOOT_PRELUDE = ""
+"""Python run in the child before its boot (empty; the tests simulate a platform there, e.g. without
+``resource``)."""
 
 
 class ChildFailure(Exception):
@@ -85,22 +89,18 @@ class Child:
         """Peak resident memory in bytes of the process that ran student code (0 until known; see :meth:`close`)."""
         self.inherited_peak = 0
         """The grader's own peak when the child was started, which a forked child's ``ru_maxrss`` starts from."""
+        self.channel = None
+        """The portable child's :class:`~autograder.portable_child.PipeChannel` (None: descriptors and select)."""
 
     def start(self):
         """Start the child and load the submission; returns its manifest or raises :class:`ChildFailure`
         (also when the process cannot be started or its sandbox cannot be set up)."""
+        if portable_child.portable():
+            return self._start_portable()
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         self.req_w, self.rep_r = req_w, rep_r
-        settings = {
-            "request_fd": req_r, "reply_fd": rep_w, "output_cap": self.limits.output_cap,
-            "limits": {k: v for k, v in asdict(self.limits).items()
-                       if k in ("cpu_seconds", "memory_bytes", "file_bytes", "open_files", "processes")},
-        }
-        settings["limits"]["core_bytes"] = 0
-        bootstrap = (f"import sys; sys.path.insert(0, {str(self.scratch)!r}); "
-                     f"from {CHILD_PACKAGE}.boot import main; main()")
-        command = [sys.executable, "-I", "-c", bootstrap, json.dumps(settings)]
+        command = self._command(self._settings(req_r, rep_w))
         try:
             if self.sandbox is not None:
                 command = self.sandbox.wrap(command, self.scratch)
@@ -116,6 +116,37 @@ class Child:
             os.close(req_r)
             os.close(rep_w)
         os.set_blocking(self.req_w, False)
+        return self._handshake()
+
+    def _settings(self, request_fd, reply_fd):
+        settings = {
+            "request_fd": request_fd, "reply_fd": reply_fd, "output_cap": self.limits.output_cap,
+            "limits": {k: v for k, v in asdict(self.limits).items()
+                       if k in ("cpu_seconds", "memory_bytes", "file_bytes", "open_files", "processes")},
+        }
+        settings["limits"]["core_bytes"] = 0
+        return settings
+
+    def _command(self, settings):
+        bootstrap = (f"{BOOT_PRELUDE}import sys; sys.path.insert(0, {str(self.scratch)!r}); "
+                     f"from {CHILD_PACKAGE}.boot import main; main()")
+        return [sys.executable, "-I", "-c", bootstrap, json.dumps(settings)]
+
+    def _start_portable(self):
+        """Start the child the portable way (:mod:`autograder.portable_child`): a new interpreter, nothing forked,
+        the protocol on its stdin and stdout, deadlines kept by threads here."""
+        command = self._command(self._settings(portable_child.STDIO, portable_child.STDIO))
+        try:
+            if self.sandbox is not None:
+                command = self.sandbox.wrap(command, self.scratch)
+            self.proc = subprocess.Popen(command, cwd=self.scratch, env=portable_child.child_env(
+                scrubbed_env(self.scratch)), **portable_child.popen_options())
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ChildFailure(f"the child process could not be started ({exc})") from None
+        self.channel = portable_child.PipeChannel(self.proc)
+        return self._handshake()
+
+    def _handshake(self):
         deadline = time.monotonic() + self.limits.startup_seconds
         try:
             self._send(self.config, deadline)
@@ -131,10 +162,7 @@ class Child:
         """Once the child has failed to start: why its sandbox could not be set up ('' if it was)."""
         if self.sandbox is None or self.proc is None:
             return ""
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        self._kill()
         try:
             self._wait(5)
         except subprocess.TimeoutExpired:
@@ -156,6 +184,14 @@ class Child:
 
     def _send(self, obj, deadline):
         data = memoryview(codec.encode(obj))
+        if self.channel is not None:
+            try:
+                self.channel.write(bytes(data), deadline)
+            except TimeoutError:
+                raise ChildFailure("time limit exceeded (the process stopped reading its input)") from None
+            except OSError:
+                raise ChildFailure(self._death_reason()) from None
+            return
         while data:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -178,6 +214,14 @@ class Child:
             raise ChildFailure(f"the process sent a malformed reply ({exc})") from None
 
     def _read(self, n, deadline, during):
+        if self.channel is not None:
+            try:
+                data = self.channel.read(n, deadline)
+            except TimeoutError:
+                raise ChildFailure(f"time limit exceeded during {during}") from None
+            if len(data) < n:
+                raise ChildFailure(self._death_reason(during))
+            return data
         chunks, remaining = [], n
         while remaining:
             left = deadline - time.monotonic()
@@ -213,6 +257,8 @@ class Child:
         its own below the grader's peak has its memory unmeasured rather than wrong."""
         if self.proc.returncode is not None:
             return self.proc.returncode
+        if self.channel is not None or not hasattr(os, "wait4"):
+            return self.proc.wait(timeout=seconds)
         deadline = time.monotonic() + seconds
         while True:
             try:
@@ -228,23 +274,32 @@ class Child:
                 raise subprocess.TimeoutExpired(self.proc.args, seconds)
             time.sleep(0.005)
 
+    def _kill(self):
+        """Kill the child with everything it started (its session), or the portable child alone."""
+        try:
+            if self.channel is not None:
+                self.proc.kill()  # the portable child has no session of its own to kill
+            else:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
     def close(self):
         """Kill the child and everything it started, and release the pipes; :attr:`peak_memory` is then the peak
         of the process that ran student code (read from ``/proc`` before the kill, or from ``wait4``)."""
         if self.proc is not None:
             if self.proc.returncode is None:
                 self.peak_memory = max(self.peak_memory, peak_memory_of_tree(self.proc.pid))
-            for sig in (signal.SIGKILL,):
-                try:
-                    os.killpg(self.proc.pid, sig)
-                except (ProcessLookupError, PermissionError):
-                    pass
+            self._kill()
             try:
                 self._wait(5)
             except subprocess.TimeoutExpired:
                 pass
             if self.sandbox is not None:
                 self.sandbox.reap(self)
+        if self.channel is not None:
+            self.channel.close()
+            self.channel = None
         for fd in (getattr(self, "req_w", None), getattr(self, "rep_r", None)):
             if fd is not None:
                 try:

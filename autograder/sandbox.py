@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import paths
+from .error_cause import cause
 from .limits import Limits
 
 UNSHARE = ["unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount",
@@ -39,7 +40,8 @@ PIDS_CGROUP = Path("/sys/fs/cgroup/pids")
 
 def scratch_root() -> Path:
     """Parent of every scratch folder; hidden from each child except for its own folder."""
-    root = Path(tempfile.gettempdir()) / f"autograder-scratch-{os.getuid()}"
+    owner = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")  # Windows: no uid
+    root = Path(tempfile.gettempdir()) / f"autograder-scratch-{owner}"
     root.mkdir(mode=0o700, exist_ok=True)
     return root
 
@@ -60,8 +62,10 @@ def namespaces_available(user=()) -> str:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"unshare failed to start ({exc})"
     if probe.returncode != 0:
-        text = probe.stderr.decode(errors="replace").strip().splitlines()
-        return f"unprivileged user namespaces are not available ({text[-1] if text else probe.returncode})"
+        text = probe.stderr.decode(errors="replace")
+        if "Traceback (most recent call last):" in text or "Fatal Python error" in text:  # not unshare's refusal
+            return f"the grader's Python failed as the child's user ({cause(text)})"
+        return f"unprivileged user namespaces are not available ({cause(text.strip().splitlines()[-1]) if text.strip() else probe.returncode})"
     return ""
 
 
@@ -186,7 +190,7 @@ class Sandbox:
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         if "ready" in lines:
             return ""
-        return lines[0][:300] if lines else "the sandbox's setup ended without a message"  # the first error
+        return cause(text) or "the sandbox's setup ended without a message"  # the error's cause, not line 1
 
     def _join_group(self, group, command):
         if group is None:

@@ -15,18 +15,16 @@ then run on numpy inside the checker (the template's own ``pip install -e .`` co
 """
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
 import json
 import re
-import zipfile
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 from . import atomic, paths, template
 from .fixtures import FILES
+from .wheel_writer import wheel_bytes
 
 DISTRIBUTION = "cs231n-autograder"
 STUDENT_DISTRIBUTION = "cs231n-autograder-student"
@@ -36,7 +34,6 @@ EXCLUDED_DIRS = ("_reference", "_provided", "_fixtures", "notebooks", "__pycache
 the public fixtures are added separately). Of the rest, the Python modules and ``template_files/`` (the
 package data of setup.py) are copied: no compiled file, nothing a developer left lying around."""
 ENTRY_POINTS = "[pytest11]\nautograder = autograder.pytest_plugin\n"
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class StudentBuildError(Exception):
@@ -147,10 +144,6 @@ def _metadata() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _record_hash(data: bytes) -> str:
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-
-
 def render_wheel() -> bytes:
     """The student edition's wheel, byte for byte reproducible."""
     files = edition_files()
@@ -160,16 +153,7 @@ def render_wheel() -> bytes:
                               f"Tag: py3-none-any\n").encode()
     files[f"{info}/entry_points.txt"] = ENTRY_POINTS.encode()
     files[f"{info}/top_level.txt"] = b"autograder\n"
-    record = "".join(f"{name},{_record_hash(data)},{len(data)}\n" for name, data in files.items())
-    files[f"{info}/RECORD"] = (record + f"{info}/RECORD,,\n").encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            member = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o644 << 16
-            archive.writestr(member, data)
-    return buffer.getvalue()
+    return wheel_bytes(files, info)
 
 
 def build(out_dir) -> Path:

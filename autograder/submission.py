@@ -11,7 +11,9 @@ import re
 import json
 import shutil
 import stat
+import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,8 +103,12 @@ def unpack(source: Path, scratch: Path) -> Path:
             if sum(m.file_size for m in members) > MAX_BYTES:
                 raise SubmissionError(f"{source.name} unpacks to more than {MAX_BYTES // 1024**2} MiB")
             for member in members:
-                _extract(archive, member, target)
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+                try:
+                    _extract(archive, member, target)
+                except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # a damaged member: name it
+                    raise SubmissionError(f"{source.name} could not be unpacked: its file {member_name(member)} is "
+                                          f"damaged ({exc}); make the zip again and resubmit") from None
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
         raise SubmissionError(f"{source.name} could not be unpacked: {exc}") from None
     return target
 
@@ -115,8 +121,21 @@ def _notebook_alone(source):
     return f"{source.name} is a notebook alone; submit the folder or zip that holds your code package as well"
 
 
+def member_name(member) -> str:
+    """A zip entry's name as its maker meant it: ``/``-separated (Windows tools may write ``\\``), decoded as UTF-8
+    when it is UTF-8 without the flag saying so (Info-ZIP on Linux, older macOS tools; :mod:`zipfile` decodes such
+    names as cp437), in Unicode's composed form (macOS writes decomposed names: ``e`` + accent)."""
+    name = member.filename
+    if not member.flag_bits & 0x800:
+        try:
+            name = name.encode("cp437").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass  # a legacy code page name (Windows Explorer): cp437 is the best reading there is
+    return unicodedata.normalize("NFC", name.replace("\\", "/"))
+
+
 def _extract(archive, member, target):
-    name = member.filename.replace("\\", "/")
+    name = member_name(member)
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if name.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
         raise SubmissionError(f"the zip entry {member.filename!r} points outside the submission folder")
@@ -125,7 +144,7 @@ def _extract(archive, member, target):
     if not parts or "__MACOSX" in parts:
         return
     dest = target.joinpath(*parts)
-    if member.is_dir():
+    if name.endswith("/"):
         dest.mkdir(parents=True, exist_ok=True)
         return
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 
 from autograder import gradescope
+from autograder import paths
 from autograder.gradescope import GradescopeError, build, wheel_python
+from autograder.gradescope_local import try_bundle
 from autograder.sandbox import reachable
 
 from conftest import ROOT
@@ -52,8 +54,15 @@ def test_the_bundle_holds_the_scripts_config_fixtures_and_a_wheel_of_the_current
             assert (info.external_attr >> 16) & 0o111, f"{script} is not executable"
             assert archive.read(script).startswith(b"#!/usr/bin/env bash\n")
         wheels = [n for n in names if n.endswith(".whl")]
-        assert len(wheels) == 1 and names == {"setup.sh", "run_autograder", "course.toml", *wheels,
+        selftest = {"selftest/good.zip", "selftest/bad.zip", "selftest/expected.json"}
+        assert len(wheels) == 1 and names == {"setup.sh", "run_autograder", "course.toml", *wheels, *selftest,
                                               *(f"fixtures/{n}" for n in fixture_files)}
+        expected = json.loads(archive.read("selftest/expected.json"))
+        with zipfile.ZipFile(archive.open("selftest/bad.zip")) as bad, zipfile.ZipFile(
+                archive.open("selftest/good.zip")) as good:
+            assert set(bad.namelist()) == set(good.namelist()) and "cs231n/layers.py" in good.namelist()
+            changed = [n for n in good.namelist() if good.read(n) != bad.read(n)]
+            assert changed == [expected["file"]] and f"def {expected['broken']}(" in bad.read(changed[0]).decode()
         setup = archive.read("setup.sh").decode()
         assert wheels[0] in setup and f"python{wheel_python(Path(wheels[0]))}" in setup
         with zipfile.ZipFile(archive.open(wheels[0])) as wheel:
@@ -176,6 +185,12 @@ def _python_for(user):
     return None
 
 
+def _good(folder):
+    """A correct submission: the reference package in a student's layout."""
+    paths.copy_reference_package(folder / "cs231n")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def installed(bundle):
     """A Gradescope-like root with the bundle unpacked into source/ and setup.sh run in it, as root."""
@@ -188,22 +203,23 @@ def installed(bundle):
     if python is None:
         pytest.skip(f"no python{sys.version_info.major}.{sys.version_info.minor} here that {NOBODY} may run")
     root = Path(tempfile.mkdtemp(prefix="gradescope-root-", dir="/tmp"))  # passable, like /autograder
-    root.chmod(0o755)
-    with zipfile.ZipFile(bundle[0]) as archive:
-        archive.extractall(root / "source")
-    for script in ("setup.sh", "run_autograder"):
-        (root / "source" / script).chmod(0o755)
+    # test speed only: no .pyc for the ~60 dependencies setup.sh installs
+    speed = {"PIP_NO_COMPILE": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    lines = []
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in speed.items():
+            patch.setenv(key, value)
+        # `autograder gradescope try`: lays the root out as Gradescope does, runs setup.sh (whose last step is the
+        # self-test), then grades the submission with run_autograder
+        data = try_bundle(bundle[0], _good(root.parent / f"{root.name}-good"), root=root, python=python,
+                          user=NOBODY, echo=lines.append)
+    log = (root / "setup.log").read_text()
+    assert "student code runs as uid" in log and "running setup.sh" in lines[0], log[-3000:]
+    assert "self-test: the known-good submission scored" in log and "self-test: the known-bad" in log, log[-3000:]
+    assert data["score"] == data["max_score"] >= 300, data["output"]
     env = dict(os.environ, **{gradescope.ROOT_ENV: str(root), gradescope.USER_ENV: NOBODY,
-                              "AUTOGRADER_SETUP_PYTHON": python,
-                              # test speed only: no .pyc for the ~60 dependencies setup.sh installs
-                              "PIP_NO_COMPILE": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+                              "AUTOGRADER_SETUP_PYTHON": python, **speed})
     env.pop("VIRTUAL_ENV", None)
-    done = subprocess.run(["bash", "setup.sh"], cwd=root / "source", env=env, capture_output=True, text=True,
-                          timeout=1200)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "student code runs as uid" in done.stdout
-    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
-    (root / "results").mkdir(exist_ok=True)
     yield root, env
     shutil.rmtree(root, ignore_errors=True)
 
@@ -322,3 +338,160 @@ def test_the_cli_reports_a_bundle_that_cannot_be_built_in_one_line(tmp_path):
                                      str(ROOT / "fixtures"), "--wheel", str(fake)])
     assert done.exit_code == 1 and "Error: " in done.output and "not a CPython wheel" in done.output
     assert "Traceback" not in done.output and not (tmp_path / "a.zip").exists()
+
+
+# ------------------------------------------------------------------ the self-test, the local try, a broken image
+
+
+@pytest.mark.slow
+def test_try_prints_the_results_and_runs_setup_only_once_per_bundle(installed, bundle, tmp_path):
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    root, _ = installed
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bundle[0]) as archive:
+        bad.write_bytes(archive.read("selftest/bad.zip"))
+    done = CliRunner().invoke(main, ["gradescope", "try", str(bundle[0]), str(bad), "--root", str(root),
+                                     "--user", NOBODY])
+    assert done.exit_code == 0, done.output
+    assert "set up already for this bundle" in done.output and "running setup.sh" not in done.output
+    assert "FAIL relu_forward" in done.output and "score " in done.output.splitlines()[1]
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert 0 < data["score"] < data["max_score"]
+
+
+def _pth_venv(venv, python):
+    """A virtual environment of ``python`` that reaches this environment's installed dependencies through a
+    ``.pth`` file (no download; what setup.sh then installs is the bundled wheel alone)."""
+    import sysconfig
+
+    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    site = next((venv / "lib").glob("python*/site-packages"))
+    links = venv.parent / "dependencies"
+    links.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        name = entry.name.lower()
+        if "autograder" in name or name.startswith("__editable__") or name.endswith(".pth") or name in (
+                "pip", "setuptools", "_distutils_hack") or name.startswith(("pip-", "setuptools-")):
+            continue
+        (links / entry.name).symlink_to(entry)
+    (site / "_test_dependencies.pth").write_text(f"{links}\n")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="a student user other than the grader's needs root, as on Gradescope")
+def test_setup_fails_the_image_on_a_python_the_student_user_cannot_run(bundle, tmp_path):
+    """The issue's image: a Python in root's home (pyenv's, here). setup.sh used to succeed and every submission then
+    scored 0; now it stops with the cause in one line."""
+    import pwd
+    import sysconfig
+
+    from autograder.sandbox import reachable
+
+    entry = pwd.getpwnam(NOBODY)
+    python = os.path.realpath(sys._base_executable)
+    if reachable(python, (entry.pw_uid, entry.pw_gid)) and reachable(sysconfig.get_paths()["stdlib"],
+                                                                     (entry.pw_uid, entry.pw_gid)):
+        pytest.skip(f"this test's Python {python} is readable by {NOBODY}; it needs one in a closed folder")
+    root = Path(tempfile.mkdtemp(prefix="gradescope-broken-", dir="/tmp"))
+    try:
+        root.chmod(0o755)
+        with zipfile.ZipFile(bundle[0]) as archive:
+            archive.extractall(root / "source")
+        _pth_venv(root / "venv", python)
+        env = dict(os.environ, **{gradescope.ROOT_ENV: str(root), gradescope.USER_ENV: NOBODY,
+                                  "AUTOGRADER_SETUP_PYTHON": python, "PIP_NO_INDEX": "1", "PIP_NO_COMPILE": "1",
+                                  "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+        env.pop("VIRTUAL_ENV", None)
+        done = subprocess.run(["bash", "setup.sh"], cwd=root / "source", env=env, capture_output=True, text=True,
+                              timeout=900)
+        assert done.returncode != 0, done.stdout[-2000:]
+        last = done.stderr.strip().splitlines()[-1]
+        assert last.startswith("Error: the student user (uid 65534) cannot reach this Python's"), done.stderr[-3000:]
+        assert "AUTOGRADER_SETUP_PYTHON" in last and "Traceback" not in done.stderr[-2000:]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+TRACEBACK = """Traceback (most recent call last):
+  File "<string>", line 7, in <module>
+  File "<frozen os>", line 629, in get_exec_path
+ModuleNotFoundError: No module named 'warnings'
+"""
+
+
+def test_a_sandbox_that_could_not_be_set_up_says_the_cause_not_the_tracebacks_first_line(tmp_path):
+    from autograder.error_cause import cause
+    from autograder.sandbox import _status_file, make_sandbox
+
+    assert cause(TRACEBACK) == "ModuleNotFoundError: No module named 'warnings' (raised in <frozen os>, line 629)"
+    fatal = ("Fatal Python error: init_fs_encoding: failed to get the Python codec of the filesystem encoding\n"
+             "Python runtime state: core initialized\nModuleNotFoundError: No module named 'encodings'\n\n"
+             "Current thread 0x00007f (most recent call first):\n  <no Python frame>\n")
+    assert cause(fatal) == ("Fatal Python error: init_fs_encoding: failed to get the Python codec of the filesystem "
+                            "encoding; ModuleNotFoundError: No module named 'encodings'")
+    assert cause("mount: /x: permission denied.\nmore\n") == "mount: /x: permission denied."
+    scratch = tmp_path / "s-1"
+    scratch.mkdir()
+    _status_file(scratch).write_text(TRACEBACK)
+    problem = make_sandbox("limits").setup_failure(scratch)
+    assert problem.startswith("ModuleNotFoundError: No module named 'warnings'") and "Traceback" not in problem
+
+
+def _results(statuses):
+    """A results.json with one test per ``(target, status, output)``."""
+    return {"tests": [{"name": f"{target}: check {i}", "score": float(status == "passed"), "max_score": 1.0,
+                       "status": status, "output": output, "tags": [target, "value", "layers"]}
+                      for i, (target, status, output) in enumerate(statuses)], "extra_data": {"error": ""}}
+
+
+def test_the_self_tests_verdicts_say_what_is_wrong_in_one_line():
+    from autograder.gradescope_local import verdict
+
+    good = _results([("relu_forward", "passed", ""), ("affine_forward", "passed", "")])
+    assert verdict("good", good, "relu_forward") == ""
+    bad = _results([("relu_forward", "failed", "not implemented yet"), ("affine_forward", "passed", ""),
+                    ("relu_backward", "failed", "not checked: relu_forward is not implemented yet")])
+    assert verdict("bad", bad, "relu_forward") == ""
+    zero = {"tests": [], "extra_data": {"error": "the sandbox could not be set up (PermissionError: denied)"}}
+    assert verdict("good", zero, "relu_forward") == ("the known-good submission got no check at all: the sandbox "
+                                                     "could not be set up (PermissionError: denied)")
+    lost = _results([("relu_forward", "passed", ""), ("affine_forward", "failed", "time limit exceeded\nmore")])
+    assert verdict("good", lost, "relu_forward") == ("the known-good submission scored 1/2 (1 of 2 checks failed): "
+                                                     "affine_forward: check 1: time limit exceeded")
+    free = _results([("relu_forward", "passed", ""), ("affine_forward", "passed", "")])
+    assert "broken relu_forward passed 1 check(s)" in verdict("bad", free, "relu_forward")
+    spread = _results([("relu_forward", "failed", ""), ("affine_forward", "failed", "wrong values")])
+    assert "also failed 1 other check(s): affine_forward: check 1: wrong values" in verdict("bad", spread,
+                                                                                          "relu_forward")
+    assert all("\n" not in verdict(k, d, "relu_forward") for k, d in [("good", zero), ("good", lost), ("bad", free)])
+
+
+def test_build_without_a_source_checkout_repacks_the_installed_package_or_says_what_to_pass(tmp_path, monkeypatch):
+    from autograder import wheel_writer
+
+    monkeypatch.setattr(gradescope, "_source_checkout", lambda: None)
+    # this environment's install is editable: there is nothing installed to repack
+    with pytest.raises(GradescopeError) as caught:
+        gradescope.build_wheel(tmp_path)
+    message = str(caught.value)
+    assert "there is no source checkout" in message and "pass --wheel PATH" in message and "\n" not in message
+    monkeypatch.setattr(wheel_writer.metadata, "distribution", lambda name: (_ for _ in ()).throw(
+        wheel_writer.metadata.PackageNotFoundError(name)))
+    with pytest.raises(GradescopeError, match="cs231n-autograder is not installed: pass --wheel PATH"):
+        gradescope.build_wheel(tmp_path)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the student user's way to the root matters as root only")
+def test_try_refuses_a_root_the_student_user_cannot_reach(tmp_path):
+    closed = Path(tempfile.mkdtemp(prefix="closed-", dir="/tmp"))  # 0700: nobody cannot enter
+    try:
+        bundle = tmp_path / "autograder.zip"
+        with zipfile.ZipFile(bundle, "w") as archive:
+            archive.writestr("setup.sh", "exit 1\n")
+        with pytest.raises(GradescopeError, match=r"is under a folder the student user nobody cannot enter"):
+            try_bundle(bundle, tmp_path, root=closed / "root", user=NOBODY)
+    finally:
+        shutil.rmtree(closed, ignore_errors=True)

@@ -191,5 +191,43 @@ def test_a_wheel_built_from_the_sdist_grades_like_the_editable_install(tmp_path)
                                                     ("wheel", python, env)]}
     assert len(plugin["editable"]) > 20 and any(v[2] == "failed" for v in plugin["editable"])
     assert plugin["wheel"] == plugin["editable"]
+    deployed = time.monotonic()
+    _deploy_steps_run_as_written(venv, site, tmp_path / "deploy", env)
     print(f"wheel built in {built - started:.1f} s, installed and both classes graded in {graded - built:.1f} s, "
-          f"in all {time.monotonic() - started:.1f} s")
+          f"deploy steps {time.monotonic() - deployed:.1f} s, in all {time.monotonic() - started:.1f} s")
+
+
+def _deploy_steps_run_as_written(venv, site, folder, env):
+    """docs/deploy/gradescope.md's build steps, from the non-editable install, in a folder of their own: the bundle's
+    wheel is the installed package repacked (there is no source checkout to build it from), complete and valid."""
+    import base64
+    import hashlib
+    import zipfile
+
+    folder.mkdir()
+    (folder / "course.toml").write_text('hidden_visibility = "after_due_date"\n')
+    autograder = venv / "bin" / "autograder"
+    _run([autograder, "fixtures", "build", "--out", "course_fixtures", "--hidden-seed", "918273645"], folder, env)
+    out = _run([autograder, "gradescope", "build", "--config", "course.toml", "--fixtures", "course_fixtures",
+                "--out", "autograder.zip"], folder, env)
+    assert "wrote autograder.zip" in out
+    with zipfile.ZipFile(folder / "autograder.zip") as bundle:
+        wheel_name, = [n for n in bundle.namelist() if n.endswith(".whl")]
+        assert wheel_name.startswith("cs231n_autograder-") and "-cp3" in wheel_name
+        assert wheel_name in bundle.read("setup.sh").decode()
+        assert {"selftest/good.zip", "selftest/bad.zip", "selftest/expected.json"} <= set(bundle.namelist())
+        with zipfile.ZipFile(bundle.open(wheel_name)) as wheel:
+            names = set(wheel.namelist())
+            for module in ("autograder/gradescope.py", "autograder/_reference/layers.py",
+                           "autograder/_provided/notebook_images/kitten.jpg"):
+                assert wheel.read(module) == (site / module).read_bytes(), module
+            assert any(n.startswith("autograder/_provided/im2col_cython") and n.endswith(".so") for n in names)
+            assert not any(n.endswith(".pyc") or n.startswith("..") for n in names)
+            record, = [n for n in names if n.endswith(".dist-info/RECORD")]
+            for line in wheel.read(record).decode().splitlines():
+                name, digest, size = line.rsplit(",", 2)
+                if name == record:
+                    continue
+                data = wheel.read(name)
+                assert digest == "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(
+                    b"=").decode() and int(size) == len(data), name

@@ -103,7 +103,7 @@ def test_version_tables_are_consistent():
 
 
 @pytest.mark.parametrize("evalue, charged, extra", [
-    ("No module named 'imageio'", False, 'pip install "autograder[notebooks]"'),
+    ("No module named 'imageio'", False, 'pip install "cs231n-autograder[notebooks]"'),
     ("cannot import name 'imread' from 'scipy.misc' (/usr/lib/scipy/misc/__init__.py)", False, "notebooks"),
     ("No module named 'torch'", False, "install torch in the grader's environment"),
     ("No module named 'cs231n.my_layers'", True, ""),

@@ -7,11 +7,15 @@ Student output goes nowhere: file descriptors 1 and 2 are /dev/null (the parent 
 """
 import json
 import os
-import resource
 import signal
 import sys
 
-_LIMITS = {
+try:
+    import resource
+except ImportError:  # Windows: no resource limits in the child; the parent enforces the time limits
+    resource = None
+
+_LIMITS = {} if resource is None else {
     "cpu_seconds": resource.RLIMIT_CPU,
     "memory_bytes": resource.RLIMIT_AS,
     "file_bytes": resource.RLIMIT_FSIZE,
@@ -30,7 +34,27 @@ def apply_limits(limits):
             resource.setrlimit(_LIMITS[key], (int(value), int(value)))
         except (ValueError, OSError):
             pass
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writing past the file limit fails instead of killing
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writing past the file limit fails instead of killing
+
+
+def stdio_channel():
+    """The protocol on this process's own stdin and stdout (a portable child, see autograder.portable_child):
+    moved to new descriptors at once, 0 and 1 then pointing at the null device, so student output (print, C
+    code writing to fd 1) can never reach the protocol. Returns ``(request_fd, reply_fd)``."""
+    request_fd, reply_fd = os.dup(0), os.dup(1)
+    try:
+        import msvcrt  # Windows: no newline translation on the protocol
+
+        for fd in (request_fd, reply_fd):
+            msvcrt.setmode(fd, os.O_BINARY)
+    except ImportError:
+        pass
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
+    return request_fd, reply_fd
 
 
 PROVIDED = set()
@@ -62,6 +86,8 @@ def main():
     settings = json.loads(sys.argv[1])
     apply_limits(settings.get("limits", {}))
     request_fd, reply_fd = settings["request_fd"], settings["reply_fd"]
+    if request_fd == "stdio":
+        request_fd, reply_fd = stdio_channel()
     sys.stdout = sys.stderr = _CappedSink(settings.get("output_cap", 1 << 16))
 
     import numpy as np  # noqa: F401 - after the limits on purpose

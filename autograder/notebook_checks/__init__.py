@@ -139,8 +139,10 @@ def _execute_all(folder, loaded, config, stage, sandbox, limits, packages=None):
         stage_dir, packages = stage
 
         def one(item):
+            version = getattr(getattr(item, "version", None), "version", None)
             return item.path, run_notebook(item.path, item.notebook, stage_dir=stage_dir, packages=packages,
-                                           settings=config, sandbox=sandbox, limits=limits)
+                                           settings=config, sandbox=sandbox, limits=limits,
+                                           version_id=getattr(version, "id", None))
 
         if config.jobs == 1:  # in this thread: the runner then dies with the grader (PR_SET_PDEATHSIG)
             return dict(map(one, readable)), ""

@@ -13,6 +13,7 @@ import re
 
 from ..model import TestResult
 from ..submission import KNOWN_PACKAGES
+from . import starter_data
 from .static import (Loaded, deterministic, error_outputs, execution_problems, judge_readings, output_lines,
                      read_values, rules_for)
 
@@ -32,8 +33,10 @@ HINTS = {
 SHOWN = 5
 """Cells listed in a message before "and N more"."""
 NOTEBOOK_EXTRA = ("imageio", "scipy", "future", "six", "PIL")
-"""Modules the ``notebooks`` extra installs (``pip install "autograder[notebooks]"``): what the supported
+"""Modules the ``notebooks`` extra installs (``pip install "cs231n-autograder[notebooks]"``): what the supported
 courses' notebooks and provided code import beyond numpy and matplotlib (``future`` provides ``past``)."""
+INSTALL_EXTRA = "cs231n-autograder[notebooks]"
+"""The distribution and extra that install :data:`NOTEBOOK_EXTRA` (pyproject.toml's name)."""
 _NO_MODULE = re.compile(r"No module named '([\w.]+)'")
 _NO_NAME = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
 
@@ -211,6 +214,12 @@ def environment_problems(loaded, run) -> list:
     labels = {c.index: c.label() for c in loaded.cells}
     found = []
     for index, cell_run in sorted(run.cells.items()):
+        missing_file = starter_data.missing_file(cell_run.ename, cell_run.evalue) if cell_run.status == "error" else ""
+        if missing_file:
+            found.append(f"{labels.get(index, f'cell {index + 1}')} reads the starter's own file {missing_file}, "
+                         "which the grader has no copy of (the course staff can skip the cell with [notebooks] "
+                         "skip_cells)")
+            continue
         if cell_run.status != "error" or cell_run.ename not in ("ModuleNotFoundError", "ImportError"):
             continue
         missing, name = _NO_MODULE.search(cell_run.evalue or ""), _NO_NAME.search(cell_run.evalue or "")
@@ -223,7 +232,7 @@ def environment_problems(loaded, run) -> list:
             what = f"imports {module}, which the grader's environment does not have"
         else:
             what = f"imports {name.group(1)} from {module}, which the grader's {top} does not have"
-        extra = ("install the grader with its notebooks extra: pip install \"autograder[notebooks]\""
+        extra = (f"install the grader with its notebooks extra: pip install \"{INSTALL_EXTRA}\""
                  if top in NOTEBOOK_EXTRA or top == "past" else f"install {top} in the grader's environment")
         found.append(f"{label} {what} ({extra}, or skip the cell with [notebooks] skip_cells)")
     return found

@@ -10,6 +10,8 @@ reports each cell on a pipe. The grader enforces the notebook's wall-clock limit
 
 Rewriting before execution (cell indices never change):
 
+* the starter's own data files (the kitten and puppy photos) are put where the notebook reads them, from the
+  trusted provided files (:mod:`.starter_data`);
 * environment lines are replaced by ``pass``: shell escapes (``!pip ...``), ``%cd``, Google Colab / Drive
   mounting and any line naming ``/content/`` (the notebooks' Colab setup); a cell that is a ``%%bash``,
   ``%%sh``, ``%%script`` or ``%%system`` cell, or that matches a ``skip_cells`` pattern, is not run;
@@ -39,6 +41,7 @@ from ..limits import Limits
 from ..runner import die_with_parent, install_child_code, scrubbed_env, single_threaded
 from ..sandbox import new_scratch
 from ..submission import KNOWN_PACKAGES
+from . import starter_data
 
 KERNEL_FILES = Path(__file__).resolve().parent / "kernel"
 MAX_EVENT_BYTES = 64 * 1024**2
@@ -113,8 +116,9 @@ def _blank(line):
 
 
 def run_notebook(notebook_path, nb, *, stage_dir, packages, settings, sandbox=None,
-                 limits: Limits | None = None) -> NotebookRun:
-    """Re-execute ``nb`` (read from ``notebook_path``) against the staged package; never raises."""
+                 limits: Limits | None = None, version_id=None) -> NotebookRun:
+    """Re-execute ``nb`` (read from ``notebook_path``) against the staged package; never raises. ``version_id`` (the
+    recognised notebook version) says where its starter's data files go (:mod:`.starter_data`)."""
     limits = limits or Limits()
     started = time.monotonic()
     scratch = new_scratch()
@@ -125,7 +129,7 @@ def run_notebook(notebook_path, nb, *, stage_dir, packages, settings, sandbox=No
             if cell.get("cell_type") == "code" and cell.source.strip():
                 run.cells[index] = CellRun(index, "skipped" if index in skipped else "not_run")
         command, env, event_r, event_w = _setup(scratch, notebook_path, prepared, skipped, stage_dir, packages,
-                                                settings, limits)
+                                                settings, limits, version_id)
         try:
             command = sandbox.wrap(command, scratch) if sandbox is not None else command
         except BaseException:
@@ -141,7 +145,7 @@ def run_notebook(notebook_path, nb, *, stage_dir, packages, settings, sandbox=No
     return run
 
 
-def _setup(scratch, notebook_path, prepared, skipped, stage_dir, packages, settings, limits):
+def _setup(scratch, notebook_path, prepared, skipped, stage_dir, packages, settings, limits, version_id=None):
     """Fill the scratch folder; returns the runner command, its environment and the event pipe."""
     import nbformat
 
@@ -155,6 +159,8 @@ def _setup(scratch, notebook_path, prepared, skipped, stage_dir, packages, setti
             shutil.copyfile(digits, data_utils.parent / "datasets" / "digits.npz")
     work = scratch / "work"
     _copy_folder(Path(notebook_path).parent, work, set(packages) | set(KNOWN_PACKAGES))
+    starter_data.supply(work, [c.source for c in prepared.cells if c.get("cell_type") == "code"], version_id,
+                        packages[0])
     notebook_file = work / Path(notebook_path).name
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a student's notebook may miss cell ids (MissingIDFieldWarning)
