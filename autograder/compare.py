@@ -487,6 +487,8 @@ class Identical:
             a, b = lookup(outputs, self.first), lookup(outputs, self.second)
         except KeyError:
             return Verdict(False, self.message)
+        if a is None:  # the untouched starter's `out = None` is the same twice, but it is nothing
+            return Verdict(False, "no output: the function returned None")
         return Verdict(True) if _same(a, b) else Verdict(False, self.message)
 
 

@@ -112,9 +112,7 @@ CS231N_2021 = replace(
 CS231N_2022 = replace(
     CS231N_2021, id="cs231n-2022", years=(2022, 2023, 2024), notebooks=FOUR + ("PyTorch",), either=(),
     learnt_from=(Source("lkck001/CS231n-2022", "cd4cd3907601c7877eec74cfb3a5e5b6ad4b6717", "assignment2"),
-                 Source("xxayt/CS231n-2023-Assignments", "e6fbf276c80c83a948779a106d5f5ae2284949be", "assignment2"),
-                 Source("gitookie/cs231n_2024_spring_implementation", "449cc791ded2324343d94fec42684f92a97abdeb",
-                        "assignment2")))
+                 Source("xxayt/CS231n-2023-Assignments", "e6fbf276c80c83a948779a106d5f5ae2284949be", "assignment2")))
 CS231N_2025 = replace(
     CS231N_2022, id="cs231n-2025", years=(2025,),
     notebooks=("BatchNormalization", "Dropout", "ConvolutionalNetworks", "PyTorch", "RNN_Captioning_pytorch"),
@@ -150,8 +148,15 @@ CS182 = CourseYear(
                  Source("Berkeley-CS182/cs182sp25_public", "71d12bd3de515064f4f866dd20070e98c62bdb4d",
                         "hw04/q_coding_bn_drop_cnn/code")))
 
+CS182_2022 = replace(
+    # hw1 of spring 2022: the CS231n 2017 notebooks in one homework under deeplearning/ (Pytorch.ipynb), the
+    # sandwiches with batch normalization and dropout shipped solved (affine_relu_bn_*, affine_relu_do_*)
+    CS182, id="cs182-2022", years=(2022,), provided=LOSSES | PLAIN_SANDWICHES | {"sgd"},
+    optional=AFFINE_NORM | CONV_BN, notebooks=FOUR + ("Pytorch",), helpers=(),
+    learnt_from=(Source("cs182sp22/cs182_hw1_student", "532214bea27322b1201656ded21fe73de15f34c6", "."),))
+
 TABLES = {t.id: t for t in (CS231N_2016, CS231N_2017, CS231N_2018, CS231N_2020, CS231N_2021, CS231N_2022,
-                            CS231N_2025, NNDL, CS182)}
+                            CS231N_2025, NNDL, CS182, CS182_2022)}
 """Every table by id."""
 
 ALIASES = {f"{t.family}-{year}": t.id for t in TABLES.values() if t.family == "cs231n" for year in t.years}

@@ -244,7 +244,9 @@ def explain(packages, found, template=False, notebooks=()):
     if "nndl" in packages:
         return PROFILES["nndl"], "an nndl/ package"
     if "deeplearning" in packages and "dropout_keep_ratio" not in fc_args:
-        return PROFILES["cs182"], "a deeplearning/ package (Berkeley CS182)"
+        if notebooks & {"FullyConnectedNets", "ConvolutionalNetworks", "Pytorch"}:
+            return PROFILES["cs182-2022"], "a deeplearning/ package with the 2022 notebooks (FullyConnectedNets...)"
+        return PROFILES["cs182"], "a deeplearning/ package (Berkeley CS182; 2022 and 2025 assign the same functions)"
     if "use_batchnorm" in fc_args:
         if notebooks & {"PyTorch", "TensorFlow"}:
             return PROFILES["cs231n-2017"], "FullyConnectedNet(use_batchnorm=...) and a PyTorch/TensorFlow notebook"

@@ -49,6 +49,7 @@ PROFILE_VERSIONS = {
     "cs231n-2025": ("template", "cs231n-2021", "cs260"),
     "nndl": ("nndl",),
     "cs182": ("cs182",),
+    "cs182-2022": ("cs231n-2016",),
     "cs260": ("cs260",),
     "libs": ("libs",),
 }
