@@ -25,7 +25,8 @@ from .child.protocol import Reply
 from .config import Config, ConfigError
 from .hangs import Hangs
 from .model import Report, TestResult, Verdict
-from .profiles import DEFAULT, PREFERRED, PROFILES, adapt_inputs, check_scope, choose, profile_named, submission_signs
+from .profiles import (DEFAULT, PREFERRED, PROFILES, adapt_inputs, check_scope, choose, learnt_from, profile_named,
+                       submission_signs)
 from .runner import RunOutcome, run_cases
 from .sandbox import make_sandbox, new_scratch
 from .submission import OpenedSubmission, SubmissionError, open_submission
@@ -298,8 +299,11 @@ def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
     base = PROFILES[profile.name]
     if not profile.assigned - profile.unscored >= base.assigned:
         report.notes.append(f"Graded as {profile.description}; the other homeworks' checks are not applicable.")
-    elif profile.assigned - profile.unscored != base.assigned or profile.table is not None:
+    elif profile.assigned - profile.unscored != base.assigned:
         report.notes.append(f"Graded as {profile.description}.")
+    if profile.table is not None:
+        report.notes.append(f"Course year: {profile.name} ({profile.description}), {profile.recognised or 'recognised'}; "
+                            f"its rubric was learnt from the public starter or solutions {learnt_from(profile.table)}.")
     if profile.unscored:
         report.notes.append("Optional helpers checked for 0 points (shown as warnings): "
                             + ", ".join(sorted(profile.unscored)) + ".")

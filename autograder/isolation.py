@@ -166,7 +166,9 @@ class Isolation:
             package = _stage_trusted(scratch)
             config = {**child_config, "root": str(stage_dir), "prefix": child_config["prefix"] + "_trusted",
                       "trusted": {"package": package, "dropout_means": profile.dropout_means,
-                                  "graded": sorted(profile.assigned)}}
+                                  # an optional helper the student wrote is theirs: a model calling a wrong one
+                                  # loses its points as it would with any other code of the student's own
+                                  "graded": sorted(profile.assigned - profile.unscored)}}
             requests = {}
             for case in rerun:
                 case_id, req, seconds = request(case, stage_dir)

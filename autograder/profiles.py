@@ -89,6 +89,8 @@ class Profile:
     """The :class:`~autograder.course_years.CourseYear` the profile was made from (None: the project's own)."""
     conventions: frozenset = frozenset()
     """Course conventions the checks accept besides the catalog's (``momentum_adds_gradient``)."""
+    recognised: str = ""
+    """Why this profile was chosen (``FullyConnectedNet(dropout=...) and collect_submission.ipynb``), for the report."""
 
     def applies(self, names):
         return all(n in self.assigned or n in PROVIDED for n in names)
@@ -192,9 +194,7 @@ COURSE_EXTRAS = {  # what a family spells differently (its starter's API), besid
 def _from_table(table):
     """The profile of one course year's table (:mod:`autograder.course_years`)."""
     years = f"{table.years[0]}-{table.years[-1]}" if len(table.years) > 1 else "".join(map(str, table.years))
-    learnt = ", ".join(dict.fromkeys(f"{s.repo}@{s.commit[:7]}" for s in table.learnt_from))
-    name = f"{COURSE_NAMES[table.family]} {years}".strip()
-    return Profile(table.id, f"{name} (learnt from {learnt})", table.assigned,
+    return Profile(table.id, f"{COURSE_NAMES[table.family]} {years}".strip(), table.assigned,
                    table.dropout_means, provided=table.provided, optional=table.optional, table=table,
                    conventions=table.conventions, **COURSE_EXTRAS.get(table.family, {}))
 
@@ -211,6 +211,11 @@ PROFILES = {p.name: p for p in (
 DEFAULT = "cs231n-2021"
 
 
+def learnt_from(table):
+    """The public repositories (repository@commit) a course year's table was read from."""
+    return ", ".join(dict.fromkeys(f"{s.repo}@{s.commit[:7]}" for s in table.learnt_from))
+
+
 def profile_named(name):
     """The profile of a config's ``profile`` (an id of ``autograder profiles`` or a year alias such as
     ``cs231n-2019``), or None."""
@@ -219,7 +224,7 @@ def profile_named(name):
     table = table_for(name)
     if table is None:
         return None
-    return replace(PROFILES[table.id], description=f"{PROFILES[table.id].description}; pinned as {name}")
+    return replace(PROFILES[table.id], description=f"{PROFILES[table.id].description} (pinned as {name})")
 
 
 def known_names():
@@ -320,7 +325,8 @@ def choose(name, packages, manifest, signs=None, scope=(), required=()):
         profile, why = profile_named(name), "set in the course config"
     else:
         profile, why = explain(packages, found, signs.get("template", False), signs.get("notebooks", ()))
-    profile = replace(profile, description=f"{profile.description}; recognised from {why}") if profile.table else profile
+        why = f"recognised from {why}"
+    profile = replace(profile, recognised=why)
     # A homework's functions count as submitted even when their file does not import: a syntax error in
     # conv_layers.py must cost the homework's points, not take it out of scope.
     defined = set(found).union(*manifest.broken_defines.values())
@@ -344,6 +350,7 @@ def describe_profiles():
                   for h in profile.homeworks]
         table = profile.table
         if table is not None:
+            lines.append("  learnt from " + learnt_from(table))
             lines += [f"  provided by the starter (never charged): {len(table.provided)} functions; optional helpers "
                       f"(0 points when present): {', '.join(sorted(table.optional)) or 'none'}",
                       f"  notebooks: {', '.join(table.notebooks)}"

@@ -103,36 +103,39 @@ def expected_work(row: Row, folder: Path):
     from autograder.rubric import defined_names
     from autograder.submission import find_layout
 
-    table = table_for(f"{row.family}-{row.year}") or table_for(row.family) or table_for(
-        "cs182" if row.family == "cs182" else row.family)
-    if row.family == "cs182" and row.year == "2022":
-        table = table_for("cs182-2022")
+    table = table_for(f"{row.family}-{row.year}") or table_for(row.family)
     assigned = set(table.assigned)
     profile = PROFILES[table.id]
     if profile.homeworks:
         found, broken = defined_names(find_layout(folder))
         names = set(found).union(*map(set, broken.values()))
         assigned &= set(profile.scoped(names).assigned)
-    stems = {p.stem for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts}
-    skipped = set(table.helpers)
-    for group in table.either:
-        present = [g for g in group if g in stems]
-        skipped.update(present[1:] if len(present) > 1 else ())  # one of the group counts (which: see below)
+    executed = {}
+    for path in folder.rglob("*.ipynb"):
+        if ".ipynb_checkpoints" not in path.parts:
+            executed[path.stem] = max(executed.get(path.stem, 0), _executed_cells(path))
+    done = {min(group, key=lambda stem: -executed.get(stem, -1)) for group in table.either}
 
-    def graded_notebook(name):
-        stem = Path(name).stem
+    def graded_notebook(stem):
+        """Whether the notebook is graded work: not a helper, and of an either-or group only the one done (the most
+        executed, as students do one of them)."""
         if stem in table.helpers:
             return False
-        if any(stem in group for group in table.either):
-            return True  # the executed one counts; which one is decided per test below
-        return True
+        return not any(stem in group for group in table.either) or stem in done
     return assigned, graded_notebook, table
 
 
-def classify(results: dict, assigned, graded_notebook, table) -> tuple:
+def _executed_cells(path):
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8", errors="replace")).get("cells", [])
+    except (ValueError, AttributeError):
+        return 0
+    return sum(1 for c in cells if c.get("cell_type") == "code" and c.get("execution_count") is not None)
+
+
+def classify(results: dict, assigned, graded_notebook) -> tuple:
     """``(unassigned, other)``: lists of ``(points lost, test name, message)`` of the lost points."""
     unassigned, other = [], []
-    either_lost = {}
     for test in results.get("tests", ()):
         lost = float(test.get("max_score", 0) or 0) - float(test.get("score", 0) or 0)
         if lost <= 1e-9:
@@ -140,24 +143,12 @@ def classify(results: dict, assigned, graded_notebook, table) -> tuple:
         name, message = test.get("name", ""), (test.get("output") or "").strip().splitlines()
         line = (lost, name, message[0][:160] if message else "")
         target = name.split(":", 1)[0].strip()
-        notebook = target.endswith(".ipynb") or ".ipynb" in name.split(" ", 1)[0]
-        if notebook:
-            stem = Path(name.split(":", 1)[0].split()[-1]).stem
-            if not graded_notebook(stem):
-                unassigned.append(line)
-            elif any(stem in group for group in table.either):
-                either_lost.setdefault(stem, []).append(line)
-            else:
-                other.append(line)
+        if target.endswith(".ipynb"):
+            (other if graded_notebook(Path(target).stem) else unassigned).append(line)
         elif target not in assigned:
             unassigned.append(line)
         else:
             other.append(line)
-    for group in table.either:  # students do one: the losses of the group's less-lost notebook are real
-        lines = {stem: either_lost.get(stem, []) for stem in group}
-        done = min(group, key=lambda stem: sum(x[0] for x in lines[stem]))
-        for stem in group:
-            (other if stem == done else unassigned).extend(lines[stem])
     return unassigned, other
 
 
@@ -170,15 +161,19 @@ def main(argv=None):
     parser.add_argument("--out", help="keep the extracted folders and the reports here")
     parser.add_argument("--only", help="only the rows whose repository contains this")
     parser.add_argument("--json", help="also write the per-submission figures to this JSON file")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --out: keep a submission's results.json from an earlier run instead of grading again")
     args = parser.parse_args(argv)
     rows = [r for r in read_rows(args.list) if not args.only or args.only in r.repo]
     work = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="public-corpus-"))
     figures = []
     for row in rows:
         folder = extract(row, work / "src" / row.slug, args.mirrors)
-        results = grade(args.grader, folder, work / "out" / row.slug)
-        assigned, graded_notebook, table = expected_work(row, folder)
-        unassigned, other = classify(results, assigned, graded_notebook, table)
+        kept = work / "out" / row.slug / "results.json"
+        results = json.loads(kept.read_text()) if args.reuse and kept.is_file() else \
+            grade(args.grader, folder, work / "out" / row.slug)
+        assigned, graded_notebook, _ = expected_work(row, folder)
+        unassigned, other = classify(results, assigned, graded_notebook)
         total, top = results.get("score", 0.0), sum(t.get("max_score", 0) or 0 for t in results.get("tests", ()))
         figures.append({"repo": row.repo, "folder": row.folder, "family": row.family, "year": row.year,
                         "score": total, "max_score": top, "unassigned_lost": sum(x[0] for x in unassigned),

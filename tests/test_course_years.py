@@ -2,6 +2,7 @@
 untouched starter built from it scores 0, a deleted assigned function still costs its points, an absent optional
 helper costs nothing and a present one is graded for 0 points, recognition says why, a year is pinnable, and
 CS182's momentum convention passes on the values its own notebook prints."""
+import json
 import re
 
 import numpy as np
@@ -13,6 +14,7 @@ from autograder.config import Config, ConfigError, load_config
 from autograder.course_years import ALIASES, TABLES, table_for
 from autograder.grade import grade
 from autograder.inprocess import run_in_process
+from autograder.notebook_checks import check_notebooks
 from autograder.profiles import PROFILES, explain, profile_named
 
 CATALOG = {n for c in all_cases() for n in c.all_requires()}
@@ -194,3 +196,33 @@ def test_cs182_momentum_passes_under_cs182_and_fails_under_cs231n(make_submissio
     cs231n = grade(sub, config=Config(profile="cs231n-2021", select=("sgd_momentum*",)), runner=run_in_process)
     assert cs182.max_score > 0 and cs182.score == cs182.max_score, [r.message for r in cs182.results if r.score < r.max_score]
     assert cs231n.score < cs231n.max_score
+
+
+def _notebook(path, executed):
+    cells = [{"cell_type": "code", "metadata": {}, "source": [f"x = {i}"], "outputs": [],
+              "execution_count": i + 1 if i < executed else None} for i in range(4)]
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+
+
+def test_helpers_and_the_undone_alternative_are_not_counted(tmp_path):
+    for name, executed in (("Dropout", 4), ("PyTorch", 1), ("TensorFlow", 4), ("collect_submission", 0)):
+        _notebook(tmp_path / f"{name}.ipynb", executed)
+    results, _ = check_notebooks(tmp_path, settings={}, execute=False, course=TABLES["cs231n-2021"])
+    counted = {r.target for r in results if r.max_score > 0}
+    assert {"Dropout.ipynb", "TensorFlow.ipynb"} <= counted and not counted & {"PyTorch.ipynb", "collect_submission.ipynb"}
+    helper = [r for r in results if r.target == "collect_submission.ipynb"]
+    assert helper and all("helper of the course" in r.message for r in helper if r.status != "passed")
+    everything, _ = check_notebooks(tmp_path, settings={}, execute=False)  # no course: every notebook counts
+    assert {"PyTorch.ipynb", "collect_submission.ipynb"} <= {r.target for r in everything if r.max_score > 0}
+
+
+def test_credit_isolation_swaps_in_only_what_the_rubric_grades(tmp_path, monkeypatch):
+    from autograder.child.trusted import TrustedLayers
+    from autograder.isolation import _stage_trusted
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    package = _stage_trusted(tmp_path)
+    everything = TrustedLayers(package)
+    graded = TrustedLayers(package, graded={"conv_forward_naive", "spatial_batchnorm_forward"})
+    assert {"batchnorm_forward", "affine_forward", "affine_relu_forward"} <= set(everything.functions)
+    assert set(graded.functions) == {"conv_forward_naive", "spatial_batchnorm_forward"}
