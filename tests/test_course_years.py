@@ -226,3 +226,26 @@ def test_credit_isolation_swaps_in_only_what_the_rubric_grades(tmp_path, monkeyp
     graded = TrustedLayers(package, graded={"conv_forward_naive", "spatial_batchnorm_forward"})
     assert {"batchnorm_forward", "affine_forward", "affine_relu_forward"} <= set(everything.functions)
     assert set(graded.functions) == {"conv_forward_naive", "spatial_batchnorm_forward"}
+
+
+def test_a_2016_dropout_that_keeps_with_probability_p_passes_as_the_starters_notebook_lets_it(make_submission):
+    sub = make_submission()
+    layers = sub / "cs231n" / "layers.py"
+    text = layers.read_text()
+    assert "We keep each neuron output with probability p" in text  # the reference keeps, as 2018+ starters say
+    layers.write_text(text.replace("We keep each neuron output with probability p",
+                                   "We drop each neuron output with probability p"))
+    old = grade(sub, config=Config(profile="cs231n-2016", select=("dropout_forward*",)), runner=run_in_process)
+    assert old.max_score > 0 and old.score == old.max_score, [r.message for r in old.results if r.score < r.max_score]
+
+
+def test_the_keep_rate_check_reads_p_both_ways_only_where_the_course_passes_a_drop_probability():
+    from autograder.catalog.norm import _keep_rate
+
+    x = np.random.RandomState(0).randn(500, 500) + 10
+    mask = np.random.RandomState(1).rand(*x.shape) < 0.25
+    kept_quarter = {"result": (x * mask / 0.25, None)}
+    drop_course = {"args": (x, {"mode": "train", "p": 0.25})}  # keep 0.75, passed as drop 0.25
+    keep_course = {"args": (x, {"mode": "train", "p": 0.75})}
+    assert _keep_rate(0.75)(kept_quarter, drop_course)[0]  # p = 0.25 read as keep: the 2016-2017 notebooks allow it
+    assert not _keep_rate(0.75)(kept_quarter, keep_course)[0]  # 2018+: p keeps, a quarter kept is wrong
