@@ -78,7 +78,16 @@ def extract(row: Row, dest, mirrors=MIRRORS) -> Path:
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     spec = [] if row.folder in ("", ".") else [row.folder]
-    archive = subprocess.run(["git", "--git-dir", str(mirror), "archive", "--format=tar", row.commit, *spec],
+    git = ["git", "--git-dir", str(mirror)]
+    # a snapshot lacks its largest files (datasets): archive only the files whose content it holds
+    listed = subprocess.run([*git, "ls-tree", "-r", "-z", row.commit, "--", *spec], capture_output=True,
+                            check=True).stdout.decode("utf-8", "surrogateescape").split("\0")
+    entries = [line.split("\t", 1) for line in listed if "\t" in line]
+    query = "".join(meta.split()[2] + "\n" for meta, _ in entries)
+    held = subprocess.run([*git, "cat-file", "--batch-check"], input=query.encode(), capture_output=True,
+                          check=True).stdout.decode().splitlines()
+    paths = [path for (_, path), answer in zip(entries, held) if not answer.endswith("missing")]
+    archive = subprocess.run([*git, "archive", "--format=tar", row.commit, "--", *paths],
                              capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(dest, filter="data")
@@ -168,7 +177,11 @@ def main(argv=None):
     work = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="public-corpus-"))
     figures = []
     for row in rows:
-        folder = extract(row, work / "src" / row.slug, args.mirrors)
+        try:
+            folder = extract(row, work / "src" / row.slug, args.mirrors)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            print(f"== {row.repo} {row.folder}: not extracted: {exc}")
+            continue
         kept = work / "out" / row.slug / "results.json"
         results = json.loads(kept.read_text()) if args.reuse and kept.is_file() else \
             grade(args.grader, folder, work / "out" / row.slug)
