@@ -274,7 +274,9 @@ def test_a_subset_is_graded_under_the_profile_a_full_grading_detects(pytester, m
     assert report.profile == "cs231n-2016"
     expected = {r.name: (r.status, r.message) for r in report.results if r.target == "dropout_forward"}
     assert {name: (f["status"], f["message"]) for name, (_, f, _) in checks.items()} == expected
-    assert any(status == "failed" for status, _ in expected.values())
+    # the reference keeps with probability p: 2016-2017 accept either reading of p (their notebooks print only the
+    # fraction of zeros), so the subset passes as the full grading does, under the profile the full grading detects
+    assert expected and all(status == "passed" for status, _ in expected.values())
 
 
 def test_prefixed_options_and_their_ini_twins_resolve_like_the_old_spellings(pytester, tmp_path):
