@@ -1,5 +1,11 @@
 """Course profiles: what each course assigns and how its API differs.
 
+Each course year's profile is made from its table in :mod:`autograder.course_years` (what that year's public
+starter stubs, provides and only suggests, learnt from named public repositories); this module adds how a course
+spells its API, recognises the year from a submission (:func:`explain`, with the reason the report quotes) and
+resolves a pinned name or year alias (:func:`profile_named`: ``cs231n-2019``). Optional helpers a submission has
+are graded for 0 points (:meth:`Profile.with_present`).
+
 Real submissions differ by course and year: TwoLayerNet is gone from CS231n 2021+, layernorm and groupnorm
 exist from 2018, dropout's ``p`` is the probability of keeping a unit from 2018 but of dropping it in
 2016-2017, and FullyConnectedNet's constructor changed style twice. UCLA's nndl spells some constructor
