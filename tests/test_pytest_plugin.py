@@ -91,10 +91,11 @@ def test_plugin_is_inert_without_a_submission(pytester):
 
 
 def test_reference_passes_and_template_fails_with_the_graders_messages(pytester):
-    # cs231n-2021 assigns the provided sandwiches that -k relu_backward also selects (the project's profile does not)
-    _, passed = run(pytester, "--submission", REFERENCE, "-k", FEW, "--autograder-profile", "cs231n-2021")
+    # `all` grades the sandwiches that -k relu_backward also selects (every course's starter provides them, so the
+    # course profiles and the project's do not)
+    _, passed = run(pytester, "--submission", REFERENCE, "-k", FEW, "--autograder-profile", "all")
     assert {outcome for outcome, _, _ in passed.values()} == {"passed"}
-    result, failed = run(pytester, "--submission", TEMPLATE, "-k", FEW, "--autograder-profile", "cs231n-2021")
+    result, failed = run(pytester, "--submission", TEMPLATE, "-k", FEW, "--autograder-profile", "all")
     assert set(failed) == set(passed) and {o for o, _, _ in failed.values()} == {"failed"}
     outcome, fields, text = failed["affine_forward: notebook values: output"]
     assert text == f"{fields['message']}\nHint: {fields['hint']}"
