@@ -72,7 +72,6 @@ def _starter(root, table):
     return root
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("table", TABLES.values(), ids=list(TABLES))
 def test_the_untouched_starter_of_each_year_scores_zero(tmp_path, table):
     report = grade(_starter(tmp_path / "starter", table), config=Config(profile=table.id), runner=run_in_process)
