@@ -17,7 +17,7 @@ from . import fixtures as fixture_store  # noqa: E402
 from .config import ConfigError, load_config  # noqa: E402
 from .fixtures import FixtureError  # noqa: E402
 from .paths import ReferenceMissing  # noqa: E402
-from .profiles import PROFILES  # noqa: E402
+from .profiles import known_names  # noqa: E402
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,7 +43,7 @@ def _with_execution(config, execute_notebooks):
 @click.argument("submission", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Write results.json and feedback.md here.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Course config (TOML).")
-@click.option("--profile", type=click.Choice(sorted(PROFILES)), help="Course profile (detected when omitted).")
+@click.option("--profile", type=click.Choice(known_names()), help="Course profile (detected when omitted).")
 @click.option("--public-only", is_flag=True, help="Run only the notebooks' public checks.")
 @click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path), help="Fixture folder to use.")
 @click.option("--select", "-k", multiple=True, help="Only checks whose id or function matches (shell pattern, repeatable).")
@@ -87,7 +87,7 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Results folder.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Parallel workers.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Course config (TOML).")
-@click.option("--profile", type=click.Choice(sorted(PROFILES)),
+@click.option("--profile", type=click.Choice(known_names()),
               help="Course profile of the whole class (when omitted: the one most submissions match).")
 @click.option("--fixtures", "fixture_dir", type=click.Path(path_type=Path), help="Fixture folder to use.")
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")

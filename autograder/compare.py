@@ -169,7 +169,8 @@ class NearZero:
 @dataclass(frozen=True)
 class CloseToAny:
     """Like :class:`Close`, but the value of another convention that a course's starter code has also passes:
-    ``others`` holds ``(description, fn)`` pairs, ``fn(inputs)`` giving that convention's expected value."""
+    ``others`` holds ``(description, fn)`` pairs, ``fn(inputs)`` giving that convention's expected value (None: the
+    convention is not the course's)."""
 
     close: Close
     others: tuple = ()
@@ -182,7 +183,10 @@ class CloseToAny:
         if verdict.passed:
             return verdict
         for description, fn in self.others:
-            other = replace(self.close, literal=fn(inputs))(outputs, expected, inputs)
+            literal = fn(inputs)
+            if literal is None:  # a convention of another course than this one's
+                continue
+            other = replace(self.close, literal=literal)(outputs, expected, inputs)
             if other.passed:
                 return Verdict(True, f"{other.message} ({description})", other.value)
         return verdict
@@ -483,6 +487,8 @@ class Identical:
             a, b = lookup(outputs, self.first), lookup(outputs, self.second)
         except KeyError:
             return Verdict(False, self.message)
+        if a is None:  # the untouched starter's `out = None` is the same twice, but it is nothing
+            return Verdict(False, "no output: the function returned None")
         return Verdict(True) if _same(a, b) else Verdict(False, self.message)
 
 

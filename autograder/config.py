@@ -27,6 +27,30 @@ class Required:
         return tuple(name[:-len(".ipynb")] for name in self.notebooks or ())
 
 
+def check_exclude(patterns):
+    """A one-line ConfigError for an ``exclude`` that is not a list of names, or a name or pattern no check's id or
+    function matches."""
+    from fnmatch import fnmatch
+
+    from .catalog import all_cases
+
+    if not all(isinstance(p, str) for p in patterns):
+        raise ConfigError(f"exclude must be a list of function names or patterns, not {list(patterns)!r}")
+    cases = all_cases()
+    unknown = [p for p in patterns if not any(fnmatch(c.id, p) or fnmatch(c.target, p) for c in cases)]
+    if unknown:
+        raise ConfigError(f"exclude: {', '.join(unknown)} names no check or function; known functions: "
+                          f"{', '.join(sorted({c.target for c in cases}))}")
+
+
+def check_profile(name):
+    """A one-line ConfigError for a ``profile`` that is neither a profile nor a course year."""
+    from .profiles import known_names
+
+    if not isinstance(name, str) or name not in known_names():
+        raise ConfigError(f"unknown profile {name!r}; known profiles and course years: {', '.join(known_names())}")
+
+
 def required_from_table(table) -> Required:
     """Validate a ``[required]`` table: known keys, known function and notebook names (a one-line ConfigError)."""
     from .notebook_checks.rules import VERSIONS
@@ -69,6 +93,9 @@ class Config:
     """Points per test, by case-id prefix or target name (``{"affine_backward" = 2}``): replaces the default."""
     select: tuple = ()
     """Only the cases whose id or target matches one of these shell patterns (``conv_*``); all when empty."""
+    exclude: tuple = ()
+    """Not the cases whose id or target matches one of these shell patterns (``affine_bn_relu_*``): they are not
+    graded at all (applied after ``select``)."""
     count_contract: bool = False
     """Count contract details the assignment never tests (float32 in but float64 out, shapes that differ only
     by singleton dimensions such as dgamma of shape (1, D)): by default they are 0-point warnings."""
@@ -114,7 +141,7 @@ def load_config(path=None, **overrides) -> Config:
     bad = sorted(set(limits) - limit_keys)
     if bad:
         raise ConfigError(f"unknown limit(s) {', '.join(bad)}; known limits: {', '.join(sorted(limit_keys))}")
-    for key in ("packages", "select", "scope"):
+    for key in ("packages", "select", "scope", "exclude"):
         if key in data:
             data[key] = tuple(data[key])
     from .notebook_checks.settings import NotebookSettings, NotebookSettingsError
@@ -125,6 +152,10 @@ def load_config(path=None, **overrides) -> Config:
         raise ConfigError(str(exc)) from None
     from .profiles import check_scope
 
+    if data.get("exclude"):
+        check_exclude(data["exclude"])
+    if data.get("profile") is not None:
+        check_profile(data["profile"])
     if check_scope(tuple(data.get("scope", ()))):
         raise ConfigError(check_scope(tuple(data["scope"])))
     if data.get("isolate_dependencies", True) not in (True, False, "always"):

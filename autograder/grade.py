@@ -14,7 +14,7 @@ import copy
 import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -25,7 +25,8 @@ from .child.protocol import Reply
 from .config import Config, ConfigError
 from .hangs import Hangs
 from .model import Report, TestResult, Verdict
-from .profiles import DEFAULT, PREFERRED, PROFILES, adapt_inputs, check_scope, choose, submission_signs
+from .profiles import (DEFAULT, PREFERRED, PROFILES, adapt_inputs, check_scope, choose, learnt_from, profile_named,
+                       submission_signs)
 from .runner import RunOutcome, run_cases
 from .sandbox import make_sandbox, new_scratch
 from .submission import OpenedSubmission, SubmissionError, open_submission
@@ -114,7 +115,8 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
         run = run_children(ctx, opened, scratch)
         judged = judge_and_credit(ctx, opened, run)
         notebooks = check_notebooks_step(ctx, opened.folder, stage=opened.stage,
-                                         execute=bool(config.notebooks.get("execute", False)))
+                                         execute=bool(config.notebooks.get("execute", False)),
+                                         profile=run.plan.profile)
     return finish_report(ctx, report, run, judged, notebooks)
 
 
@@ -122,7 +124,8 @@ def select_cases(config, store) -> tuple:
     """The catalog's cases this grading runs: public ones (hidden ones too when the fixtures hold them), those the
     config's ``select`` patterns name."""
     return tuple(c for c in all_cases()
-                 if (c.visibility == "public" or store.has_hidden) and selected(c, config.select))
+                 if (c.visibility == "public" or store.has_hidden) and selected(c, config.select)
+                 and not excluded(c, config.exclude))
 
 
 def selected(case, patterns) -> bool:
@@ -130,11 +133,16 @@ def selected(case, patterns) -> bool:
     return not patterns or any(fnmatch(case.id, p) or fnmatch(case.target, p) for p in patterns)
 
 
+def excluded(case, patterns) -> bool:
+    """Whether the config's ``exclude`` patterns name ``case`` (its id or its function)."""
+    return bool(patterns) and selected(case, patterns)
+
+
 def _unopened(ctx, report, exc):
     """The report of a submission that could not be opened: every test fails with the reason; its notebooks, if
     it could be unpacked, are still checked as submitted."""
     config = ctx.config
-    profile = PROFILES[config.profile or DEFAULT].scoped((), config.scope).requiring(config.required.functions)
+    profile = profile_named(config.profile or DEFAULT).scoped((), config.scope).requiring(config.required.functions)
     report.error = str(exc)
     report.profile = profile.name
     report.results = [_failed(case, test, profile, ctx.config, str(exc)) for case in ctx.cases for test in case.tests]
@@ -262,18 +270,29 @@ def judge_and_credit(ctx, opened: OpenedSubmission, run: ChildRun) -> list:
         results.extend(judged)
     if isolated is not None:
         results = isolated.finish(results, ctx.cases)
-    return results
+    return unscored(results, profile)
 
 
-def check_notebooks_step(ctx, folder, *, execute, stage=None):
+def unscored(results, profile):
+    """``results`` with the checks of the optional helpers the submission has (``profile.unscored``) turned into
+    0-point warnings: graded, shown, never counted, so every student of a class keeps the same max_score."""
+    if not profile.unscored:
+        return results
+    note = "optional helper (not part of the assignment's grade): "
+    return [replace(r, score=0.0, max_score=0.0, warning=r.warning or (note + r.message if r.status == "failed" else ""))
+            if r.target in profile.unscored else r for r in results]
+
+
+def check_notebooks_step(ctx, folder, *, execute, stage=None, profile=None):
     """The notebook checks (static, and re-execution when asked) of the submission's notebooks under ``folder``:
     ``(results, notes)``."""
     from .notebook_checks import check_notebooks
 
     config = ctx.config
+    named = profile_named(config.profile).name if config.profile else None
     return check_notebooks(folder, settings=config.notebooks, execute=execute, stage=stage, sandbox=ctx.sandbox,
-                           limits=config.limits, profile=config.profile, packages=config.packages,
-                           required=config.required.notebooks)
+                           limits=config.limits, profile=named, packages=config.packages,
+                           required=config.required.notebooks, course=getattr(profile, "table", None))
 
 
 def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
@@ -281,10 +300,17 @@ def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
     notebooks' results and notes."""
     config, profile = ctx.config, run.plan.profile
     report.profile = profile.name
-    if not profile.assigned >= PROFILES[profile.name].assigned:
+    base = PROFILES[profile.name]
+    if not profile.assigned - profile.unscored >= base.assigned:
         report.notes.append(f"Graded as {profile.description}; the other homeworks' checks are not applicable.")
-    elif profile.assigned != PROFILES[profile.name].assigned:
+    elif profile.assigned - profile.unscored != base.assigned:
         report.notes.append(f"Graded as {profile.description}.")
+    if profile.table is not None:
+        report.notes.append(f"Course year: {profile.name} ({profile.description}), {profile.recognised or 'recognised'}; "
+                            f"its rubric was learnt from the public starter or solutions {learnt_from(profile.table)}.")
+    if profile.unscored:
+        report.notes.append("Optional helpers checked for 0 points (shown as warnings): "
+                            + ", ".join(sorted(profile.unscored)) + ".")
     elif config.scope and not profile.homeworks:
         report.notes.append(f"scope = {list(config.scope)} was ignored: {profile.description} is one homework.")
     if run.outcome.startup_error:  # nothing ran: an error of the submission, never a silent 0

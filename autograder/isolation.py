@@ -6,7 +6,8 @@ missing 1/N in ``softmax_loss`` would also fail every model. Their checks first 
 own layers, in the submission's child. Each such case that fails there runs again in a second sandboxed child
 that holds trusted copies of the layers (the reference's ``layers``, ``layer_utils``, ``fast_layers`` and
 ``optim`` modules, and nothing else of the reference) swapped in for the layers the student's model or sandwich
-calls (:mod:`autograder.child.trusted`). A test passes if it passes either way, so a model is graded on its own
+calls (:mod:`autograder.child.trusted`), those graded in the rubric only (a layer of an earlier homework, or one the
+course provides, runs as submitted). A test passes if it passes either way, so a model is graded on its own
 code; a 0-point line per model or sandwich says whether it also works with the student's own layers, and names
 the first of those layers that fails its own checks. Provided sandwiches (no solution region in the reference)
 keep their credit over trusted layers only once the layers they call earn points of their own.
@@ -164,7 +165,10 @@ class Isolation:
             stage_dir, _ = stage(layout, scratch)
             package = _stage_trusted(scratch)
             config = {**child_config, "root": str(stage_dir), "prefix": child_config["prefix"] + "_trusted",
-                      "trusted": {"package": package, "dropout_means": profile.dropout_means}}
+                      "trusted": {"package": package, "dropout_means": profile.dropout_means,
+                                  # an optional helper the student wrote is theirs: a model calling a wrong one
+                                  # loses its points as it would with any other code of the student's own
+                                  "graded": sorted(profile.assigned - profile.unscored)}}
             requests = {}
             for case in rerun:
                 case_id, req, seconds = request(case, stage_dir)

@@ -1,5 +1,11 @@
 """Course profiles: what each course assigns and how its API differs.
 
+Each course year's profile is made from its table in :mod:`autograder.course_years` (what that year's public
+starter stubs, provides and only suggests, learnt from named public repositories); this module adds how a course
+spells its API, recognises the year from a submission (:func:`explain`, with the reason the report quotes) and
+resolves a pinned name or year alias (:func:`profile_named`: ``cs231n-2019``). Optional helpers a submission has
+are graded for 0 points (:meth:`Profile.with_present`).
+
 Real submissions differ by course and year: TwoLayerNet is gone from CS231n 2021+, layernorm and groupnorm
 exist from 2018, dropout's ``p`` is the probability of keeping a unit from 2018 but of dropping it in
 2016-2017, and FullyConnectedNet's constructor changed style twice. UCLA's nndl spells some constructor
@@ -19,6 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from .course_years import ALIASES, TABLES, table_for
 
 LAYERS = (
     "affine_forward", "affine_backward", "relu_forward", "relu_backward", "svm_loss", "softmax_loss",
@@ -77,9 +85,28 @@ class Profile:
     """Update rule -> {the catalog's config key: the course's key}, e.g. nndl's RMSProp keeps ``cache`` as ``a``."""
     model_keywords: dict = field(default_factory=dict)
     """Class -> {the catalog's constructor keyword: the course's}, e.g. nndl's ``TwoLayerNet(hidden_dims=...)``."""
+    provided: frozenset = frozenset()
+    """Functions the course's starter ships solved: never charged, never graded, never swapped for trusted code."""
+    optional: frozenset = frozenset()
+    """Helpers the notebooks suggest but the starter lacks: checked for 0 points when present, else not applicable."""
+    unscored: frozenset = frozenset()
+    """The optional helpers this submission has (:meth:`with_present`): graded, for 0 points (warnings)."""
+    table: object = None
+    """The :class:`~autograder.course_years.CourseYear` the profile was made from (None: the project's own)."""
+    conventions: frozenset = frozenset()
+    """Course conventions the checks accept besides the catalog's (``momentum_adds_gradient``)."""
+    recognised: str = ""
+    """Why this profile was chosen (``FullyConnectedNet(dropout=...) and collect_submission.ipynb``), for the report."""
 
     def applies(self, names):
         return all(n in self.assigned or n in PROVIDED for n in names)
+
+    def with_present(self, found):
+        """The profile that also grades the optional helpers the submission defines (``found``), for 0 points."""
+        present = self.optional & frozenset(found)
+        if not present:
+            return self
+        return replace(self, assigned=self.assigned | present, unscored=present)
 
     def requiring(self, names):
         """The profile with ``names`` (the config's ``[required] functions``) assigned as well."""
@@ -151,43 +178,97 @@ PROJECT = LAYERS + NORMS + ("affine_bn_relu_forward", "affine_bn_relu_backward")
 LOSSES = ("svm_loss", "softmax_loss")
 OWN_LAYERS = tuple(n for n in LAYERS if n not in LOSSES)
 
+CS182_HOMEWORKS = (
+    # Berkeley CS182: hw00 networks.ipynb (affine, ReLU, the two nets), hw02 the update rules, hw04/05 bn_drop.ipynb
+    # and cnn.ipynb (batch normalization, dropout, convolution); each starter stubs the earlier layers again.
+    Homework("networks", "fully connected networks (CS182 networks.ipynb)", (("FullyConnectedNet", "TwoLayerNet"),),
+             frozenset(("affine_forward", "affine_backward", "relu_forward", "relu_backward", "TwoLayerNet",
+                        "FullyConnectedNet"))),
+    Homework("optimizers", "update rules (CS182 hw2_optimizer_init.ipynb)", (("sgd_momentum", "rmsprop", "adam"),),
+             frozenset(("sgd_momentum", "rmsprop", "adam"))),
+    Homework("bn-drop-cnn", "batch normalization, dropout and convolutional nets (CS182 bn_drop.ipynb, cnn.ipynb)",
+             ((*BN_DROPOUT, *CONV, "ThreeLayerConvNet"),),
+             frozenset(BN_DROPOUT + CONV + ("ThreeLayerConvNet",))),
+)
+COURSE_EXTRAS = {  # what a family spells differently (its starter's API), besides what its table assigns
+    "nndl": {"homeworks": NNDL_HOMEWORKS, "state_names": {"rmsprop": {"cache": "a"}, "adam": {"m": "v", "v": "a"}},
+             "model_keywords": {"TwoLayerNet": {"hidden_dim": "hidden_dims"}}},
+    "cs182": {"homeworks": CS182_HOMEWORKS},
+}
+
+
+def _from_table(table):
+    """The profile of one course year's table (:mod:`autograder.course_years`)."""
+    years = f"{table.years[0]}-{table.years[-1]}" if len(table.years) > 1 else "".join(map(str, table.years))
+    return Profile(table.id, f"{COURSE_NAMES[table.family]} {years}".strip(), table.assigned,
+                   table.dropout_means, provided=table.provided, optional=table.optional, table=table,
+                   conventions=table.conventions, **COURSE_EXTRAS.get(table.family, {}))
+
+
+COURSE_NAMES = {"cs231n": "CS231n", "nndl": "UCLA ECE C147/C247 (nndl)", "cs182": "Berkeley CS182"}
+
 PROFILES = {p.name: p for p in (
     _profile("project", "this project's own assignment (student_template/): CS231n 2021+ with TwoLayerNet",
              PROJECT),
-    _profile("cs231n-2021", "CS231n 2021 and later (and forks such as cs260)",
-             LAYERS, NORMS, SANDWICHES, NORM_SANDWICHES, LN_SANDWICHES, OPTIM, MODELS_2021),
-    _profile("cs231n-2018", "CS231n 2018-2020 (and the libs/ fork)",
-             OWN_LAYERS, NORMS, SANDWICHES, NORM_SANDWICHES, LN_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",)),
-    _profile("cs231n-2016", "CS231n 2016-2017: dropout p is the probability of dropping a unit",
-             OWN_LAYERS, SANDWICHES, NORM_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",), dropout_means="drop"),
-    _profile("nndl", "UCLA ECE C147/C247 (nndl/ package, provided code in cs231n/ or utils/)",
-             OWN_LAYERS, SANDWICHES, NORM_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",),
-             homeworks=NNDL_HOMEWORKS,
-             state_names={"rmsprop": {"cache": "a"}, "adam": {"m": "v", "v": "a"}},
-             model_keywords={"TwoLayerNet": {"hidden_dim": "hidden_dims"}}),
+    *(_from_table(t) for t in TABLES.values()),
     _profile("all", "every function of the reference library (the reference itself grades against this)",
              LAYERS, NORMS, SANDWICHES, NORM_SANDWICHES, LN_SANDWICHES, OPTIM, MODELS_2021, ("TwoLayerNet",)),
 )}
 DEFAULT = "cs231n-2021"
 
 
-def detect(packages, found, template=False):
+def learnt_from(table):
+    """The public repositories (repository@commit) a course year's table was read from."""
+    return ", ".join(dict.fromkeys(f"{s.repo}@{s.commit[:7]}" for s in table.learnt_from))
+
+
+def profile_named(name):
+    """The profile of a config's ``profile`` (an id of ``autograder profiles`` or a year alias such as
+    ``cs231n-2019``), or None."""
+    if name in PROFILES:
+        return PROFILES[name]
+    table = table_for(name)
+    if table is None:
+        return None
+    return replace(PROFILES[table.id], description=f"{PROFILES[table.id].description} (pinned as {name})")
+
+
+def known_names():
+    """Every name a config's ``profile`` may hold."""
+    return sorted(set(PROFILES) | set(ALIASES))
+
+
+def detect(packages, found, template=False, notebooks=()):
     """Pick a profile from the package names, the constructors the submission has (``found``: name ->
-    ``[module, parameter names]``) and whether it was made from this project's template (``template``: its
-    main package holds the template's ``layer_checks.py``)."""
-    return explain(packages, found, template)[0]
+    ``[module, parameter names]``), whether it was made from this project's template (``template``: its
+    main package holds the template's ``layer_checks.py``) and the notebooks it has (``notebooks``: file stems)."""
+    return explain(packages, found, template, notebooks)[0]
 
 
-def explain(packages, found, template=False):
-    """:func:`detect` with the reason: ``(profile, "detected from ...")``, what the warnings of a batch quote."""
+def explain(packages, found, template=False, notebooks=()):
+    """:func:`detect` with the reason: ``(profile, "detected from ...")``, what report notes and the warnings of a
+    batch quote. Where the evidence cannot tell two years apart, the year that charges less is chosen and the
+    reason says so."""
     fc = found.get("FullyConnectedNet", ("", []))
     fc_args = set(fc[1])
+    notebooks = set(notebooks)
     if "nndl" in packages:
         return PROFILES["nndl"], "an nndl/ package"
+    if "deeplearning" in packages and "dropout_keep_ratio" not in fc_args:
+        if notebooks & {"FullyConnectedNets", "ConvolutionalNetworks", "Pytorch"}:
+            return PROFILES["cs182-2022"], "a deeplearning/ package with the 2022 notebooks (FullyConnectedNets...)"
+        return PROFILES["cs182"], "a deeplearning/ package (Berkeley CS182; 2022 and 2025 assign the same functions)"
     if "use_batchnorm" in fc_args:
-        return PROFILES["cs231n-2016"], "FullyConnectedNet(use_batchnorm=...)"
+        if notebooks & {"PyTorch", "TensorFlow"}:
+            return PROFILES["cs231n-2017"], "FullyConnectedNet(use_batchnorm=...) and a PyTorch/TensorFlow notebook"
+        if found.get("conv_bn_relu_forward", ("",))[0].endswith("layer_utils"):
+            return PROFILES["cs231n-2017"], "FullyConnectedNet(use_batchnorm=...) and conv_bn_relu in layer_utils.py"
+        return PROFILES["cs231n-2016"], ("FullyConnectedNet(use_batchnorm=...) (2016 or 2017: nothing tells them "
+                                         "apart, graded as 2016, whose starter assigns the same functions)")
     if "dropout" in fc_args:
-        return PROFILES["cs231n-2018"], "FullyConnectedNet(dropout=...)"
+        if "collect_submission" in notebooks:
+            return PROFILES["cs231n-2020"], "FullyConnectedNet(dropout=...) and collect_submission.ipynb"
+        return PROFILES["cs231n-2018"], "FullyConnectedNet(dropout=...) (2018-2020 starters assign the same functions)"
     if "TwoLayerNet" in found and "dropout_keep_ratio" not in fc_args:
         return PROFILES["cs231n-2018"], "a TwoLayerNet without FullyConnectedNet(dropout_keep_ratio=...)"
     # The template's fc_net.py has both classes; CS231n 2021+ moved TwoLayerNet to assignment 1.
@@ -195,6 +276,17 @@ def explain(packages, found, template=False):
         return PROFILES["project"], "the template's layer_checks.py"
     if "TwoLayerNet" in found and found["TwoLayerNet"][0] == fc[0]:
         return PROFILES["project"], "TwoLayerNet next to FullyConnectedNet"
+    if "dropout_keep_ratio" in fc_args:
+        if "RNN_Captioning_pytorch" in notebooks:
+            return PROFILES["cs231n-2025"], "FullyConnectedNet(dropout_keep_ratio=...) and RNN_Captioning_pytorch.ipynb"
+        if "TensorFlow" in notebooks:
+            return PROFILES["cs231n-2021"], "FullyConnectedNet(dropout_keep_ratio=...) and TensorFlow.ipynb"
+        if notebooks:
+            return PROFILES["cs231n-2022"], "FullyConnectedNet(dropout_keep_ratio=...) without TensorFlow.ipynb"
+        return PROFILES[DEFAULT], "FullyConnectedNet(dropout_keep_ratio=...) (2021-2025 assign the same functions)"
+    if "svm_loss" in found or ("layernorm_forward" not in found and "batchnorm_forward" in found):
+        return PROFILES["cs231n-2016"], ("no FullyConnectedNet and no other course's signs, but svm_loss or no "
+                                         "layernorm: graded as 2016, the year that charges least")
     return PROFILES[DEFAULT], "no TwoLayerNet and no other course's signs"
 
 
@@ -217,7 +309,15 @@ def submission_signs(root, packages):
                     stated.update(_DROPOUT_DOC.findall(path.read_text(encoding="utf-8", errors="replace")))
             except OSError:
                 continue
-    return {"template": (main / "layer_checks.py").is_file(), "dropout_means": stated.pop() if len(stated) == 1 else None}
+    return {"template": (main / "layer_checks.py").is_file(), "dropout_means": stated.pop() if len(stated) == 1 else None,
+            "notebooks": notebook_stems(root)}
+
+
+def notebook_stems(root):
+    """The file stems of the notebooks in ``root`` and the folders under it (two levels, checkpoints skipped)."""
+    root = Path(root)
+    paths = [*root.glob("*.ipynb"), *root.glob("*/*.ipynb"), *root.parent.glob("*.ipynb")]
+    return tuple(sorted({p.stem for p in paths if ".ipynb_checkpoints" not in p.parts}))
 
 
 def choose(name, packages, manifest, signs=None, scope=(), required=()):
@@ -227,10 +327,16 @@ def choose(name, packages, manifest, signs=None, scope=(), required=()):
     :func:`submission_signs`; ``manifest``: what the child found, with the names of files that do not import)."""
     signs = signs or {}
     found = manifest.found
-    profile = PROFILES[name] if name else detect(packages, found, signs.get("template", False))
+    if name:
+        profile, why = profile_named(name), "set in the course config"
+    else:
+        profile, why = explain(packages, found, signs.get("template", False), signs.get("notebooks", ()))
+        why = f"recognised from {why}"
+    profile = replace(profile, recognised=why)
     # A homework's functions count as submitted even when their file does not import: a syntax error in
     # conv_layers.py must cost the homework's points, not take it out of scope.
-    profile = profile.scoped(set(found).union(*manifest.broken_defines.values()), scope).requiring(required)
+    defined = set(found).union(*manifest.broken_defines.values())
+    profile = profile.scoped(defined, scope).requiring(required).with_present(defined)
     means = signs.get("dropout_means")
     if means and means != profile.dropout_means:
         profile = replace(profile, dropout_means=means, description=(
@@ -248,6 +354,18 @@ def describe_profiles():
                  f"{profile.dropout_means} a unit (unless the starter's dropout_forward docstring says otherwise)"]
         lines += [f"  homework {h.name}: {h.description}; {len(h.assigns & profile.assigned)} functions"
                   for h in profile.homeworks]
+        table = profile.table
+        if table is not None:
+            lines.append("  learnt from " + learnt_from(table))
+            lines += [f"  provided by the starter (never charged): {len(table.provided)} functions; optional helpers "
+                      f"(0 points when present): {', '.join(sorted(table.optional)) or 'none'}",
+                      f"  notebooks: {', '.join(table.notebooks)}"
+                      + "".join(f"; one of {' / '.join(g)}" for g in table.either)
+                      + (f"; never counted: {', '.join(table.helpers)}" if table.helpers else ""),
+                      *(f"  convention: {c}" for c in sorted(table.conventions))]
+            aliases = sorted(a for a, t in ALIASES.items() if t == profile.name and a != profile.name)
+            if aliases:
+                lines.append(f"  also pinned as {', '.join(aliases)}")
         lines += [f"  {rule} keeps " + ", ".join(f"{ours} as config[{theirs!r}]" for ours, theirs in names.items())
                   for rule, names in profile.state_names.items()]
         lines += [f"  {cls}(" + ", ".join(f"{theirs}=... for {ours}" for ours, theirs in names.items()) + ")"
@@ -268,6 +386,8 @@ def adapt_inputs(inputs, profile):
             out["dropout_means"] = profile.dropout_means
         if "config" in out and "w" in out and out.get("target") in profile.state_names:
             out["state_names"] = dict(profile.state_names[out["target"]])
+        if "config" in out and "w" in out and "target" in out and profile.conventions:
+            out["conventions"] = tuple(sorted(profile.conventions))
         if isinstance(out.get("spec"), dict) and out.get("cls") in profile.model_keywords:
             out["spec"] = {**out["spec"], "keyword_names": dict(profile.model_keywords[out["cls"]])}
         return out

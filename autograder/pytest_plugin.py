@@ -177,13 +177,13 @@ class _State:
         from .fixtures import FixtureError
         from .fixtures import load as load_fixtures
         from .grade import selected
-        from .profiles import PROFILES
+        from .profiles import known_names
 
         submission, profile, hidden, fixture_dir = options.submission, options.profile, options.hidden, options.fixtures
         if not submission.exists():
             raise pytest.UsageError(f"--submission: {submission} does not exist")
-        if profile is not None and profile not in PROFILES:
-            raise pytest.UsageError(f"unknown course profile {profile!r}; known: {', '.join(sorted(PROFILES))}")
+        if profile is not None and profile not in known_names():
+            raise pytest.UsageError(f"unknown course profile {profile!r}; known: {', '.join(known_names())}")
         try:
             config = load_config(options.config, profile=profile, include_hidden=hidden)
             store = load_fixtures(fixture_dir, include_hidden=hidden)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import Config
-from .profiles import DEFAULT, PREFERRED, PROFILES, explain, submission_signs
+from .profiles import DEFAULT, PREFERRED, PROFILES, explain, profile_named, submission_signs
 
 WARNING = "Rubric warning: "
 """How a rubric warning starts in a report's notes (the class summary collects them)."""
@@ -151,7 +151,7 @@ def _detect(entry, config):
             error = ""
             found, broken = defined_names(layout)
             signs = submission_signs(layout.root, layout.packages)
-            chosen, why = explain(layout.packages, found, signs["template"])
+            chosen, why = explain(layout.packages, found, signs["template"], signs["notebooks"])
             profile = chosen.name
         notebooks = {}
         for path in paths:
@@ -183,7 +183,7 @@ def decide(detections, config: Config) -> Rubric:
         profile, agree = _majority(Counter(d.profile for d in readable), PROFILES)
         profile = profile or DEFAULT
         how = f"like {agree} of {total} submissions"
-    homeworks = PROFILES[profile].homeworks
+    homeworks = profile_named(profile).homeworks
     scope, scopes = tuple(config.scope), {}
     if homeworks:
         scopes = {d.student: tuple(h.name for h in homeworks if h.detected(d.names)) or

@@ -88,8 +88,10 @@ def unexplained(failed):
     return [r for r in failed if (r.case_id, r.name) not in known]
 
 
-def applicable_cases(profile):
-    return {case.id for case in all_cases() if PROFILES[profile].applies(case.all_requires())}
+def applicable_cases(profile, found=()):
+    """The cases ``profile`` grades, with the optional helpers the submission has (``found``: names)."""
+    graded = PROFILES[profile].with_present(found)
+    return {case.id for case in all_cases() if graded.applies(case.all_requires())}
 
 
 def course_toml(config):
@@ -131,7 +133,7 @@ def test_layout(layout, tmp_path):
     if report.profile != layout.profile:
         problems.append(f"profile {report.profile!r} was detected, expected {layout.profile!r}")
     graded = {r.case_id for r in report.results if r.status != "not_applicable"}
-    applicable = applicable_cases(layout.profile)
+    applicable = applicable_cases(layout.profile, seen["where"])
     if not report.error and graded != applicable:
         problems.append(f"graded cases differ from the profile's: missing {sorted(applicable - graded)}, "
                         f"extra {sorted(graded - applicable)}")

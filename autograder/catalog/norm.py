@@ -231,6 +231,23 @@ def _dropout_inputs(p, mode="train", seed=None, dtype="float64"):
 
 
 def _keep_rate(p):
+    """The keep-rate check at keep probability ``p``. Under a course whose ``p`` drops a unit (CS231n 2016-2017:
+    the profile passes ``1 - p``), a dropout that reads the given ``p`` as the probability of keeping a unit passes
+    too: those starters' docstring says drop, but their notebook only prints the fraction of zeros (no expected
+    value) and their lecture notes keep with probability p, so complete solutions of those years do either."""
+    rate_at = _rate_check(p)
+
+    def check(outputs, inputs):
+        verdict = rate_at(outputs, inputs)
+        given = inputs["args"][1].get("p", p)
+        if verdict[0] or abs(given - p) < 1e-12:
+            return verdict
+        other = _rate_check(given)(outputs, inputs)
+        return (True, f"{other[1]} (p read as the probability of keeping a unit)", other[2]) if other[0] else verdict
+    return check
+
+
+def _rate_check(p):
     def check(outputs, inputs):
         out, x = np.asarray(outputs["result"][0]), inputs["args"][0]
         kept = out != 0

@@ -104,7 +104,8 @@ def main():
     trusted = None
     if config.get("trusted"):  # credit isolation: the trusted layers are imported before any student code
         from .trusted import TrustedLayers
-        trusted = TrustedLayers(config["trusted"]["package"], config["trusted"].get("dropout_means", "keep"))
+        trusted = TrustedLayers(config["trusted"]["package"], config["trusted"].get("dropout_means", "keep"),
+                                config["trusted"].get("graded"))
     sub = Submission(config["root"], config["packages"], config["prefix"]).load()
     api, where = sub.find(config["wanted"], config.get("pinned"), config.get("preferred", ()))
     codec.write_message(reply_fd, Manifest(

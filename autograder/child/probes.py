@@ -383,9 +383,10 @@ def _renamed(config, names):
 
 
 @probe
-def update(api, target, w, dw, config, state_names=None):
+def update(api, target, w, dw, config, state_names=None, conventions=()):
     """One optimizer step on copies: ``next_w, config = target(w, dw, config)``. ``state_names`` maps the
-    catalog's state keys to the course's (nndl's ``a`` for RMSProp's cache): renamed going in and back after."""
+    catalog's state keys to the course's (nndl's ``a`` for RMSProp's cache): renamed going in and back after.
+    ``conventions`` (the course's, e.g. CS182's momentum) are read by the judges in the parent, not here."""
     w_copy, dw_copy = np.array(w, copy=True), np.array(dw, copy=True)
     config_copy = _renamed(copy.deepcopy(config), state_names)
     next_w, next_config = _unpack(_get(api, target)(w_copy, dw_copy, config_copy), 2, target, "(next_w, config)")

@@ -24,7 +24,7 @@ __all__ = ["check_notebooks", "check_and_run", "notebooks_command", "NotebookSet
 
 
 def check_notebooks(folder, *, settings: dict, execute: bool, stage=None, sandbox=None,
-                    limits=None, profile=None, packages=None, required=None) -> tuple:
+                    limits=None, profile=None, packages=None, required=None, course=None) -> tuple:
     """Check every notebook under ``folder`` (the unpacked submission root); returns ``(results, notes)``.
 
     ``settings`` is the raw ``Config.notebooks`` table (validated here: :class:`NotebookSettingsError`).
@@ -34,15 +34,18 @@ def check_notebooks(folder, *, settings: dict, execute: bool, stage=None, sandbo
     (:class:`~autograder.runner.Limits`). ``profile`` (a course profile or its name) prefers that course's
     notebook versions (:data:`~.rules.PROFILE_VERSIONS`); ``packages`` (the config's) says where the package is
     when it is staged here. ``required`` (notebook file names, the config's ``[required] notebooks``): a missing
-    one fails all its checks, and only these count. No notebook and none required: ``([], [])``.
+    one fails all its checks, and only these count. ``course`` (a :class:`~autograder.course_years.CourseYear`)
+    says which notebooks are not graded work when nothing is required: its helpers, and of each either-or group all
+    but the most executed one. No notebook and none required: ``([], [])``.
     """
     results, notes, _, _ = check_and_run(folder, settings=settings, execute=execute, stage=stage, sandbox=sandbox,
-                                         limits=limits, profile=profile, packages=packages, required=required)
+                                         limits=limits, profile=profile, packages=packages, required=required,
+                                         course=course)
     return results, notes
 
 
 def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits=None, profile=None,
-                  packages=None, required=None) -> tuple:
+                  packages=None, required=None, course=None) -> tuple:
     """:func:`check_notebooks` that also returns what it read and ran: ``(results, notes, loaded, runs)`` with
     ``loaded`` the :class:`~.static.Loaded` notebooks and ``runs`` their :class:`~.execute.NotebookRun` by path."""
     config = settings if isinstance(settings, NotebookSettings) else NotebookSettings.from_dict(settings)
@@ -69,10 +72,11 @@ def check_and_run(folder, *, settings, execute, stage=None, sandbox=None, limits
     notes.append(_versions_note(loaded))
     results = []
     counted = _counted(loaded, required)
+    skipped = uncounted(loaded, course) if required is None else {}
     for item in loaded:
         found = notebook_results(item, config, runs.get(item.path), execute, problem)
-        if item.path not in counted:
-            found = not_counted(found, _not_counted_reason(item, required))
+        if item.path not in counted or item.path in skipped:
+            found = not_counted(found, skipped.get(item.path) or _not_counted_reason(item, required))
         results.extend(found)
     results += _required(loaded, required, config, execute, profile)
     return results, notes, loaded, runs
@@ -89,6 +93,32 @@ def _counted(loaded, required):
         if name in required and name not in counted:
             counted[name] = item.path
     return set(counted.values())
+
+
+def uncounted(loaded, course):
+    """Path -> why it does not count, for the notebooks that are not graded work in ``course``'s starter (a
+    :class:`~autograder.course_years.CourseYear`, or None): its helpers (collect_submission), and in each either-or
+    group (PyTorch / TensorFlow) every notebook but the one with the most executed code cells."""
+    from .static import execution_problems
+
+    if course is None:
+        return {}
+    reasons = {}
+    for item in loaded:
+        stem = Path(item.name).stem
+        if stem in course.helpers:
+            reasons[item.path] = f"not counted: {Path(item.name).name} is a helper of the course, not graded work"
+    for group in course.either:
+        members = [item for item in loaded if Path(item.name).stem in group and item.path not in reasons]
+        if len(members) < 2:
+            continue
+        done = {item.path: len(execution_problems(item.cells)["executed"]) if item.cells else 0 for item in members}
+        chosen = max(members, key=lambda item: done[item.path])
+        for item in members:
+            if item is not chosen:
+                reasons[item.path] = (f"not counted: students do one of {' / '.join(g + '.ipynb' for g in group)}; "
+                                      f"{Path(chosen.name).name} is the one done")
+    return reasons
 
 
 def _not_counted_reason(item, required):

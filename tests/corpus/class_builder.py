@@ -35,7 +35,7 @@ NOTEBOOKS = ("FullyConnectedNets", "BatchNormalization", "Dropout", "Convolution
 CONFIG_TOML = "[required]\nnotebooks = [" + ", ".join(f'"{stem}.ipynb"' for stem in NOTEBOOKS) + "]\n"
 """The course config of the class: the four notebooks are required."""
 
-OTHER_COURSE = {"sol": "nndl", "tia": "cs231n-2016", "uma": "cs231n-2018", "vic": "cs231n-2021", "wes": "nndl"}
+OTHER_COURSE = {"sol": "nndl", "tia": "cs231n-2017", "uma": "cs231n-2018", "vic": "cs231n-2021", "wes": "nndl"}
 """Student -> the course (profile) their code looks like; everyone else is this project's assignment."""
 MISSING_NOTEBOOKS = {"ivy": ("BatchNormalization",), "jon": ("Dropout", "ConvolutionalNetworks")}
 """Students of the assignment who left out some of the required notebooks (they submitted the others)."""
