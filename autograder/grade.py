@@ -23,6 +23,7 @@ from . import isolation
 from .catalog import all_cases, wanted_names
 from .child.protocol import Reply
 from .config import Config, ConfigError
+from .diagnoses import diagnose_exception, judge_failure
 from .hangs import Hangs
 from .model import Report, TestResult, Verdict
 from .profiles import DEFAULT, PREFERRED, PROFILES, adapt_inputs, check_scope, choose, submission_signs
@@ -329,14 +330,15 @@ def _points(case, test, config):
     return test.points
 
 
-def _result(case, test, config, passed, message, status=None, target=None, warning=""):
+def _result(case, test, config, passed, message, status=None, target=None, warning="", diagnosis=None):
     points = _points(case, test, config)
     target = target or test.target or case.target
     return TestResult(
         case_id=case.id, name=f"{target}: {test.name}", target=target, kind=test.kind,
         visibility=case.visibility, group=case.group, score=points if passed else 0.0, max_score=points,
         status=status or ("passed" if passed else "failed"), message=message, hint="" if passed else test.hint,
-        warning=warning,
+        warning=warning, diagnosis=diagnosis.text if diagnosis and not passed else "",
+        relation=diagnosis.relation if diagnosis and not passed else "",
     )
 
 
@@ -441,8 +443,9 @@ def _judge_case(case, outcome, found, import_errors, store, config, inputs):
         return [_result(case, test, config, False, "no result was produced") for test in case.tests]
     if not reply.ok:
         reason = missing or _reply_error(case, reply)  # a missing function stopped the probe part-way
+        raised = None if missing else diagnose_exception(reason, inputs, case.target)
         if not culprit or not partial:
-            return [_result(case, test, config, False, reason) for test in case.tests]
+            return [_result(case, test, config, False, reason, diagnosis=raised) for test in case.tests]
     expected = store.expected_for(case)
     broken = outcome.manifest.broken_defines
     verdicts = []
@@ -460,13 +463,19 @@ def _judge_case(case, outcome, found, import_errors, store, config, inputs):
             verdicts.append(Verdict(False, _not_checked(culprit, reply, missing)) if outputs.missed else verdict)
     results = []
     for test, verdict in zip(case.tests, verdicts):
+        diagnosis = None
         if test.kind in UNCREDITED_ALONE and verdict.passed and not _works(case, test, verdicts, culprit):
             # Leaving the inputs alone earns nothing while the function itself does not work yet.
             verdict = Verdict(False, "not credited until the function's other checks on this input pass")
-        if verdict.passed and verdict.warning and config.count_contract:
+        elif verdict.passed and verdict.warning and config.count_contract:
             verdict = Verdict(False, f"{verdict.warning} (contract details count in this course)")
+        elif not verdict.passed and culprit is None:  # what kind of mistake explains it, computed here
+            diagnosis = judge_failure(test.judge, reply.outputs, expected, inputs, test.target or case.target,
+                                      verdict.message)
+        elif not verdict.passed and (test.target or case.target) == culprit:
+            diagnosis = diagnose_exception(verdict.message, inputs, culprit)
         results.append(_result(case, test, config, verdict.passed, verdict.message if not verdict.passed else "",
-                               warning=verdict.warning if verdict.passed else ""))
+                               warning=verdict.warning if verdict.passed else "", diagnosis=diagnosis))
     return results
 
 

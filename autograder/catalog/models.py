@@ -52,6 +52,8 @@ def _loss_equals(run, value, tol):
         loss = float(outputs["runs"][run]["loss"])
         ok = abs(loss - value) < tol
         return ok, "" if ok else f"loss is {loss:.10f}, expected {value} (within {tol:g})", loss
+    check.evidence = lambda outputs, inputs: (  # for the diagnoses: the value, the target and the tolerance
+        "loss", float(outputs["runs"][run]["loss"]), value, tol / (2 * abs(value)), f"runs.{run}.loss")
     return check
 
 
@@ -81,6 +83,13 @@ def _reg_term(run_plain, run_reg, reg):
         ok = abs(got - penalty) <= 1e-6 * max(1.0, abs(penalty))
         return ok, "" if ok else (f"the regularization adds {got:.6g} to the loss, expected 0.5 * reg * sum(W**2) = "
                                   f"{penalty:.6g}"), got
+
+    def evidence(outputs, inputs):  # for the diagnoses: the added loss against the penalty (run_reg's reg)
+        params = outputs["params"]
+        penalty = 0.5 * reg * sum(float(np.sum(np.asarray(v, np.float64) ** 2)) for k, v in params.items() if k.startswith("W"))
+        got = float(outputs["runs"][run_reg]["loss"]) - float(outputs["runs"][run_plain]["loss"])
+        return "the regularization term", got, penalty, 1e-6, f"runs.{run_reg}.loss"
+    check.evidence = evidence
     return check
 
 

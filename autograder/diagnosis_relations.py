@@ -1,0 +1,564 @@
+"""The table of relations the grader tries on a failed comparison (see :mod:`autograder.diagnoses`).
+
+Each :class:`Relation` is one kind of mistake: ``explain(evidence)`` computes what the student's value would be
+under that mistake, from the expected value and the case's inputs, and returns the message's fields (a dict, or
+``{}``) when it matches the student's value within the check's tolerance, else None. The first relation that
+explains a failure is reported, so the specific ones come before the general ones. Messages name the mistake and
+quantities of the case (``N``, ``p``, ``reg``); never a number from a hidden case.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .compare import METRICS
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One kind of mistake the grader can recognise in a wrong value."""
+
+    id: str
+    """Stable id, for measurements and tests (``scaled``, ``sum_axes``)."""
+    tests: str
+    """What the relation tests, in words (the documentation's table)."""
+    message: str
+    """The student's sentence: ``str.format`` fields ``label``, ``target``, ``like`` and what ``explain`` returns."""
+    explain: Callable
+    """``explain(evidence) -> dict | None``: the message's fields when the relation explains the difference."""
+    targets: tuple = ()
+    """Function-name prefixes the relation is tried on (empty: every function)."""
+    needs_values: bool = True
+    """Whether the relation needs the student's and the expected value (False: it reads the message or inputs)."""
+
+
+# ----------------------------------------------------------------------------- quantities of a case
+def _args(ev):
+    return tuple(ev.inputs.get("args") or ())
+
+
+def _first_array(ev):
+    for value in (*_args(ev)[:1], ev.inputs.get("X"), ev.inputs.get("w")):
+        if value is not None and np.ndim(value) >= 1:
+            return np.asarray(value)
+    return None
+
+
+def _dict_arg(ev, key):
+    for value in (*_args(ev), ev.inputs.get("config") or {}):
+        if isinstance(value, dict) and isinstance(value.get(key), (int, float)):
+            return float(value[key])
+    return None
+
+
+def _reg(ev):
+    """The regularization strength of a model's run (``runs.<i>.``), or None."""
+    match = re.match(r"runs\.(\d+)\.", ev.path)
+    regs = ev.inputs.get("regs") or ()
+    if match and int(match.group(1)) < len(regs) and regs[int(match.group(1))] is not None:
+        return float(regs[int(match.group(1))])
+    spec = ev.inputs.get("spec") or {}
+    return float(spec["reg"]) if isinstance(spec.get("reg"), (int, float)) else None
+
+
+def quantities(ev):
+    """Named factors of the case a wrong value may be scaled by: ``{name: value}``."""
+    named = {"2": 2.0, "1/2": 0.5}
+    x = _first_array(ev)
+    if x is not None and x.ndim >= 2 and x.shape[0] > 1:
+        n = x.shape[0]
+        named.update({"N (the batch size)": n, "1/N": 1.0 / n})
+        if ev.target.startswith("batchnorm") or ev.target.startswith("spatial_batchnorm"):
+            named.update({"sqrt((N - 1) / N)": np.sqrt((n - 1) / n), "sqrt(N / (N - 1))": np.sqrt(n / (n - 1))})
+    if x is not None and x.ndim == 4:
+        named.update({"H * W": x.shape[2] * x.shape[3], "1 / (H * W)": 1.0 / (x.shape[2] * x.shape[3])})
+    p = _dict_arg(ev, "p")
+    if p is not None and 0 < p < 1:
+        named.update({"p": p, "1/p": 1 / p, "1 - p": 1 - p, "1 / (1 - p)": 1 / (1 - p)})
+    lr = _dict_arg(ev, "learning_rate")
+    if lr:
+        named.update({"learning_rate": lr, "1 / learning_rate": 1 / lr})
+    reg = _reg(ev)
+    if reg:
+        named.update({"reg": reg})
+    return {name: float(value) for name, value in named.items() if value not in (1, 1.0)}
+
+
+# ----------------------------------------------------------------------------- value relations
+def _nonfinite(ev):
+    got = ev.got
+    if got is None or np.all(np.isfinite(got)):
+        return None
+    bad = ~np.isfinite(got)
+    where = _where(bad)
+    x = _first_array(ev)
+    if ev.target == "adam":
+        t = (ev.inputs.get("config") or {}).get("t", 0) if isinstance(ev.inputs.get("config"), dict) else 0
+        if not t:
+            return {"where": where, "cause": "a division by 1 - beta ** t with t still 0 (t is incremented after its "
+                                             "first use)"}
+    if x is not None and np.max(np.abs(x)) > 50:
+        return {"where": where, "cause": "an overflow of exp on large scores (shift the scores first)"}
+    if ev.target.startswith(("batchnorm", "layernorm", "spatial")):
+        return {"where": where, "cause": "a division by a variance of zero (where is eps?)"}
+    return {"where": where, "cause": "a division by zero or an overflow"}
+
+
+def _where(mask):
+    if mask.all():
+        return "everywhere"
+    if mask.ndim >= 2:
+        rows = np.flatnonzero(mask.reshape(mask.shape[0], -1).any(axis=1))
+        return f"in {len(rows)} of {mask.shape[0]} samples"
+    return f"in {int(mask.sum())} of {mask.size} elements"
+
+
+def _empty(ev):
+    got, want = ev.got, ev.want
+    if got.size == 0 and want.size > 0:
+        axes = [i for i, n in enumerate(got.shape) if n == 0]
+        return {"axes": ", ".join(map(str, axes))}
+    return None
+
+
+def _reshaped(ev):
+    got, want = ev.got, ev.want
+    if got.shape != want.shape and got.size == want.size and got.size > 1:
+        if METRICS[ev.metric](got.reshape(want.shape), want) <= ev.tol:
+            return {"shape": got.shape}
+    return None
+
+
+def _permuted(ev):
+    got, want = ev.got, ev.want
+    if got.ndim < 2 or got.ndim > 5 or got.size < 2:
+        return None
+    for perm in itertools.permutations(range(want.ndim)):
+        if perm == tuple(range(want.ndim)):
+            continue
+        moved = np.transpose(want, perm)
+        if moved.shape == got.shape and ev.fits(moved):
+            return {"axes": perm, "what": "transposed" if want.ndim == 2 else f"with its axes permuted as {perm}"}
+    return None
+
+
+def _reordered(ev):
+    """The right values in another order: axes moved by a reshape where a transpose was needed."""
+    got, want = ev.got, ev.want
+    if got.shape != want.shape or got.ndim < 3 or got.ndim > 5:
+        return None
+    for perm in itertools.permutations(range(want.ndim)):
+        if perm == tuple(range(want.ndim)):
+            continue
+        if ev.fits(np.transpose(want, perm).reshape(want.shape)) or ev.fits(
+                np.transpose(want.reshape(np.transpose(want, perm).shape), np.argsort(perm))):
+            return {}
+    return None
+
+
+def _sources(ev):
+    """Arrays a wrong value may be a sum of: the upstream gradient and the inputs."""
+    arrays = [ev.inputs.get("dout"), *_args(ev)]
+    return [np.asarray(a, np.float64) for a in arrays if isinstance(a, np.ndarray) and a.ndim >= 2]
+
+
+def _sum_axes(ev):
+    got = ev.got
+    for name, source in zip(("dout", "the input"), _sources(ev)):
+        for k in range(1, source.ndim):
+            for axes in itertools.combinations(range(source.ndim), k):
+                total = source.sum(axis=axes)
+                if total.shape == got.shape and ev.fits(total):
+                    if total.shape == ev.want.shape and ev.target.endswith("_backward") and name == "dout" and \
+                            "_" in ev.target.replace("_backward", "").replace("spatial_", "", 1):
+                        return None  # the right sum of the wrong gradient: see _skipped_layer
+                    return {"axes": axes[0] if len(axes) == 1 else axes, "plural": "es" if len(axes) > 1 else "is",
+                            "source": name}
+    return None
+
+
+def _skipped_layer(ev):
+    """A sandwich's parameter gradient that is the sum of dout as it arrived: a layer in between was skipped."""
+    dout = ev.inputs.get("dout")
+    if dout is None or np.ndim(dout) < 2:
+        return None
+    dout = np.asarray(dout, np.float64)
+    axes = tuple(a for a in range(dout.ndim) if a != 1) if ev.got.ndim == 1 else None
+    return {} if axes and dout.sum(axis=axes).shape == ev.got.shape and ev.fits(dout.sum(axis=axes)) else None
+
+
+def _missing_sum(ev):
+    got, want = ev.got, ev.want
+    if got.ndim <= want.ndim:
+        return None
+    for k in range(1, got.ndim):
+        for axes in itertools.combinations(range(got.ndim), k):
+            total = got.sum(axis=axes)
+            if total.shape == want.shape and np.max(np.abs(total - want)) <= ev.tol * max(1.0, np.max(np.abs(want))):
+                return {"axes": axes[0] if len(axes) == 1 else axes, "plural": "es" if len(axes) > 1 else "is"}
+    return None
+
+
+def _padding_kept(ev):
+    got, want = ev.got, ev.want
+    if got.ndim != 4 or want.ndim != 4 or got.shape[:2] != want.shape[:2]:
+        return None
+    ph, pw = got.shape[2] - want.shape[2], got.shape[3] - want.shape[3]
+    if ph <= 0 or ph % 2 or pw != ph:
+        return None
+    pad = ph // 2
+    inner = got[:, :, pad:pad + want.shape[2], pad:pad + want.shape[3]]
+    return {} if np.max(np.abs(inner - want)) <= ev.tol * max(1.0, np.max(np.abs(want))) * 10 else None
+
+
+def _sign(ev):
+    return {} if ev.fits(-ev.want) else None
+
+
+def _scaled(ev):
+    want = ev.want
+    denom = float(np.sum(want * want))
+    if denom == 0:
+        return None
+    k = float(np.sum(ev.got * want)) / denom
+    for name, value in quantities(ev).items():
+        if ev.fits(value * want):
+            return {"factor": name}
+    if want.size > 1 and k > 0 and abs(k - 1) > 1e-3 and ev.fits(k * want):
+        return {"factor": "a constant factor"}
+    return None
+
+
+def _offset(ev):
+    diff = ev.got - ev.want
+    for value in _args(ev)[2:3]:
+        if isinstance(value, np.ndarray) and value.ndim == 1 and value.shape == ev.got.shape[-1:] and ev.fits(
+                ev.want + value):
+            return {"by": "the bias b (added once too often)"}
+        if isinstance(value, np.ndarray) and value.ndim == 1 and value.shape == ev.got.shape[-1:] and ev.fits(
+                ev.want - value):
+            return {"by": "minus the bias b (the bias is missing)"}
+    c = float(np.mean(diff))
+    if round(c) != 0 and ev.fits(ev.want + round(c)):
+        return {"by": f"a constant {int(round(c))}"}
+    if ev.want.size > 1 and c != 0 and ev.fits(ev.want + c):
+        return {"by": "a constant"}
+    return None
+
+
+def _axis_constant(ev):
+    """The difference is the same along one axis: a sum or mean over that axis is missing, extra or wrong."""
+    got, want = ev.got, ev.want
+    if got.shape != want.shape or got.ndim < 2:
+        return None
+    diff = got - want
+    scale = max(1e-12, float(np.max(np.abs(want))))
+    if np.max(np.abs(diff)) <= ev.tol * scale:
+        return None
+    for axis in range(got.ndim):
+        if got.shape[axis] < 2:
+            continue
+        spread = np.max(np.abs(diff - diff.mean(axis=axis, keepdims=True)))
+        if spread <= max(ev.tol, 1e-9) * scale:
+            return {"axis": axis}
+    return None
+
+
+def _located(ev):
+    """Right everywhere except one region (the last row or column, some samples or channels)."""
+    got, want = ev.got, ev.want
+    if got.shape != want.shape or got.ndim < 2:
+        return None
+    scale = max(1e-12, float(np.max(np.abs(want))))
+    bad = np.abs(got - want) > max(ev.tol, 1e-9) * scale
+    if not bad.any() or bad.all():
+        return None
+    if got.ndim == 4:
+        inner = np.zeros_like(bad)
+        inner[:, :, 1:-1, 1:-1] = True
+        if not (bad & inner).any() and got.shape[2] > 2:
+            return {"where": "on the border of each image (where padding matters)"}
+    if not bad[..., :-1].any():
+        return {"where": "in the last column"}
+    if got.ndim >= 2 and not bad[..., :-1, :].any():
+        return {"where": "in the last row"}
+    if ev.like not in ("x", "") or ev.picked is not None:
+        return None  # samples and channels are axes 0 and 1 of activations only
+    samples = bad.reshape(bad.shape[0], -1).any(axis=1)
+    if not samples.all():
+        return {"where": f"for {int(samples.sum())} of the {bad.shape[0]} samples"}
+    if got.ndim >= 3:
+        channels = np.moveaxis(bad, 1, 0).reshape(bad.shape[1], -1).any(axis=1)
+        if not channels.all():
+            return {"where": f"for {int(channels.sum())} of the {bad.shape[1]} channels"}
+    return None
+
+
+# ----------------------------------------------------------------------------- layers: pooling, batchnorm
+def _windows(ev):
+    """The pooling windows of a max-pool case: ``(H_out, W_out, hh, ww, stride)``, or None."""
+    args = _args(ev)
+    if len(args) < 2 or not isinstance(args[1], dict) or np.ndim(args[0]) != 4:
+        return None
+    pool = args[1]
+    hh, ww, stride = int(pool["pool_height"]), int(pool["pool_width"]), int(pool["stride"])
+    H, W = np.shape(args[0])[2:]
+    return 1 + (H - hh) // stride, 1 + (W - ww) // stride, hh, ww, stride
+
+
+def _pool_whole_window(ev):
+    found, dout = _windows(ev), ev.inputs.get("dout")
+    if found is None or dout is None or ev.got.shape != np.shape(_args(ev)[0]):
+        return None
+    Ho, Wo, hh, ww, stride = found
+    model = np.zeros(ev.got.shape)
+    for i in range(Ho):
+        for j in range(Wo):
+            model[:, :, i * stride:i * stride + hh, j * stride:j * stride + ww] += np.asarray(dout)[:, :, i, j, None, None]
+    return {} if ev.fits(model) else None
+
+
+def _pool_overlaps(ev):
+    found = _windows(ev)
+    if found is None or ev.got.shape != ev.want.shape:
+        return None
+    Ho, Wo, hh, ww, stride = found
+    cover = np.zeros(ev.got.shape[2:], int)
+    for i in range(Ho):
+        for j in range(Wo):
+            cover[i * stride:i * stride + hh, j * stride:j * stride + ww] += 1
+    scale = max(1e-12, float(np.max(np.abs(ev.want))))
+    bad = np.abs(ev.got - ev.want) > max(ev.tol, 1e-9) * scale
+    return {} if bad.any() and not (bad & (cover <= 1)[None, None]).any() else None
+
+
+def _relu_kink(ev):
+    x = _args(ev)[0] if _args(ev) else None
+    if x is None or np.shape(x) != ev.got.shape:
+        return None
+    scale = max(1e-12, float(np.max(np.abs(ev.want))))
+    bad = np.abs(ev.got - ev.want) > max(ev.tol, 1e-9) * scale
+    return {} if bad.any() and not (bad & (np.asarray(x) != 0)).any() else None
+
+
+def _bn_test_mode(ev):
+    """A test-mode batchnorm output computed another way: with the batch's own statistics, or eps outside sqrt."""
+    args = _args(ev)
+    if "x_test" in ev.inputs:
+        x, (gamma, beta), bn = ev.inputs["x_test"], args[:2], ev.outputs.get("bn_param") or {}
+    elif len(args) >= 4 and isinstance(args[3], dict) and args[3].get("mode") == "test":
+        x, gamma, beta, bn = args[0], args[1], args[2], args[3]
+    else:
+        return None
+    x, eps = np.asarray(x, np.float64), float(bn.get("eps", 1e-5))
+    if ev.fits(gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + beta):
+        return {"how": "with the test batch's own mean and variance instead of the running statistics"}
+    if "running_mean" in bn and ev.fits(gamma * (x - bn["running_mean"]) / (np.sqrt(bn["running_var"]) + eps) + beta):
+        return {"how": "with eps added outside the square root"}
+    return None
+
+
+# ----------------------------------------------------------------------------- update rules
+def _rule_variants(ev):
+    """Each known slip of an update rule: ``{name: {output path: value}}`` computed from the step's inputs."""
+    w, dw = np.asarray(ev.inputs["w"], np.float64), np.asarray(ev.inputs["dw"], np.float64)
+    config = dict(ev.inputs.get("config") or {})
+    lr = config.get("learning_rate", 1e-2 if ev.target == "sgd_momentum" else 1e-3)
+    if ev.target == "sgd_momentum":
+        v = config.get("momentum", 0.9) * np.asarray(config.get("velocity", np.zeros_like(w))) + lr * dw
+        return {"the velocity adds the gradient instead of subtracting it (a step uphill)":
+                {"next_w": w + v, "config.velocity": v}}
+    if ev.target == "rmsprop":
+        decay, eps = config.get("decay_rate", 0.99), config.get("epsilon", 1e-8)
+        cache = decay * np.asarray(config.get("cache", np.zeros_like(w))) + (1 - decay) * dw**2
+        return {"the step divides by the cache itself instead of its square root":
+                {"next_w": w - lr * dw / (cache + eps), "config.cache": cache}}
+    if ev.target == "adam":
+        b1, b2, eps = config.get("beta1", 0.9), config.get("beta2", 0.999), config.get("epsilon", 1e-8)
+        t = config.get("t", 0)
+        m = b1 * np.asarray(config.get("m", np.zeros_like(w))) + (1 - b1) * dw
+        v = b2 * np.asarray(config.get("v", np.zeros_like(w))) + (1 - b2) * dw**2
+        out = {"m and v are used without the bias correction": {"next_w": w - lr * m / (np.sqrt(v) + eps)}}
+        if t:
+            out["t is incremented after the bias correction instead of before it"] = {
+                "next_w": w - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)}
+        return out
+    return {}
+
+
+def _update_rule(ev):
+    for slip, values in _rule_variants(ev).items():
+        if ev.path in values and ev.fits(values[ev.path]):
+            return {"slip": slip}
+    return None
+
+
+# ----------------------------------------------------------------------------- models: regularization
+def _params(ev):
+    params = ev.outputs.get("params") or ev.inputs.get("params") or {}
+    return {k: np.asarray(v, np.float64) for k, v in params.items() if k.startswith("W")}
+
+
+def _penalty_terms(ev):
+    if not ev.path.endswith("loss") or ev.got.size != 1:
+        return None
+    reg, weights = _reg(ev), _params(ev)
+    if not reg or not weights:
+        return None
+    squares = {k: float(np.sum(v * v)) for k, v in weights.items()}
+    total = sum(squares.values())
+    tries = [("the penalty is twice what it should be (check its factor 0.5)", 0.5 * reg * total),
+             ("the penalty is missing from the loss", -0.5 * reg * total),
+             ("the penalty is half what it should be", -0.25 * reg * total)]
+    tries += [(f"the penalty leaves out {k}", -0.5 * reg * squares[k]) for k in sorted(squares)]
+    for what, delta in tries:
+        if ev.fits(ev.want + delta):
+            return {"what": what}
+    return None
+
+
+def _reg_gradient(ev):
+    name = ev.path.rsplit(".", 1)[-1]
+    if ".grads." not in ev.path or not name.startswith("W"):
+        return None
+    reg, W = _reg(ev), _params(ev).get(name)
+    if ev.picked is not None and W is not None:
+        W = W.reshape(-1)[ev.picked]
+    if not reg or W is None or W.size != ev.want.size:
+        return None
+    W = W.reshape(ev.want.shape)
+    for c, what in ((-1.0, "lacks"), (1.0, "has once too often"), (-0.5, "lacks half of")):
+        if ev.fits(ev.want + c * reg * W):
+            return {"what": what, "param": name}
+    return None
+
+
+# ----------------------------------------------------------------------------- property checks and exceptions
+def _message_numbers(ev, pattern):
+    match = re.search(pattern, ev.message)
+    return tuple(float(g) for g in match.groups()) if match else None
+
+
+def _keep_inverted(ev):
+    numbers = _message_numbers(ev, r"([\d.]+) of the units were kept, expected about ([\d.]+)")
+    return {} if numbers and abs(numbers[0] - (1 - numbers[1])) < 0.05 else None
+
+
+def _not_inverted(ev):
+    return {} if "not scaled by 1 / p" in ev.message else None
+
+
+def _unflattened(ev):
+    shapes = [s for s in _shapes_in(ev.message)]
+    x = _first_array(ev)
+    if x is not None and x.ndim > 2 and tuple(x.shape) in shapes and re.search(r"not aligned|matmul|mismatch", ev.message):
+        return {"shape": tuple(x.shape)}
+    return None
+
+
+def _layer_size(ev):
+    numbers = _message_numbers(ev, r"x has D = .*? = (\d+) features per example but w has (\d+) rows")
+    if not numbers or numbers[1] <= numbers[0] or numbers[1] % numbers[0]:
+        return None
+    return {"k": int(numbers[1] // numbers[0])}
+
+
+def _shapes_in(text):
+    return [tuple(int(n) for n in re.findall(r"\d+", m)) for m in re.findall(r"\((\d+(?:,\s*\d+)+),?\)", text)]
+
+
+def _stats_axis(ev):
+    """A normalization's output whose statistics are right over another axis of a 2-D output."""
+    judge = getattr(getattr(ev.judge, "fn", None), "stats", None)
+    if judge is None or judge["reshape"] is not None or judge["axes"] not in (0, 1):
+        return None
+    from .compare import lookup
+
+    out = np.asarray(lookup(ev.outputs, judge["path"]), np.float64)
+    if out.ndim != 2:
+        return None
+    other = 1 - judge["axes"]
+    return {"axis": other} if np.allclose(out.std(axis=other), np.median(out.std(axis=other)), rtol=1e-3) and \
+        np.allclose(out.mean(axis=other), np.median(out.mean(axis=other)), atol=1e-6) else None
+
+
+def _in_place(ev):
+    return {} if re.search(r"in place|gave different gradients", ev.message) else None
+
+
+RELATIONS = (
+    Relation("nonfinite", "the value has NaN or inf: where, and the likely cause (adam's t still 0, an overflow of exp, "
+             "a variance of zero)", "{label} has NaN or inf values {where}: likely {cause}.", _nonfinite),
+    Relation("empty", "the value has a dimension of size 0", "{label} is empty along axis {axes}: a slice such as "
+             "a:-k is empty when k is 0; slice with explicit end points.", _empty),
+    Relation("padding_kept", "the value's middle equals the expected one: the padding border was not cut off",
+             "{label} still includes the padding border: its inside is right, crop the padding to get {like}'s "
+             "shape.", _padding_kept),
+    Relation("reshape", "the right values in another shape", "{label} has the right values but shape {shape}: "
+             "give it the shape of {like}.", _reshaped),
+    Relation("permuted", "the expected value with its axes permuted (transposed)", "{label} is the expected value "
+             "{what}: check the order of the axes.", _permuted),
+    Relation("sum_axes", "a sum of dout (or an input) over other axes than the expected", "{label} is a sum over "
+             "ax{plural} {axes} of {source}: the shape of {like} tells which axes to sum over.", _sum_axes),
+    Relation("skipped_layer", "a sandwich's parameter gradient equals the sum of dout as it arrived",
+             "{label} is computed from dout as it arrived: the gradient skipped a layer in between (backpropagate "
+             "through every layer, in reverse order).", _skipped_layer,
+             targets=("affine_relu", "affine_bn", "affine_ln", "conv_relu", "conv_bn")),
+    Relation("missing_sum", "the value summed over some axes is the expected value", "{label} is not summed: "
+             "summed over ax{plural} {axes} it would be right (a parameter's gradient adds up over the batch).",
+             _missing_sum),
+    Relation("update_rule", "the step of an update rule recomputed from its inputs with one known slip",
+             "{label}: {slip}.", _update_rule, targets=("sgd_momentum", "rmsprop", "adam")),
+    Relation("test_mode", "batchnorm's test-mode output recomputed with the batch's statistics, or eps outside sqrt",
+             "{label} is what normalizing {how} gives.", _bn_test_mode, targets=("batchnorm_forward",)),
+    Relation("pool_whole_window", "max pooling's dx with dout added to every element of each window",
+             "{label} sends each window's gradient to every element of the window; only the element that was the "
+             "maximum gets it.", _pool_whole_window, targets=("max_pool_backward",)),
+    Relation("pool_overlaps", "max pooling's dx wrong only where windows overlap", "{label} is right except where "
+             "pooling windows overlap: gradients from overlapping windows must add up.", _pool_overlaps,
+             targets=("max_pool_backward",)),
+    Relation("penalty", "a model's loss differs by a part of the L2 penalty (all of it, its 0.5, one layer's)",
+             "{label} differs by part of the regularization: {what}.", _penalty_terms,
+             targets=("TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet")),
+    Relation("reg_gradient", "a weight's gradient differs by reg * W (or half of it)", "{label} {what} reg * "
+             "{param}: the regularization's gradient does not match the penalty added to the loss.", _reg_gradient,
+             targets=("TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet")),
+    Relation("sign", "the expected value with its sign flipped", "{label} has the opposite sign of the expected "
+             "value.", _sign),
+    Relation("scaled", "the expected value times a constant, named when it is a quantity of the case (N, 1/N, 2, 1/2, "
+             "p, 1/p, 1 - p, H * W, reg, learning_rate)", "{label} is the expected value scaled by {factor}.",
+             _scaled),
+    Relation("offset", "the expected value plus a constant or the bias", "{label} is the expected value offset by "
+             "{by}.", _offset),
+    Relation("relu_kink", "wrong only where the ReLU's input is exactly 0", "{label} differs only where x is exactly "
+             "0: decide which side of the ReLU's kink those elements take.", _relu_kink,
+             targets=("relu_backward",)),
+    Relation("axis_constant", "the difference from the expected value is the same along one axis",
+             "{label} differs from the expected value by a term that is the same along axis {axis}: a sum or mean "
+             "over axis {axis} is missing, extra, or taken over the wrong axis (the chain rule through the "
+             "statistics).", _axis_constant),
+    Relation("located", "right everywhere except one region (border, last row or column, some samples or channels)",
+             "{label} is right except {where}.", _located),
+    Relation("stats_axis", "a normalization whose output has the expected statistics over another axis",
+             "the output is normalized over axis {axis}: the statistics are taken over the wrong axis.", _stats_axis,
+             needs_values=False),
+    Relation("keep_probability", "dropout keeps about 1 - p of the units", "about 1 - p of the units are kept: "
+             "in this course p is the probability of keeping a unit, not of dropping it.", _keep_inverted,
+             targets=("dropout",), needs_values=False),
+    Relation("dropout_not_inverted", "dropout's kept units are not scaled", "the kept units keep their values: "
+             "inverted dropout rescales them at training time so that test time needs no change.", _not_inverted,
+             targets=("dropout",), needs_values=False),
+    Relation("unflattened", "a matrix product failed on an input of more than 2 dimensions",
+             "x of shape {shape} went into a matrix product as it is: each example must become one row first "
+             "(the shape rule of the affine layer).", _unflattened, needs_values=False),
+    Relation("layer_size", "a layer's weight has a multiple of the rows its input has features",
+             "the weight has {k} times as many rows as its input has features per example: its size was computed "
+             "for the input before a step that shrinks it (pooling?).", _layer_size, needs_values=False),
+    Relation("in_place", "an input, dout or the cache changed by the function", "the function changes an array it "
+             "was given: compute new arrays instead of writing into the inputs, dout or the cache.", _in_place,
+             needs_values=False),
+)
