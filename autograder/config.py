@@ -79,6 +79,9 @@ class Config:
     """Run the hidden checks (they need the hidden fixtures)."""
     hidden_visibility: str = "after_published"
     """Gradescope visibility of hidden tests."""
+    hints: str = "concepts"
+    """Hints on failed checks: ``full`` (each check's own advice), ``concepts`` (the idea that applies to the
+    function) or ``none`` (no hint anywhere); see :mod:`autograder.hints`."""
     sandbox: str = "auto"
     """``auto`` (namespaces where available), ``namespaces`` (required) or ``limits`` (resource limits only)."""
     limits: Limits = field(default_factory=Limits)
@@ -127,6 +130,8 @@ def load_config(path=None, **overrides) -> Config:
 
     if check_scope(tuple(data.get("scope", ()))):
         raise ConfigError(check_scope(tuple(data["scope"])))
+    if data.get("hints", "concepts") not in ("full", "concepts", "none"):
+        raise ConfigError(f"hints must be \"full\", \"concepts\" or \"none\", not {data['hints']!r}")
     if data.get("isolate_dependencies", True) not in (True, False, "always"):
         raise ConfigError(f"isolate_dependencies must be true, false or \"always\", not "
                           f"{data['isolate_dependencies']!r}")

@@ -25,6 +25,7 @@ from .child.protocol import Reply
 from .config import Config, ConfigError
 from .diagnoses import diagnose_exception, judge_failure
 from .hangs import Hangs
+from .hints import shown
 from .model import Report, TestResult, Verdict
 from .profiles import DEFAULT, PREFERRED, PROFILES, adapt_inputs, check_scope, choose, submission_signs
 from .runner import RunOutcome, run_cases
@@ -140,6 +141,7 @@ def _unopened(ctx, report, exc):
         results, notes = check_notebooks_step(ctx, exc.folder, execute=False)
         report.results.extend(results)
         report.notes.extend(notes)
+    report.results = [shown(r, config.hints) for r in report.results]
     report.execution_time = time.monotonic() - ctx.started
     return report
 
@@ -288,8 +290,7 @@ def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
         report.error = f"the submission could not be loaded: {run.outcome.startup_error}"
     for module, error in sorted(run.import_errors.items()):
         report.notes.append(f"{module.replace('.', '/')}.py could not be imported: {error}")
-    report.results.extend(results)
-    report.results.extend(notebooks[0])
+    report.results.extend(shown(r, config.hints) for r in (*results, *notebooks[0]))
     report.notes.extend(notebooks[1])
     report.timings, report.peak_child_memory_bytes = instructor_data(run.outcome)
     report.execution_time = time.monotonic() - ctx.started
@@ -376,6 +377,8 @@ def _reply_error(case, reply):
     at = f" at {where}" if where else ""
     if exc_type == "NotImplementedError":
         return f"not implemented yet (raises NotImplementedError{at})"
+    if exc_type in ("AttributeError", "TypeError") and "'NoneType'" in error:  # a stub's None used as a value
+        return f"not implemented yet (returns None): {exc_type}: {error}{at}"
     return f"raised {exc_type}{': ' + error if error else ''}{at}"
 
 

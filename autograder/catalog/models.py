@@ -15,7 +15,7 @@ TWO_LAYER_SCORES = [
 ]
 N, D, H, C = 3, 5, 50, 7
 TWO_LAYER_SPEC = {"input_dim": D, "hidden_dim": H, "num_classes": C, "weight_scale": 1e-2}
-HINT_REG = "Add 0.5 * reg * np.sum(W * W) for every weight matrix (not the biases) to the loss, and reg * W to dW."
+HINT_REG = "L2 regularization penalizes every weight matrix (not the biases); its gradient must match the penalty in the loss (mind the factor 0.5)."
 
 
 def _two_layer_params():
@@ -102,7 +102,7 @@ def _grad_tests(run, names, tol, title, h=1e-5, tols=None, metric="max", params=
              GradientClose(f"runs.{run}.grads.{name}", name, (tols or {}).get(name, tol), name, dout=None, h=h,
                            perturbed=f"runs.{run}.perturbed_{name}", shape_path=f"params.{name}", metric=metric,
                            shortcut=shortcut),
-             1.0, "model", "Check the backward pass layer by layer; add reg * W to each dW.")
+             1.0, "model", "Check the backward pass layer by layer, and the regularization's gradient of each weight.")
         for name in names)
 
 
@@ -133,12 +133,12 @@ TWO_LAYER = [
     Case("TwoLayerNet.init", "TwoLayerNet", "model_init", lambda rng: {"cls": "TwoLayerNet", "spec": dict(TWO_LAYER_SPEC)}, (
         Test("initialization: shapes, zero biases, weight std about weight_scale",
              Predicate(_init_check({"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}, 1e-2)), 1.0, "model",
-             "W1 = weight_scale * np.random.randn(input_dim, hidden_dim); biases np.zeros."),
+             "Weights: small random normal values scaled by weight_scale; biases start at zero."),
     ), seed=231, group="models"),
     Case("TwoLayerNet.scores", "TwoLayerNet", "model_loss",
          _model_inputs("TwoLayerNet", TWO_LAYER_SPEC, lambda rng: (_two_layer_X(), None), params=_two_layer_params), (
              Test("notebook: test-time scores", Predicate(_scores_close), 1.0, "model",
-                  "scores = relu(X @ W1 + b1) @ W2 + b2; loss(X) without y returns scores."),
+                  "Without y, loss returns the class scores of the affine - relu - affine network."),
          ), seed=231, group="models"),
     Case("TwoLayerNet.loss", "TwoLayerNet", "model_loss",
          _model_inputs("TwoLayerNet", TWO_LAYER_SPEC, lambda rng: (_two_layer_X(), None), regs=(0.0, 1.0, 0.7),
