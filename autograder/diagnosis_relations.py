@@ -489,6 +489,88 @@ def _in_place(ev):
     return {} if re.search(r"in place|gave different gradients", ev.message) else None
 
 
+# ----------------------------------------------------------------------------- more layer relations
+def _zero(ev):
+    return {} if not np.any(ev.got) and np.any(ev.want) else None
+
+
+def _mask_missing(ev):
+    """Zero in the expected gradient (a unit the forward pass switched off) but not in the student's."""
+    scale = float(np.max(np.abs(ev.want)))
+    if scale == 0 or ev.got.shape != ev.want.shape:
+        return None
+    off = np.abs(ev.want) <= 1e-12 * scale
+    if off.sum() < 2 or off.all():
+        return None
+    return {} if np.mean(np.abs(ev.got[off]) > 1e-8 * scale) > 0.5 else None
+
+
+def _conv_window(ev):
+    """A naive convolution that raised on a product of a window with the filters: the window's size says why."""
+    args = _args(ev)
+    if len(args) < 2 or np.ndim(args[1]) != 4 or not re.search(r"not aligned|broadcast|mismatch|matmul", ev.message):
+        return None
+    filter_size = int(np.prod(np.shape(args[1])[1:]))
+    sizes = [n for shape in _shapes_in(ev.message) for n in shape if n != filter_size]
+    if any(n > filter_size and n % filter_size for n in sizes[:2]) or any(n > filter_size for n in sizes[:2]):
+        return {"how": "larger than a filter: the padding went on more axes than height and width"}
+    if any(0 < n < filter_size for n in sizes[:2]):
+        return {"how": "smaller than a filter: windows are cut off at the border (are they taken from the padded "
+                       "input?)"}
+    return None
+
+
+def _conv_stride(ev):
+    """A naive convolution whose windows move by 1 whatever the stride."""
+    args = _args(ev)
+    if len(args) < 4 or not isinstance(args[3], dict) or int(args[3].get("stride", 1)) == 1 or ev.got.ndim != 4:
+        return None
+    x, w, b = (np.asarray(a, np.float64) for a in args[:3])
+    pad = int(args[3].get("pad", 0))
+    x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    HH, WW = w.shape[2:]
+    model = np.zeros(ev.got.shape)
+    for i in range(model.shape[2]):
+        for j in range(model.shape[3]):
+            window = x[:, :, i:i + HH, j:j + WW]
+            if window.shape[2:] != (HH, WW):
+                return None
+            model[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    return {} if ev.fits(model) else None
+
+
+def _running_variants(ev):
+    """batchnorm's running statistics and test-mode output after the warm-up batches, recomputed with one slip."""
+    if "xs" not in ev.inputs:
+        return None
+    xs, (gamma, beta), bn = ev.inputs["xs"], ev.inputs["args"][:2], ev.inputs.get("bn_param") or {}
+    momentum, eps = float(bn.get("momentum", 0.9)), float(bn.get("eps", 1e-5))
+    slips = {"momentum weighs the new batch instead of the running value": (True, 0),
+             "the variance divides by N - 1 (unbiased) instead of N": (False, 1)}
+    for slip, (swapped, ddof) in slips.items():
+        mean = var = None
+        for x in xs:
+            x = np.asarray(x, np.float64)
+            m, v = x.mean(axis=0), x.var(axis=0, ddof=ddof)
+            if mean is None:
+                mean, var = np.zeros_like(m), np.zeros_like(v)
+            mean = momentum * m + (1 - momentum) * mean if swapped else momentum * mean + (1 - momentum) * m
+            var = momentum * var + (1 - momentum) * v
+        values = {"bn_param.running_mean": mean, "bn_param.running_var": var,
+                  "out": gamma * (np.asarray(ev.inputs["x_test"]) - mean) / np.sqrt(var + eps) + beta}
+        if ev.path in values and ev.fits(values[ev.path]):
+            return {"slip": slip}
+    return None
+
+
+def _unbiased_std(ev):
+    """Normalized outputs whose standard deviations are sqrt((N - 1) / N) of the target: an unbiased variance."""
+    x = _first_array(ev)
+    if x is None or x.ndim != 2:
+        return None
+    return {} if ev.fits(ev.want * np.sqrt((x.shape[0] - 1) / x.shape[0])) else None
+
+
 RELATIONS = (
     Relation("nonfinite", "the value has NaN or inf: where, and the likely cause (adam's t still 0, an overflow of exp, "
              "a variance of zero)", "{label} has NaN or inf values {where}: likely {cause}.", _nonfinite),
@@ -517,6 +599,16 @@ RELATIONS = (
              "{label}: {slip}.", _update_rule, targets=("sgd_momentum", "rmsprop", "adam")),
     Relation("test_mode", "batchnorm's test-mode output recomputed with the batch's statistics, or eps outside sqrt",
              "{label} is what normalizing {how} gives.", _bn_test_mode, targets=("batchnorm_forward",)),
+    Relation("running_statistics", "batchnorm's running mean and variance (and the test-mode output after them) "
+             "recomputed from the warm-up batches with one slip (momentum swapped, unbiased variance)",
+             "{label} is what the running averages give when {slip}.", _running_variants,
+             targets=("batchnorm_forward",)),
+    Relation("unbiased_variance", "normalized outputs whose standard deviations are sqrt((N - 1) / N) of the "
+             "target", "{label} are sqrt((N - 1) / N) of the target: the variance divides by N - 1 (unbiased) "
+             "instead of N.", _unbiased_std, targets=("batchnorm_forward", "layernorm_forward")),
+    Relation("conv_stride", "a naive convolution's output recomputed with windows that move by 1",
+             "{label} is what windows moving by 1 give: they must move by the stride.", _conv_stride,
+             targets=("conv_forward",)),
     Relation("pool_whole_window", "max pooling's dx with dout added to every element of each window",
              "{label} sends each window's gradient to every element of the window; only the element that was the "
              "maximum gets it.", _pool_whole_window, targets=("max_pool_backward",)),
@@ -529,6 +621,11 @@ RELATIONS = (
     Relation("reg_gradient", "a weight's gradient differs by reg * W (or half of it)", "{label} {what} reg * "
              "{param}: the regularization's gradient does not match the penalty added to the loss.", _reg_gradient,
              targets=("TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet")),
+    Relation("zero", "the value is zero where the expected one is not", "{label} is zero: the parameter never "
+             "takes part in the computation (is the layer it belongs to used?).", _zero),
+    Relation("mask_missing", "nonzero where the expected gradient is exactly zero (units the forward pass switched "
+             "off)", "{label} is nonzero where the gradient must be zero: a mask of the forward pass (dropout, "
+             "ReLU) is not applied in the backward pass.", _mask_missing),
     Relation("sign", "the expected value with its sign flipped", "{label} has the opposite sign of the expected "
              "value.", _sign),
     Relation("scaled", "the expected value times a constant, named when it is a quantity of the case (N, 1/N, 2, 1/2, "
@@ -557,6 +654,8 @@ RELATIONS = (
     Relation("unflattened", "a matrix product failed on an input of more than 2 dimensions",
              "x went into a matrix product with all its dimensions: each example must become one row first "
              "(the shape rule of the affine layer).", _unflattened, needs_values=False),
+    Relation("conv_window", "a naive convolution raised on the product of a window with a filter of another size",
+             "a window of the input is {how}.", _conv_window, targets=("conv_forward",), needs_values=False),
     Relation("layer_size", "a layer's weight has a multiple of the rows its input has features",
              "the weight has {k} times as many rows as its input has features per example: its size was computed "
              "for the input before a step that shrinks it (pooling?).", _layer_size, needs_values=False),
