@@ -337,10 +337,18 @@ def _result(case, test, config, passed, message, status=None, target=None, warni
     return TestResult(
         case_id=case.id, name=f"{target}: {test.name}", target=target, kind=test.kind,
         visibility=case.visibility, group=case.group, score=points if passed else 0.0, max_score=points,
-        status=status or ("passed" if passed else "failed"), message=message, hint="" if passed else test.hint,
+        status=status or ("passed" if passed else "failed"), message=message,
+        hint="" if passed or _not_about_the_math(message) else test.hint,
         warning=warning, diagnosis=diagnosis.text if diagnosis and not passed else "",
         relation=diagnosis.relation if diagnosis and not passed else "",
     )
+
+
+def _not_about_the_math(message):
+    """Whether a failure says nothing about the function's math (it is missing, could not be imported, or was not
+    checked because another function failed): no hint about the math then."""
+    return ("was not found in the submission" in message or "could not be imported" in message
+            or message.startswith("not checked"))
 
 
 def _failed(case, test, profile, config, reason):

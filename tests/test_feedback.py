@@ -197,3 +197,26 @@ def test_feedback_warnings_are_not_failures():
     text = feedback_markdown(Report("s", [warned], notes=["notebook versions: 2024"], profile="cs231n"))
     assert "❌" not in text and "## Warnings" in text and "⚠️" in text
     assert text.index("## Notes") > text.index("## Warnings")
+
+
+def test_a_missing_function_gets_no_hint_about_the_math():
+    from autograder.grade import _result
+    from autograder.config import Config
+
+    case = next(c for c in all_cases() if c.id == "affine_forward.notebook")
+    test = case.tests[0]
+    assert test.hint
+    missing = _result(case, test, Config(), False, "affine_forward was not found in the submission")
+    assert missing.hint == ""
+    wrong = _result(case, test, Config(), False, "out is wrong: relative error 1.00e+00 exceeds 1e-07")
+    assert wrong.hint == test.hint
+
+
+def test_notebook_hints_never_ask_to_fix_provided_code():
+    from autograder.notebook_checks.checks import _printed_hint
+    from autograder.notebook_checks.rules.vocabulary import Rule
+
+    provided = Rule("x", "max_pool_backward_fast", "", (), "dx difference below 1e-8", "")
+    assert "Fix" not in _printed_hint(provided) and "provided" in _printed_hint(provided)
+    own = Rule("y", "affine_backward", "", (), "errors below 1e-8", "")
+    assert "affine_backward" in _printed_hint(own)
