@@ -220,3 +220,16 @@ def test_notebook_hints_never_ask_to_fix_provided_code():
     assert "Fix" not in _printed_hint(provided) and "provided" in _printed_hint(provided)
     own = Rule("y", "affine_backward", "", (), "errors below 1e-8", "")
     assert "affine_backward" in _printed_hint(own)
+
+
+def test_a_trusted_layers_shape_message_survives_the_isolation_scrub():
+    """A model failing over trusted layers says which argument had which shape; code in an exception does not pass."""
+    from autograder import isolation
+
+    vocabulary = isolation._vocabulary()
+    message = "affine_forward: b has shape (1, 32), expected (32,) (x has shape (2, 5), w has shape (5, 32))"
+    raised = {"id": "x", "ok": False, "kind": "exception", "type": "ValueError", "error": message,
+              "where": "cnn.py, line 97, in loss"}
+    assert isolation.scrub_reply(raised, {"cnn.py"}, vocabulary)["error"] == message
+    for forged in ("affine_forward: dx = dout * (x > 0)", "dx = dout * (x > 0)"):
+        assert isolation.scrub_reply(dict(raised, error=forged), {"cnn.py"}, vocabulary)["error"] == ""
