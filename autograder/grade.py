@@ -112,9 +112,24 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
             return _unopened(ctx, report, exc)
         run = run_children(ctx, opened, scratch)
         judged = judge_and_credit(ctx, opened, run)
+        judged = _name_provided_changes(judged, opened)
         notebooks = check_notebooks_step(ctx, opened.folder, stage=opened.stage,
                                          execute=bool(config.notebooks.get("execute", False)))
     return finish_report(ctx, report, run, judged, notebooks)
+
+
+def _name_provided_changes(results, opened):
+    """Failures of provided functions the student changed say so first (:mod:`autograder.provided_changes`)."""
+    from dataclasses import replace
+
+    from . import provided_changes
+
+    try:
+        edited = provided_changes.changed(opened.stage_dir, opened.packages)
+    except (OSError, ValueError):
+        return results
+    return [replace(r, message=f"{provided_changes.note(r.target, edited[r.target])}. {r.message}")
+            if r.status == "failed" and r.target in edited else r for r in results]
 
 
 def select_cases(config, store) -> tuple:

@@ -233,3 +233,17 @@ def test_a_trusted_layers_shape_message_survives_the_isolation_scrub():
     assert isolation.scrub_reply(raised, {"cnn.py"}, vocabulary)["error"] == message
     for forged in ("affine_forward: dx = dout * (x > 0)", "dx = dout * (x > 0)"):
         assert isolation.scrub_reply(dict(raised, error=forged), {"cnn.py"}, vocabulary)["error"] == ""
+
+
+def test_a_changed_provided_function_is_named_as_such(tmp_path):
+    from autograder import provided_changes
+
+    package = tmp_path / "cs231n"
+    paths.copy_reference_package(package)
+    assert provided_changes.changed(tmp_path, ("cs231n",)) == {}
+    text = (package / "layer_utils.py").read_text()
+    start = text.index("def affine_relu_backward")
+    body_end = text.index("return dx, dw, db", start)
+    (package / "layer_utils.py").write_text(text[:body_end] + "dx = dx * 2\n    " + text[body_end:])
+    assert provided_changes.changed(tmp_path, ("cs231n",)) == {"affine_relu_backward": "cs231n/layer_utils.py"}
+    assert "the course provides it" in provided_changes.note("affine_relu_backward", "cs231n/layer_utils.py")
