@@ -76,19 +76,20 @@ def _initial_loss(run, classes, tol):
 
 def _reg_term(run_plain, run_reg, reg):
     """loss(reg) - loss(0) must be 0.5 * reg * (sum of squared weights), weights being params named W*."""
-    def check(outputs, inputs):
+    def measured(outputs):
+        """(the loss the regularization added, the penalty it should be)."""
         params = outputs["params"]
         penalty = 0.5 * reg * sum(float(np.sum(np.asarray(v, np.float64) ** 2)) for k, v in params.items() if k.startswith("W"))
-        got = float(outputs["runs"][run_reg]["loss"]) - float(outputs["runs"][run_plain]["loss"])
+        return float(outputs["runs"][run_reg]["loss"]) - float(outputs["runs"][run_plain]["loss"]), penalty
+
+    def check(outputs, inputs):
+        got, penalty = measured(outputs)
         ok = abs(got - penalty) <= 1e-6 * max(1.0, abs(penalty))
         return ok, "" if ok else (f"the regularization adds {got:.6g} to the loss, expected 0.5 * reg * sum(W**2) = "
                                   f"{penalty:.6g}"), got
 
     def evidence(outputs, inputs):  # for the diagnoses: the added loss against the penalty (run_reg's reg)
-        params = outputs["params"]
-        penalty = 0.5 * reg * sum(float(np.sum(np.asarray(v, np.float64) ** 2)) for k, v in params.items() if k.startswith("W"))
-        got = float(outputs["runs"][run_reg]["loss"]) - float(outputs["runs"][run_plain]["loss"])
-        return "the regularization term", got, penalty, 1e-6, f"runs.{run_reg}.loss"
+        return ("the regularization term", *measured(outputs), 1e-6, f"runs.{run_reg}.loss")
     check.evidence = evidence
     return check
 
