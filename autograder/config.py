@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from .limits import Limits
+from .hints import check_setting as check_hints
 
 
 class ConfigError(Exception):
@@ -130,8 +131,10 @@ def load_config(path=None, **overrides) -> Config:
 
     if check_scope(tuple(data.get("scope", ()))):
         raise ConfigError(check_scope(tuple(data["scope"])))
-    if data.get("hints", "concepts") not in ("full", "concepts", "none"):
-        raise ConfigError(f"hints must be \"full\", \"concepts\" or \"none\", not {data['hints']!r}")
+    try:
+        check_hints(data.get("hints", "concepts"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if data.get("isolate_dependencies", True) not in (True, False, "always"):
         raise ConfigError(f"isolate_dependencies must be true, false or \"always\", not "
                           f"{data['isolate_dependencies']!r}")

@@ -193,9 +193,12 @@ class _State:
         try:
             config = load_config(options.config, profile=profile, include_hidden=hidden)
             if options.hints is not None:
-                if options.hints not in ("full", "concepts", "none"):
-                    raise ConfigError(f"autograder_hints must be full, concepts or none, not {options.hints!r}")
-                config = replace(config, hints=options.hints)
+                from .hints import check_setting
+
+                try:
+                    config = replace(config, hints=check_setting(options.hints))
+                except ValueError as exc:
+                    raise ConfigError(f"autograder_hints: {exc}") from None
             store = load_fixtures(fixture_dir, include_hidden=hidden)
         except (ConfigError, FixtureError) as exc:
             raise pytest.UsageError(str(exc)) from None
