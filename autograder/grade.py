@@ -25,7 +25,7 @@ from .child.protocol import Reply
 from .config import Config, ConfigError
 from .diagnoses import diagnose_exception, judge_failure
 from .hangs import Hangs
-from .hints import shown
+from .hints import not_about_the_math, shown
 from .model import Report, TestResult, Verdict
 from .profiles import DEFAULT, PREFERRED, PROFILES, adapt_inputs, check_scope, choose, submission_signs
 from .runner import RunOutcome, run_cases
@@ -353,17 +353,10 @@ def _result(case, test, config, passed, message, status=None, target=None, warni
         case_id=case.id, name=f"{target}: {test.name}", target=target, kind=test.kind,
         visibility=case.visibility, group=case.group, score=points if passed else 0.0, max_score=points,
         status=status or ("passed" if passed else "failed"), message=message,
-        hint="" if passed or _not_about_the_math(message) else test.hint,
+        hint="" if passed or not_about_the_math(message) else test.hint,
         warning=warning, diagnosis=diagnosis.text if diagnosis and not passed else "",
         relation=diagnosis.relation if diagnosis and not passed else "",
     )
-
-
-def _not_about_the_math(message):
-    """Whether a failure says nothing about the function's math (it is missing, could not be imported, or was not
-    checked because another function failed): no hint about the math then."""
-    return ("was not found in the submission" in message or "could not be imported" in message
-            or message.startswith("not checked"))
 
 
 def _failed(case, test, profile, config, reason):

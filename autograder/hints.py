@@ -68,13 +68,24 @@ def concept(target, kind="") -> str:
     return CONCEPTS[max(matches, key=len)] if matches else ""
 
 
+def not_about_the_math(message) -> bool:
+    """Whether a failure says nothing about the function's math (it is missing, could not be imported, or was not
+    checked because another function failed): no hint then."""
+    return ("was not found in the submission" in message or "could not be imported" in message
+            or message.startswith("not checked"))
+
+
 def shown(result, setting=DEFAULT):
-    """``result`` (a TestResult) with the hint the setting shows: its own, its concept, or none."""
-    if not result.hint or setting == "full":
+    """``result`` (a TestResult) with the hint the setting shows: ``full``, its own (else its concept);
+    ``concepts``, its concept (else its own); ``none``, nothing. Only failures about the function's math get one;
+    notebook checks keep their own."""
+    if result.status != "failed" or setting == "none" or not_about_the_math(result.message):
+        return replace(result, hint="") if result.hint else result
+    if result.group == "notebooks":
         return result
-    if setting == "none" or result.group == "notebooks":
-        return replace(result, hint="" if setting == "none" else result.hint)
-    return replace(result, hint=concept(result.target, result.kind) or result.hint)
+    idea = concept(result.target, result.kind)
+    hint = (result.hint or idea) if setting == "full" else (idea or result.hint)
+    return replace(result, hint=hint) if hint != result.hint else result
 
 
 def failure_text(result, show_hint=True) -> str:
