@@ -572,6 +572,24 @@ def _unbiased_std(ev):
     return {} if ev.fits(ev.want * np.sqrt((x.shape[0] - 1) / x.shape[0])) else None
 
 
+def _across_groups(ev):
+    """A group norm whose output is normalized across the groups (per example and position) instead of within each."""
+    stats = getattr(getattr(ev.judge, "fn", None), "stats", None)
+    args = _args(ev)
+    if stats is None or len(args) < 4 or not isinstance(args[3], (int, np.integer)):
+        return None
+    from .compare import lookup
+
+    out = np.asarray(lookup(ev.outputs, stats["path"]), np.float64)
+    if out.ndim != 4 or out.shape[1] % int(args[3]):
+        return None
+    grouped = out.reshape(out.shape[0], int(args[3]), -1)
+    # gamma 1 and beta 0 in the notebook's cell: zero means across the groups, not within them (a variance across
+    # few groups can be near eps, so the standard deviations are not compared)
+    across, within = grouped.mean(axis=1), grouped.mean(axis=2)
+    return {} if np.allclose(across, 0, atol=1e-6) and not np.allclose(within, 0, atol=1e-3) else None
+
+
 RELATIONS = (
     Relation("nonfinite", "the value has NaN or inf: where, and the likely cause (adam's t still 0, an overflow of exp, "
              "a variance of zero)", "{label} has NaN or inf values {where}: likely {cause}.", _nonfinite),
@@ -645,6 +663,10 @@ RELATIONS = (
              "{label} is right except {where}.", _located),
     Relation("stats_axis", "a normalization whose output has the expected statistics over another axis",
              "the output is normalized over axis {axis}: the statistics are taken over the wrong axis.", _stats_axis,
+             needs_values=False),
+    Relation("across_groups", "a group norm's output normalized across the groups instead of within each group",
+             "the output is normalized across the groups (for each position) instead of within each group: the "
+             "statistics are taken over the wrong axis.", _across_groups, targets=("spatial_groupnorm_forward",),
              needs_values=False),
     Relation("keep_probability", "dropout keeps about 1 - p of the units", "about 1 - p of the units are kept: "
              "in this course p is the probability of keeping a unit, not of dropping it.", _keep_inverted,

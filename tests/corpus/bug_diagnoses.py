@@ -24,7 +24,7 @@ EXPECTED = {
     "spatial_batchnorm_forward.no_transpose": {"reordered"},
     "spatial_batchnorm_forward.running_mean_is_batch_mean": set(),
     "spatial_batchnorm_backward.no_transpose": {"reordered"},
-    "spatial_groupnorm_forward.across_groups": {"stats_axis"},
+    "spatial_groupnorm_forward.across_groups": {"across_groups"},
     "dropout_forward.p_is_drop": {"keep_probability"},
     "dropout_forward.not_inverted": {"dropout_not_inverted"},
     "dropout_backward.unscaled_mask": {"scaled"},
