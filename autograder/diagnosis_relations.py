@@ -497,8 +497,8 @@ def _zero(ev):
 def _mask_missing(ev):
     """Zero in the expected gradient (a unit the forward pass switched off) but not in the student's."""
     scale = float(np.max(np.abs(ev.want)))
-    if scale == 0 or ev.got.shape != ev.want.shape:
-        return None
+    if scale == 0 or ev.got.shape != ev.want.shape or "grads" not in ev.path.split("."):
+        return None  # gradients only: a forward output's zeros (a ReLU's) are no mask of a backward pass
     off = np.abs(ev.want) <= 1e-12 * scale
     if not off.any() or off.all():
         return None
@@ -642,9 +642,6 @@ RELATIONS = (
              targets=("TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet")),
     Relation("zero", "the value is zero where the expected one is not", "{label} is zero: the parameter never "
              "takes part in the computation (is the layer it belongs to used?).", _zero),
-    Relation("mask_missing", "nonzero where the expected gradient is exactly zero (units the forward pass switched "
-             "off)", "{label} is nonzero where the gradient must be zero: a mask of the forward pass (dropout, "
-             "ReLU) is not applied in the backward pass.", _mask_missing),
     Relation("sign", "the expected value with its sign flipped", "{label} has the opposite sign of the expected "
              "value.", _sign),
     Relation("scaled", "the expected value times a constant, named when it is a quantity of the case (N, 1/N, 2, 1/2, "
@@ -652,6 +649,9 @@ RELATIONS = (
              _scaled),
     Relation("offset", "the expected value plus a constant or the bias", "{label} is the expected value offset by "
              "{by}.", _offset),
+    Relation("mask_missing", "nonzero where the expected gradient is exactly zero (units the forward pass switched "
+             "off)", "{label} is nonzero where the gradient must be zero: a mask of the forward pass (dropout, "
+             "ReLU) is not applied in the backward pass.", _mask_missing),
     Relation("relu_kink", "wrong only where the ReLU's input is exactly 0", "{label} differs only where x is exactly "
              "0: decide which side of the ReLU's kink those elements take.", _relu_kink,
              targets=("relu_backward",)),

@@ -129,7 +129,8 @@ def _name_provided_changes(results, opened):
     except (OSError, ValueError):
         return results
     return [replace(r, message=f"{provided_changes.note(r.target, edited[r.target])}. {r.message}")
-            if r.status == "failed" and r.target in edited else r for r in results]
+            if r.status == "failed" and r.target in edited and not r.message.startswith("not credited") else r
+            for r in results]
 
 
 def select_cases(config, store) -> tuple:
