@@ -227,9 +227,15 @@ def _scaled(ev):
     for name, value in quantities(ev).items():
         if ev.fits(value * want):
             return {"factor": name}
-    if want.size > 1 and k > 0 and abs(k - 1) > 1e-3 and ev.fits(k * want):
+    if want.size > 1 and k > 0 and abs(k - 1) > 1e-3 and not _property(ev) and ev.fits(k * want):
         return {"factor": "a constant factor"}
     return None
+
+
+def _property(ev):
+    """Whether the compared values are statistics a property check derived (standard deviations, a penalty): an
+    unnamed constant says nothing about them."""
+    return getattr(ev.judge, "fn", None) is not None
 
 
 def _offset(ev):
@@ -244,7 +250,7 @@ def _offset(ev):
     c = float(np.mean(diff))
     if round(c) != 0 and ev.fits(ev.want + round(c)):
         return {"by": f"a constant {int(round(c))}"}
-    if ev.want.size > 1 and c != 0 and ev.fits(ev.want + c):
+    if ev.want.size > 1 and c != 0 and not _property(ev) and ev.fits(ev.want + c):
         return {"by": "a constant"}
     return None
 
