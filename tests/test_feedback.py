@@ -23,6 +23,7 @@ from autograder.diagnosis_relations import RELATIONS
 from autograder.model import Report
 from autograder.model import TestResult as Result
 from corpus import END, START
+from test_pipeline_unchanged import SOFTMAX_BUG  # the golden lock's planted softmax bug (dx not divided by N)
 
 MIN_TOKENS = 5
 TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -134,18 +135,6 @@ def test_diagnoses_name_no_number_of_a_hidden_case():
 
 
 # ----------------------------------------------------------------------------- grading, feedback.md
-SOFTMAX_BUG = '''
-def softmax_loss(x, y):
-    shifted = x - np.max(x, axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    N = x.shape[0]
-    loss = -np.sum(log_probs[np.arange(N), y]) / N
-    dx = np.exp(log_probs)
-    dx[np.arange(N), y] -= 1
-    return loss, dx
-'''
-
-
 @pytest.fixture(scope="module")
 def softmax_bug():
     from autograder.config import Config
