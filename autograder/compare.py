@@ -84,7 +84,7 @@ def compare_arrays(label, actual, expected, tol, like=None, metric="max"):
     like_text = f" like {like}" if like else ""
     got = _numeric(actual)
     if actual is None:
-        return Verdict(False, f"{label} is None (not implemented yet?), expected an array of shape {np.shape(expected)}{like_text}")
+        return Verdict(False, f"{label}: not implemented yet (returns None), expected an array of shape {np.shape(expected)}{like_text}")
     if got is None:
         return Verdict(False, f"{label} is {describe(actual)}, expected an array of shape {np.shape(expected)}{like_text}")
     expected = np.asarray(expected)

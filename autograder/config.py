@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from .limits import Limits
+from .hints import check_setting as check_hints
 
 
 class ConfigError(Exception):
@@ -106,6 +107,9 @@ class Config:
     """Run the hidden checks (they need the hidden fixtures)."""
     hidden_visibility: str = "after_published"
     """Gradescope visibility of hidden tests."""
+    hints: str = "concepts"
+    """Hints on failed checks: ``full`` (each check's own advice), ``concepts`` (the idea that applies to the
+    function) or ``none`` (no hint anywhere); see :mod:`autograder.hints`."""
     sandbox: str = "auto"
     """``auto`` (namespaces where available), ``namespaces`` (required) or ``limits`` (resource limits only)."""
     limits: Limits = field(default_factory=Limits)
@@ -158,6 +162,10 @@ def load_config(path=None, **overrides) -> Config:
         check_profile(data["profile"])
     if check_scope(tuple(data.get("scope", ()))):
         raise ConfigError(check_scope(tuple(data["scope"])))
+    try:
+        check_hints(data.get("hints", "concepts"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if data.get("isolate_dependencies", True) not in (True, False, "always"):
         raise ConfigError(f"isolate_dependencies must be true, false or \"always\", not "
                           f"{data['isolate_dependencies']!r}")

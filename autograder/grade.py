@@ -23,7 +23,9 @@ from . import isolation, numpy_warnings, paths, portable_child
 from .catalog import all_cases, wanted_names
 from .child.protocol import Reply
 from .config import Config, ConfigError
+from .diagnoses import diagnose_exception, judge_failure
 from .hangs import Hangs
+from .hints import not_about_the_math, shown
 from .model import Report, TestResult, Verdict
 from .profiles import (DEFAULT, PREFERRED, PROFILES, adapt_inputs, check_scope, choose, learnt_from, profile_named,
                        submission_signs)
@@ -114,10 +116,26 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
             return _unopened(ctx, report, exc)
         run = run_children(ctx, opened, scratch)
         judged = judge_and_credit(ctx, opened, run)
+        judged = _name_provided_changes(judged, opened)
         notebooks = check_notebooks_step(ctx, opened.folder, stage=opened.stage,
                                          execute=bool(config.notebooks.get("execute", False)),
                                          profile=run.plan.profile)
     return finish_report(ctx, report, run, judged, notebooks)
+
+
+def _name_provided_changes(results, opened):
+    """Failures of provided functions the student changed say so first (:mod:`autograder.provided_changes`)."""
+    from dataclasses import replace
+
+    from . import provided_changes
+
+    try:
+        edited = provided_changes.changed(opened.stage_dir, opened.packages)
+    except (OSError, ValueError):
+        return results
+    return [replace(r, message=f"{provided_changes.note(r.target, edited[r.target])}. {r.message}")
+            if r.status == "failed" and r.target in edited and not r.message.startswith("not credited") else r
+            for r in results]
 
 
 def select_cases(config, store) -> tuple:
@@ -150,6 +168,7 @@ def _unopened(ctx, report, exc):
         results, notes = check_notebooks_step(ctx, exc.folder, execute=False)
         report.results.extend(results)
         report.notes.extend(notes)
+    report.results = [shown(r, config.hints) for r in report.results]
     report.execution_time = time.monotonic() - ctx.started
     return report
 
@@ -317,9 +336,8 @@ def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
         report.error = f"the submission could not be loaded: {run.outcome.startup_error}"
     for module, error in sorted(run.import_errors.items()):
         report.notes.append(f"{module.replace('.', '/')}.py could not be imported: {error}")
-    report.results.extend(results)
-    report.results.extend(numpy_warnings.results(run.outcome))
-    report.results.extend(notebooks[0])
+    report.results.extend(shown(r, config.hints) for r in (*results, *numpy_warnings.results(run.outcome),
+                                                           *notebooks[0]))
     report.notes.extend(notebooks[1])
     report.timings, report.peak_child_memory_bytes = instructor_data(run.outcome)
     report.execution_time = time.monotonic() - ctx.started
@@ -360,14 +378,16 @@ def _points(case, test, config):
     return test.points
 
 
-def _result(case, test, config, passed, message, status=None, target=None, warning=""):
+def _result(case, test, config, passed, message, status=None, target=None, warning="", diagnosis=None):
     points = _points(case, test, config)
     target = target or test.target or case.target
     return TestResult(
         case_id=case.id, name=f"{target}: {test.name}", target=target, kind=test.kind,
         visibility=case.visibility, group=case.group, score=points if passed else 0.0, max_score=points,
-        status=status or ("passed" if passed else "failed"), message=message, hint="" if passed else test.hint,
-        warning=warning,
+        status=status or ("passed" if passed else "failed"), message=message,
+        hint="" if passed or not_about_the_math(message) else test.hint,
+        warning=warning, diagnosis=diagnosis.text if diagnosis and not passed else "",
+        relation=diagnosis.relation if diagnosis and not passed else "",
     )
 
 
@@ -405,6 +425,8 @@ def _reply_error(case, reply):
     at = f" at {where}" if where else ""
     if exc_type == "NotImplementedError":
         return f"not implemented yet (raises NotImplementedError{at})"
+    if exc_type in ("AttributeError", "TypeError") and "'NoneType'" in error:  # a stub's None used as a value
+        return f"not implemented yet (returns None): {exc_type}: {error}{at}"
     return f"raised {exc_type}{': ' + error if error else ''}{at}"
 
 
@@ -472,8 +494,9 @@ def _judge_case(case, outcome, found, import_errors, store, config, inputs):
         return [_result(case, test, config, False, "no result was produced") for test in case.tests]
     if not reply.ok:
         reason = missing or _reply_error(case, reply)  # a missing function stopped the probe part-way
+        raised = None if missing else diagnose_exception(reason, inputs, case.target)
         if not culprit or not partial:
-            return [_result(case, test, config, False, reason) for test in case.tests]
+            return [_result(case, test, config, False, reason, diagnosis=raised) for test in case.tests]
     expected = store.expected_for(case)
     broken = outcome.manifest.broken_defines
     verdicts = []
@@ -491,13 +514,19 @@ def _judge_case(case, outcome, found, import_errors, store, config, inputs):
             verdicts.append(Verdict(False, _not_checked(culprit, reply, missing)) if outputs.missed else verdict)
     results = []
     for test, verdict in zip(case.tests, verdicts):
+        diagnosis = None
         if test.kind in UNCREDITED_ALONE and verdict.passed and not _works(case, test, verdicts, culprit):
             # Leaving the inputs alone earns nothing while the function itself does not work yet.
             verdict = Verdict(False, "not credited until the function's other checks on this input pass")
-        if verdict.passed and verdict.warning and config.count_contract:
+        elif verdict.passed and verdict.warning and config.count_contract:
             verdict = Verdict(False, f"{verdict.warning} (contract details count in this course)")
+        elif not verdict.passed and culprit is None:  # what kind of mistake explains it, computed here
+            diagnosis = judge_failure(test.judge, reply.outputs, expected, inputs, test.target or case.target,
+                                      verdict.message)
+        elif not verdict.passed and (test.target or case.target) == culprit:
+            diagnosis = diagnose_exception(verdict.message, inputs, culprit)
         results.append(_result(case, test, config, verdict.passed, verdict.message if not verdict.passed else "",
-                               warning=verdict.warning if verdict.passed else ""))
+                               warning=verdict.warning if verdict.passed else "", diagnosis=diagnosis))
     return results
 
 

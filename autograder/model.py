@@ -101,6 +101,10 @@ class TestResult:
     """Advice shown on failure."""
     warning: str = ""
     """A contract detail that differs but is not counted (see :attr:`Verdict.warning`); the test still passed."""
+    diagnosis: str = ""
+    """On a failure: which kind of mistake explains the wrong value (:mod:`autograder.diagnoses`), or ''."""
+    relation: str = ""
+    """The id of the relation behind :attr:`diagnosis` (for measurements; never shown alone)."""
 
 
 @dataclass

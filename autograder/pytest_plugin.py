@@ -47,6 +47,9 @@ def pytest_addoption(parser):
                     help="Fixture folder holding hidden.npz: run the hidden checks too (instructors only).")
     group.addoption("--autograder-hidden", "--hidden", dest="autograder_hidden", action="store_true", default=None,
                     help="Run the hidden checks too, with the installed fixtures (instructors only).")
+    group.addoption("--autograder-hints", dest="autograder_hints", choices=("full", "concepts", "none"),
+                    help="Hints on failed checks: full, concepts (the course config's default) or none.")
+    parser.addini("autograder_hints", default="", help="Hints on failed checks: full, concepts or none.")
     parser.addini("autograder_submission", type="paths", default=[],
                   help="Submission folder whose checks are run (relative to the ini file).")
     parser.addini("autograder_profile", default="", help="Course profile (detected when empty).")
@@ -71,6 +74,8 @@ class Options:
     """Fixtures holding the hidden checks (``--autograder-fixtures`` / ``autograder_fixtures``)."""
     hidden: bool
     """Whether the hidden checks run (``--autograder-hidden`` / ``autograder_hidden``, or fixtures given)."""
+    hints: str | None = None
+    """Which hints failures show (``--autograder-hints`` / ``autograder_hints``); None: the course config's."""
 
 
 def resolve_options(config) -> Options:
@@ -89,7 +94,8 @@ def resolve_options(config) -> Options:
     hidden = bool(config.getini("autograder_hidden")) if hidden is None else bool(hidden)
     return Options(submission=path("autograder_submission"),
                    profile=config.getoption("autograder_profile") or config.getini("autograder_profile") or None,
-                   config=path("autograder_config"), fixtures=fixtures, hidden=hidden or fixtures is not None)
+                   config=path("autograder_config"), fixtures=fixtures, hidden=hidden or fixtures is not None,
+                   hints=config.getoption("autograder_hints") or config.getini("autograder_hints") or None)
 
 
 class CheckFailed(Exception):
@@ -186,6 +192,13 @@ class _State:
             raise pytest.UsageError(f"unknown course profile {profile!r}; known: {', '.join(known_names())}")
         try:
             config = load_config(options.config, profile=profile, include_hidden=hidden)
+            if options.hints is not None:
+                from .hints import check_setting
+
+                try:
+                    config = replace(config, hints=check_setting(options.hints))
+                except ValueError as exc:
+                    raise ConfigError(f"autograder_hints: {exc}") from None
             store = load_fixtures(fixture_dir, include_hidden=hidden)
         except (ConfigError, FixtureError) as exc:
             raise pytest.UsageError(str(exc)) from None
@@ -369,7 +382,9 @@ class CheckItem(pytest.Item):
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, CheckFailed):
             result = excinfo.value.result
-            return result.message + (f"\nHint: {result.hint}" if result.hint else "")
+            from .hints import failure_text
+
+            return failure_text(result)
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from . import atomic
+from .hints import failure_text
 from .model import Report
 
 STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "not_applicable": "n/a"}
@@ -26,7 +27,7 @@ def results_json(report: Report, hidden_visibility="after_published"):
     tests = []
     for number, r in enumerate((r for r in report.results if r.status != "not_applicable"), start=1):
         hint = r.hint and r.status == "failed" and not report.error  # a submission-level error explains it all
-        output = r.message + (f"\nHint: {r.hint}" if hint else "")
+        output = failure_text(r, show_hint=bool(hint))
         if r.warning:
             output = f"{WARNING_LABEL}: {r.warning}"
         tests.append({
@@ -67,16 +68,18 @@ def read_results_json(data: dict, submission="") -> Report:
     for test in data.get("tests", []):
         tags = list(test.get("tags") or [])
         target, kind, group = (tags + ["", "", ""])[:3]
-        output, message, hint, warning = str(test.get("output", "")), "", "", ""
+        output, message, hint, warning, diagnosis = str(test.get("output", "")), "", "", "", ""
         if output.startswith(f"{WARNING_LABEL}: "):
             warning = output[len(WARNING_LABEL) + 2:]
         else:
             message, _, hint = output.partition("\nHint: ")
+            message, _, diagnosis = message.partition("\nDiagnosis: ")
         results.append(TestResult(
             case_id="", name=test.get("name", ""), target=target, kind=kind,
             visibility="public" if test.get("visibility") == "visible" else "hidden", group=group,
             score=float(test.get("score", 0.0)), max_score=float(test.get("max_score", 0.0)),
-            status=test.get("status", "failed"), message=message, hint=hint, warning=warning))
+            status=test.get("status", "failed"), message=message, hint=hint, warning=warning,
+            diagnosis=diagnosis if not warning else ""))
     timings = extra.get("timings")
     peak = extra.get("peak_child_memory_bytes")
     return Report(submission=submission, results=results, notes=lines, profile=profile,
@@ -134,36 +137,11 @@ def by_target(report: Report):
 
 
 def feedback_markdown(report: Report, show_hidden=False):
-    """The student's feedback: one section per function, what failed and why first."""
-    lines = [f"# Feedback for {report.submission}", "",
-             f"**Score: {report.score:g} / {report.max_score:g}** (course profile: {report.profile})", ""]
-    if report.error:
-        lines += [f"> The submission could not be graded: {report.error}", ""]
-    lines += [f"> {note}" for note in report.notes] + ([""] if report.notes else [])
-    for target, results in by_target(report).items():
-        graded = [r for r in results if r.status != "not_applicable"]
-        if not graded:
-            continue
-        earned, possible = sum(r.score for r in graded), sum(r.max_score for r in graded)
-        lines += [f"## `{target}` ({earned:g} / {possible:g})", ""]
-        hidden = [r for r in graded if r.visibility == "hidden"]
-        for r in sorted(graded, key=lambda r: r.status == "passed"):
-            if r.visibility == "hidden" and not show_hidden:
-                continue
-            mark = ("⚠️" if r.warning else "✅") if r.status == "passed" else "❌"
-            detail = f": {r.message}" if r.status == "failed" and r.message else ""
-            detail = f" ({WARNING_LABEL.lower()}): {r.warning}" if r.warning else detail
-            lines.append(f"- {mark} {r.name.split(': ', 1)[1]}{detail}")
-            if r.status == "failed" and r.hint and not report.error:
-                lines.append(f"  - Hint: {r.hint}")
-        if hidden and not show_hidden:
-            passed = sum(r.status == "passed" for r in hidden)
-            mark = "✅" if passed == len(hidden) else "❌"
-            lines.append(f"- {mark} hidden checks on other inputs: {passed} of {len(hidden)} passed")
-            lines += [f"  - ⚠️ {warning} ({WARNING_LABEL.lower()})"
-                      for warning in dict.fromkeys(r.warning for r in hidden if r.warning)]
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    """The student's feedback (:mod:`autograder.feedback_markdown`): failures first, grouped by function, with their
+    diagnoses; warnings as warnings; passes folded into one line per function; notes last."""
+    from .feedback_markdown import render
+
+    return render(report, show_hidden=show_hidden)
 
 
 def summary_table(report: Report, width=100):

@@ -54,6 +54,9 @@ SCRIPT = """\
 
 STYLE = """\
 body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 78em; padding: 0 1em; color: #222; }
+#students { width: 100%; font-size: 0.8em; }
+#students th { overflow-wrap: anywhere; }
+#students td.warnings { font-size: 0.9em; color: #7a5a00; max-width: 22em; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertical-align: top; }
 thead th { background: #f0f0f0; position: sticky; top: 0; }
@@ -178,15 +181,42 @@ def _number(value) -> str:
     return f"{value:g}"
 
 
+def _group_maxima(reports) -> dict:
+    """Group -> the largest number of points any graded submission could earn in it."""
+    maxima = {}
+    for report in reports.values():
+        per_group = {}
+        for r in report.results if report else ():
+            if r.group:
+                per_group[r.group] = per_group.get(r.group, 0.0) + r.max_score
+        for group, most in per_group.items():
+            maxima[group] = max(maxima.get(group, 0.0), most)
+    return maxima
+
+
+def _warnings(report) -> list:
+    """A student's warnings: the rubric's (from the notes) and the 0-point contract details of passed checks."""
+    from .rubric import WARNING
+
+    lines = [n[len(WARNING):] for n in report.notes if n.startswith(WARNING)]
+    contract = sorted({r.target for r in report.results if r.status == "passed" and r.warning})
+    if contract:
+        lines.append(f"contract details (no points lost): {', '.join(contract)}")
+    return lines
+
+
 def _student_table(reports) -> list:
-    groups = sorted({r.group for report in reports.values() if report for r in report.results if r.group})
-    heads = ["student", "source", "score", "max score", "%", *groups, "error"]
+    maxima = _group_maxima(reports)
+    groups = sorted(maxima)
+    heads = ["student", "score", "max", "%", *[f"{g} ({_number(maxima[g])})" for g in groups], "warnings", "error",
+             "source"]
     out = ["<div class=scroll><table class=sortable id=students><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in heads)
            + "</tr></thead><tbody>"]
     for number, (student, report) in enumerate(reports.items()):
         name = f"<td><a class=student href='#feedback-{number}'>{html.escape(student)}</a></td>"
         if report is None:
-            cells = [name, "<td></td>", *["<td class=number></td>"] * (3 + len(groups)), "<td>not graded yet</td>"]
+            cells = [name, *["<td class=number></td>"] * (3 + len(groups)), "<td></td>", "<td>not graded yet</td>",
+                     "<td></td>"]
             out.append("<tr class=error>" + "".join(cells) + "</tr>")
             continue
         per_group = {}
@@ -195,11 +225,13 @@ def _student_table(reports) -> list:
                 per_group[r.group] = per_group.get(r.group, 0.0) + r.score
         percent = 100 * class_stats.score_fraction(report)
         numbers = [report.score, report.max_score, percent, *[per_group.get(g) for g in groups]]
-        cells = [name, f"<td>{html.escape(report.source)}</td>"]
+        cells = [name]
         cells += ["<td class=number></td>" if v is None else
                   f"<td class=number data-value='{v!r}'>{_number(round(v, 1) if k == 2 else v)}</td>"
                   for k, v in enumerate(numbers)]
+        cells.append("<td class=warnings>" + "<br>".join(html.escape(w) for w in _warnings(report)) + "</td>")
         cells.append(f"<td>{html.escape(report.error)}</td>")
+        cells.append(f"<td>{html.escape(report.source)}</td>")
         out.append(f"<tr{' class=error' if report.error else ''}>" + "".join(cells) + "</tr>")
     return out + ["</tbody></table></div>"]
 
@@ -221,15 +253,16 @@ def report_html(reports, out_dir=None) -> str:
            "<h1 id=top>Class report</h1>",
            f"<p>Submissions: {len(reports)}, graded: {len(finished)}, "
            f"with errors: {sum(1 for r in finished if r.error)}.</p>",
-           "<nav><a href='#figures'>Figures</a><a href='#students-section'>Students</a>"
-           "<a href='#summary'>Summary</a></nav>", "<section id=figures><h2>Figures</h2>"]
+           "<nav><a href='#students-section'>Students</a><a href='#figures'>Figures</a>"
+           "<a href='#summary'>Summary</a></nav>", "<section id=students-section><h2>Students</h2>",
+           "<p>Click a column's header to sort by it (again to reverse); click a student to see their feedback. "
+           "A group's header shows its maximum.</p>"]
+    out += _student_table(reports)
+    out += ["</section>", "<section id=figures><h2>Figures</h2>"]
     for title, png in _figures(reports, out_dir):
         data = base64.b64encode(png).decode()
         out.append(f"<figure><img src='data:image/png;base64,{data}' alt='{html.escape(title)}'>"
                    f"<figcaption>{html.escape(title)}</figcaption></figure>")
-    out += ["</section>", "<section id=students-section><h2>Students</h2>",
-            "<p>Click a column's header to sort by it (again to reverse); click a student to see their feedback.</p>"]
-    out += _student_table(reports)
     out.append("</section>")
     for number, (student, report) in enumerate(reports.items()):
         missing = "Not graded yet." if report is None else "No feedback.md in the results folder."

@@ -251,7 +251,7 @@ def test_results_go_into_the_report(tmp_path):
     data = results_json(report)
     assert {t["tags"][2] for t in data["tests"]} == {"notebooks"}
     assert data["score"] < data["max_score"]
-    assert "## `layers.ipynb`" in feedback_markdown(report)
+    assert "### `layers.ipynb`" in feedback_markdown(report)
     json.dumps(data)
 
 

@@ -297,3 +297,19 @@ def test_prefixed_options_and_their_ini_twins_resolve_like_the_old_spellings(pyt
     pytester.makeini(f"[pytest]\nautograder_submission = {REFERENCE}\nautograder_fixtures = {public_only}\n")
     result = pytester.runpytest_inprocess("--collect-only", "-q", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR and "no hidden fixtures" in result.stderr.str()
+
+
+def test_the_students_pytest_shows_the_diagnosis_and_obeys_the_hints_setting(pytester, tmp_path):
+    """Issue 23: a failed public check shows the grader's diagnosis; ``--autograder-hints none`` shows no hint."""
+    from autograder import paths
+    from test_feedback import SOFTMAX_BUG
+
+    paths.copy_reference_package(tmp_path / "sub" / "cs231n")
+    with open(tmp_path / "sub" / "cs231n" / "layers.py", "a", encoding="utf-8") as handle:
+        handle.write("\n\n" + SOFTMAX_BUG)
+    for setting, hinted in (("concepts", True), ("none", False)):
+        _, checks = run(pytester, "--submission", tmp_path / "sub", "-k", "softmax_loss and gradient",
+                        "--autograder-hints", setting)
+        outcome, fields, text = checks["softmax_loss: notebook: gradient dx"]
+        assert outcome == "failed" and "Diagnosis: dx is the expected value scaled by N (the batch size)." in text
+        assert ("Hint:" in text) == hinted and bool(fields["hint"]) == hinted, text

@@ -79,11 +79,39 @@ def test_the_report_of_a_real_batch_of_the_examples_works_in_the_browser(browser
     assert page.eval_on_selector_all("#figures img", "imgs => imgs.map(i => i.naturalWidth > 0)") == [True] * 3
     page.locator("#students thead th", has_text="score").first.click()
     scores = page.eval_on_selector_all("#students tbody tr",
-                                       "rows => rows.map(r => parseFloat(r.cells[2].textContent))")
+                                       "rows => rows.map(r => parseFloat(r.cells[1].textContent))")
     assert scores == sorted(scores) and scores[0] == 0  # the corrupt zip first
     row = page.locator("#students tbody tr", has_text="img_src_x_onerror_alert_2").inner_text()
     assert "<img src=x onerror=alert(2)>.zip" in row and "neither a folder nor a valid .zip" in row
     page.click("#students a.student >> text=bob")
     assert "Feedback for bob" in page.locator("section.feedback:visible").inner_text()
     assert problems == []
+    page.close()
+
+
+def test_the_student_table_comes_first_and_fits_a_1280_by_800_window(browser, tmp_path):
+    """Issue 23's layout: the student table before the figures, visible without scrolling in a 1280 x 800 window,
+    no wider than the page; each group's header shows its maximum; warnings sit in the student's row."""
+    from autograder.exporters import export
+
+    out = tmp_path / "out"
+    students = write_class(out)
+    export(out, students)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto((out / "report.html").as_uri())
+    page.wait_for_load_state("load")
+    table = page.locator("#students").bounding_box()
+    figures = page.locator("#figures").bounding_box()
+    assert table["y"] < figures["y"], "the student table must come before the figures"
+    assert 0 <= table["y"] < 800, table  # its top is in the first screen, without scrolling
+    first_row = page.locator("#students tbody tr").first.bounding_box()
+    assert first_row["y"] + first_row["height"] <= 800, first_row
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert table["x"] + table["width"] <= 1280
+    heads = page.eval_on_selector_all("#students thead th", "ths => ths.map(t => t.textContent)")
+    assert "warnings" in heads
+    groups = [h for h in heads if h.endswith(")") and "(" in h]
+    maxima = [float(h.rsplit("(", 1)[1].rstrip(")")) for h in groups]
+    assert groups and all(m >= 0 for m in maxima) and any(m > 0 for m in maxima), heads
+    page.screenshot(path=str(tmp_path / "report.png"))
     page.close()

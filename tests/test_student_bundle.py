@@ -208,7 +208,9 @@ def _pytest_results(python, folder, junit, *args):
         result = ast.literal_eval(prop.get("value"))
         failure = case.find("failure")
         if failure is not None:  # what the student sees is the grader's message and hint
-            assert failure.get("message") == result["message"] + (f"\nHint: {result['hint']}" if result["hint"] else "")
+            assert failure.get("message") == (result["message"] + (f"\nDiagnosis: {result['diagnosis']}" if
+                                                                   result.get("diagnosis") else "")
+                                              + (f"\nHint: {result['hint']}" if result["hint"] else ""))
         results[result["name"]] = result
     return results
 

@@ -73,8 +73,8 @@ def gradient_case(id, forward, backward, make_args, grad_names, tol, *, arg_name
                              "gradients: it changes its cache in place, or depends on something else"),
                    0.5, "side_effect", "Do not change arrays stored in the cache; compute new arrays instead."),
               Test(f"{title}: does not modify dout", Unchanged("dout_after", "dout", "dout", function=backward),
-                   0.25, "side_effect", "dx = dout makes dx the very array the caller passed: build a new array "
-                   "(dout * mask, dout.copy()) before changing it."),
+                   0.25, "side_effect", "Assigning dout to a new name does not copy it: changing that array "
+                   "changes the caller's dout."),
               Test(f"{title}: does not modify its cache",
                    Unchanged("cache_after", "cache_before", "its cache", function=backward, before_in_outputs=True),
                    0.25, "side_effect", "Do not change arrays stored in the cache; compute new arrays instead."))

@@ -22,10 +22,10 @@ POOL_NAMES = ("x", "pool_param")
 # The true db of a layer followed by a normalization is exactly 0, so its relative error against central
 # differences is meaningless; db is compared with the reference in the hidden cases instead.
 NO_DB = {"dx": 0, "dw": 1, "dgamma": 3, "dbeta": 4}
-HINT_CONV = "Pad x with np.pad on H and W only; out[n, f, i, j] = sum(x_pad window * w[f]) + b[f]."
-HINT_CONV_BACK = ("Loop over output positions: db sums dout over (N, H', W'); dw accumulates dout * window; "
-                  "dx_pad accumulates dout * w, then drop the padding.")
-HINT_POOL_BACK = "Route each upstream gradient to the position of the maximum in its window (add up for overlapping windows)."
+HINT_CONV = "Pad only the two spatial axes; each output is one window of the padded input against one filter, plus that filter's bias; windows move by the stride."
+HINT_CONV_BACK = ("Each output position's gradient flows back to its window and its filter; accumulate, and remove "
+                  "the padding from dx at the end (mind pad = 0).")
+HINT_POOL_BACK = "Only the maximum of each window receives its gradient; overlapping windows add up."
 
 
 def _out_size(size, k, stride, pad):
@@ -98,7 +98,7 @@ CASES = [
                   hint=HINT_CONV_BACK),
     value_case("max_pool_forward_naive.notebook", "max_pool_forward_naive",
                lambda rng: (linspace(-0.3, 0.4, (2, 3, 4, 4)), {"pool_width": 2, "pool_height": 2, "stride": 2}),
-               POOL_OUT, 1e-7, arg_names=POOL_NAMES, hint="Take np.max over each pool_height x pool_width window."),
+               POOL_OUT, 1e-7, arg_names=POOL_NAMES, hint="Each output is the maximum of one window; the output size follows from the window's height and width and the stride."),
     gradient_case("max_pool_backward_naive.notebook", "max_pool_forward_naive", "max_pool_backward_naive",
                   _pool_args(3, 2, 8, 8, 2, 2, 2), ("dx",), 1e-9, arg_names=POOL_NAMES, seed=231, hint=HINT_POOL_BACK),
     gradient_case("affine_relu_backward.notebook", "affine_relu_forward", "affine_relu_backward", _affine_relu_args,

@@ -39,6 +39,8 @@ def _loss_case(id, target, tol_grad, expected_loss, loss_tol, seed):
         loss = float(outputs["loss"])
         ok = abs(loss - expected_loss) < loss_tol
         return ok, ("" if ok else f"loss is {loss:.6g}, expected about {expected_loss} on tiny random scores"), loss
+    loss_near.evidence = lambda outputs, inputs: (  # for the diagnoses: the value, the target and the tolerance
+        "loss", float(outputs["loss"]), expected_loss, loss_tol / (2 * expected_loss), "loss")
 
     from ..compare import Predicate
     tests = (
@@ -46,9 +48,9 @@ def _loss_case(id, target, tol_grad, expected_loss, loss_tol, seed):
         Test("notebook: gradient dx", GradientClose("dx", 0, tol_grad, "dx", dout=None, like="x",
                                                                  shortcut=SameAsReference()), 1.0, "gradient"),
         Test("notebook: does not modify x", Unchanged("args_after.0", "args.0", "x", function=target), 0.25,
-             "side_effect", "Compute new arrays from x (x.copy()) instead of writing into it."),
+             "side_effect", "Leave x as it was given: compute new arrays instead of writing into it."),
         Test("notebook: does not modify y", Unchanged("args_after.1", "args.1", "y", function=target), 0.25,
-             "side_effect", "Index with y; never write into it."),
+             "side_effect", "Read y; never write into it."),
     )
     return Case(id, target, "loss_gradient", make_inputs, tests, seed=seed, group="losses")
 
@@ -63,11 +65,11 @@ def _loss_reference(id, target, n, c, seed):
 
 CASES = [
     value_case("affine_forward.notebook", "affine_forward", _affine_notebook, AFFINE_OUT, 1e-7,
-               arg_names=("x", "w", "b"), hint="Reshape x to (N, D) with x.reshape(x.shape[0], -1), then x @ w + b."),
+               arg_names=("x", "w", "b"), hint="The shape rule: each example must become one row of D numbers before the product with w."),
     gradient_case("affine_backward.notebook", "affine_forward", "affine_backward",
                   _affine_args(10, (2, 3), 5), ("dx", "dw", "db"), 1e-8, arg_names=("x", "w", "b"), seed=231),
     value_case("relu_forward.notebook", "relu_forward", lambda rng: (linspace(-0.5, 0.5, (3, 4)),), RELU_OUT, 1e-6,
-               arg_names=("x",), hint="np.maximum(0, x) keeps the shape."),
+               arg_names=("x",), hint="ReLU works elementwise: the output has x's shape."),
     gradient_case("relu_backward.notebook", "relu_forward", "relu_backward", _relu_args((10, 10)), ("dx",), 1e-9,
                   arg_names=("x",), seed=231),
     _loss_case("svm_loss.notebook", "svm_loss", 1e-7, 9.0, 0.1, seed=231),

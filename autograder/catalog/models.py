@@ -15,7 +15,7 @@ TWO_LAYER_SCORES = [
 ]
 N, D, H, C = 3, 5, 50, 7
 TWO_LAYER_SPEC = {"input_dim": D, "hidden_dim": H, "num_classes": C, "weight_scale": 1e-2}
-HINT_REG = "Add 0.5 * reg * np.sum(W * W) for every weight matrix (not the biases) to the loss, and reg * W to dW."
+HINT_REG = "L2 regularization penalizes every weight matrix (not the biases); its gradient must match the penalty in the loss (mind the factor 0.5)."
 
 
 def _two_layer_params():
@@ -52,6 +52,8 @@ def _loss_equals(run, value, tol):
         loss = float(outputs["runs"][run]["loss"])
         ok = abs(loss - value) < tol
         return ok, "" if ok else f"loss is {loss:.10f}, expected {value} (within {tol:g})", loss
+    check.evidence = lambda outputs, inputs: (  # for the diagnoses: the value, the target and the tolerance
+        "loss", float(outputs["runs"][run]["loss"]), value, tol / (2 * abs(value)), f"runs.{run}.loss")
     return check
 
 
@@ -74,13 +76,21 @@ def _initial_loss(run, classes, tol):
 
 def _reg_term(run_plain, run_reg, reg):
     """loss(reg) - loss(0) must be 0.5 * reg * (sum of squared weights), weights being params named W*."""
-    def check(outputs, inputs):
+    def measured(outputs):
+        """(the loss the regularization added, the penalty it should be)."""
         params = outputs["params"]
         penalty = 0.5 * reg * sum(float(np.sum(np.asarray(v, np.float64) ** 2)) for k, v in params.items() if k.startswith("W"))
-        got = float(outputs["runs"][run_reg]["loss"]) - float(outputs["runs"][run_plain]["loss"])
+        return float(outputs["runs"][run_reg]["loss"]) - float(outputs["runs"][run_plain]["loss"]), penalty
+
+    def check(outputs, inputs):
+        got, penalty = measured(outputs)
         ok = abs(got - penalty) <= 1e-6 * max(1.0, abs(penalty))
         return ok, "" if ok else (f"the regularization adds {got:.6g} to the loss, expected 0.5 * reg * sum(W**2) = "
                                   f"{penalty:.6g}"), got
+
+    def evidence(outputs, inputs):  # for the diagnoses: the added loss against the penalty (run_reg's reg)
+        return ("the regularization term", *measured(outputs), 1e-6, f"runs.{run_reg}.loss")
+    check.evidence = evidence
     return check
 
 
@@ -93,7 +103,7 @@ def _grad_tests(run, names, tol, title, h=1e-5, tols=None, metric="max", params=
              GradientClose(f"runs.{run}.grads.{name}", name, (tols or {}).get(name, tol), name, dout=None, h=h,
                            perturbed=f"runs.{run}.perturbed_{name}", shape_path=f"params.{name}", metric=metric,
                            shortcut=shortcut),
-             1.0, "model", "Check the backward pass layer by layer; add reg * W to each dW.")
+             1.0, "model", "Check the backward pass layer by layer, and the regularization's gradient of each weight.")
         for name in names)
 
 
@@ -124,12 +134,12 @@ TWO_LAYER = [
     Case("TwoLayerNet.init", "TwoLayerNet", "model_init", lambda rng: {"cls": "TwoLayerNet", "spec": dict(TWO_LAYER_SPEC)}, (
         Test("initialization: shapes, zero biases, weight std about weight_scale",
              Predicate(_init_check({"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}, 1e-2)), 1.0, "model",
-             "W1 = weight_scale * np.random.randn(input_dim, hidden_dim); biases np.zeros."),
+             "Weights: small random normal values scaled by weight_scale; biases start at zero."),
     ), seed=231, group="models"),
     Case("TwoLayerNet.scores", "TwoLayerNet", "model_loss",
          _model_inputs("TwoLayerNet", TWO_LAYER_SPEC, lambda rng: (_two_layer_X(), None), params=_two_layer_params), (
              Test("notebook: test-time scores", Predicate(_scores_close), 1.0, "model",
-                  "scores = relu(X @ W1 + b1) @ W2 + b2; loss(X) without y returns scores."),
+                  "Without y, loss returns the class scores of the affine - relu - affine network."),
          ), seed=231, group="models"),
     Case("TwoLayerNet.loss", "TwoLayerNet", "model_loss",
          _model_inputs("TwoLayerNet", TWO_LAYER_SPEC, lambda rng: (_two_layer_X(), None), regs=(0.0, 1.0, 0.7),

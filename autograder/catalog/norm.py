@@ -47,28 +47,28 @@ def _norm_grad_args(shape, param_shape, scale=5.0, shift=12.0, extra=(), dtype="
 
 
 BN_NAMES = ("x", "gamma", "beta", "bn_param")
-HINT_BN = "Follow the computational graph: dbeta = sum(dout), dgamma = sum(dout * x_hat), then dx through x_hat."
+HINT_BN = "Follow the computational graph backwards; the chain rule goes through the mean and the variance too."
 
 BATCHNORM = [
     property_case("batchnorm_forward.notebook.train", "batchnorm_forward", "call", _bn_train_inputs([1, 1, 1], [0, 0, 0]), [
         ("notebook, train mode: means about 0, stds about 1",
          stats_close("result.0", 0, mean=np.zeros(3), std=np.ones(3), std_rtol=1e-3), 1.0,
-         "Normalize with the minibatch mean and (biased) variance along axis 0."),
+         "Each feature is normalized by the statistics of the minibatch (the biased variance, over the batch axis)."),
     ], seed=231),
     property_case("batchnorm_forward.notebook.gamma_beta", "batchnorm_forward", "call", _bn_train_inputs([1, 2, 3], [11, 12, 13]), [
         ("notebook, train mode: means about beta, stds about gamma",
          stats_close("result.0", 0, mean="args.2", std="args.1", std_rtol=1e-3), 1.0,
-         "Scale by gamma and shift by beta after normalizing."),
+         "gamma and beta act after the normalization."),
     ], seed=231),
     Case("batchnorm_forward.notebook.test", "batchnorm_forward", "batchnorm_warmup",
          _bn_warmup("batchnorm_forward", _mlp_batch, np.ones(3), np.zeros(3)), (
              Test("notebook, test mode after 50 training batches: means about 0, stds about 1",
                   Predicate(stats_close("out", 0, mean=np.zeros(3), std=np.ones(3), mean_atol=0.2, std_rtol=0.2)),
-                  1.0, "property", "In test mode use bn_param's running_mean and running_var."),
+                  1.0, "property", "Test mode uses the running statistics kept in bn_param."),
              Test("running_mean after 50 training batches", Close("bn_param.running_mean", 1e-7, "running_mean"), 1.0,
-                  "property", "running_mean = momentum * running_mean + (1 - momentum) * sample_mean, stored back in bn_param."),
+                  "property", "The running mean is an exponential moving average: momentum weighs the old value; store it back in bn_param."),
              Test("running_var after 50 training batches", Close("bn_param.running_var", 1e-7, "running_var"), 1.0,
-                  "property", "Use the biased sample variance (np.var) in the running average."),
+                  "property", "The running variance averages the same (biased) variance that training normalizes with."),
              Test("test-mode output", Close("out", 1e-7, "out"), 1.0, "property"),
          ), seed=231, group="batchnorm"),
     gradient_case("batchnorm_backward.notebook", "batchnorm_forward", "batchnorm_backward",
@@ -76,7 +76,7 @@ BATCHNORM = [
                   arg_names=BN_NAMES, seed=231, hint=HINT_BN),
     gradient_case("batchnorm_backward_alt.notebook", "batchnorm_forward", "batchnorm_backward_alt",
                   _norm_grad_args((4, 5), (5,), extra=(TRAIN,)), ("dx", "dgamma", "dbeta"), 1e-7,
-                  arg_names=BN_NAMES, seed=231, hint="Simplify dx on paper to one expression in x_hat, dout and gamma.",
+                  arg_names=BN_NAMES, seed=231, hint="Simplify dx on paper first; the chain rule through the mean and the variance gives one expression.",
                   forward_side_effects=False),  # batchnorm_backward.notebook checks the forward on these inputs
     reference_case("batchnorm_backward.hidden.train", "batchnorm_forward", "batchnorm_backward",
                    _norm_grad_args((7, 3), (3,), 3.0, -2.0, (TRAIN,)), ("dx", "dgamma", "dbeta"),
@@ -101,7 +101,7 @@ def _bn_test_mode_inputs(rng):
 
 BATCHNORM.append(Case("batchnorm_forward.hidden.test_mode", "batchnorm_forward", "call", _bn_test_mode_inputs, (
     Test("test mode with given running statistics: output", Close("result.0", 1e-7, "out"), 1.0, "reference",
-         "Test mode normalizes with running_mean and running_var (plus eps), never with the batch statistics."),
+         "Test mode normalizes with the running statistics (and eps inside the square root), never with the batch's."),
 ), visibility="hidden", group="batchnorm"))
 
 
@@ -119,7 +119,7 @@ LAYERNORM = [
     property_case("layernorm_forward.notebook", "layernorm_forward", "call", _ln_train_inputs([1, 1, 1], [0, 0, 0]), [
         ("notebook: each example's features have mean about 0 and std about 1",
          stats_close("result.0", 1, mean=np.zeros(4), std=np.ones(4), std_rtol=1e-3), 1.0,
-         "Layer normalization normalizes each example (axis 1), not each feature."),
+         "Layer normalization normalizes each example over its features, not each feature over the batch."),
     ], seed=231),
     property_case("layernorm_forward.notebook.gamma_beta", "layernorm_forward", "call", _ln_train_inputs([3, 3, 3], [5, 5, 5]), [
         ("notebook: means about 5 and stds about 3 with gamma = 3, beta = 5",
@@ -164,7 +164,7 @@ SPATIAL = [
                   _sbn_inputs(np.ones(3), np.zeros(3)), [
         ("notebook (seed 260): means about 0, stds 0.99999974 0.99999966 0.99999966",
          stats_close("result.0", (0, 2, 3), mean=np.zeros(3), std=np.array(SPATIAL_TRAIN_STD), mean_atol=1e-10,
-                     std_rtol=1e-7), 1.0, "Statistics are per channel, over N, H and W."),
+                     std_rtol=1e-7), 1.0, "Statistics are per channel, over every example and position."),
     ], seed=260),
     property_case("spatial_batchnorm_forward.notebook.gamma_beta", "spatial_batchnorm_forward", "call",
                   _sbn_inputs([3, 4, 5], [6, 7, 8]), [
@@ -176,7 +176,7 @@ SPATIAL = [
         Test("notebook (seed 260), test mode: the printed means and stds",
              Predicate(stats_close("out", (0, 2, 3), mean=np.array(SPATIAL_TEST_MEANS),
                                    std=np.array(SPATIAL_TEST_STDS), mean_atol=1e-7, std_rtol=1e-7)), 1.0, "property",
-             "Reuse batchnorm_forward on x transposed to (N*H*W, C), and keep the running averages."),
+             "Reuse batchnorm_forward with the channels as features: move the channel axis last before reshaping, and keep the running averages."),
     ), seed=260, group="batchnorm", timeout=20.0),
     gradient_case("spatial_batchnorm_backward.notebook", "spatial_batchnorm_forward", "spatial_batchnorm_backward",
                   _norm_grad_args((2, 3, 4, 5), (3,), extra=(TRAIN,)), ("dx", "dgamma", "dbeta"), 1e-6,
@@ -206,7 +206,7 @@ GROUPNORM = [
     property_case("spatial_groupnorm_forward.notebook", "spatial_groupnorm_forward", "call", _gn_inputs, [
         ("notebook: each group has mean about 0 and std about 1",
          stats_close("result.0", 0, mean=np.zeros(4), std=np.ones(4), std_rtol=1e-3, reshape=_per_group), 1.0,
-         "Split the C channels into G groups and normalize over (C // G, H, W) for each example."),
+         "Each example's channels form G groups; each group is normalized over its own channels and positions."),
     ], seed=231),
     gradient_case("spatial_groupnorm_backward.notebook", "spatial_groupnorm_forward", "spatial_groupnorm_backward",
                   _norm_grad_args((2, 6, 4, 5), (1, 6, 1, 1), extra=(2, {})), ("dx", "dgamma", "dbeta"), 1e-6,
@@ -276,11 +276,11 @@ def _dropout_grad_args(rng):
 DROPOUT = [
     property_case(f"dropout_forward.notebook.p{p}", "dropout_forward", "call", _dropout_inputs(p), [
         (f"notebook, p = {p}: keep rate, scaling and mean", _keep_rate(p), 1.0,
-         "mask = (np.random.rand(*x.shape) < p) / p; out = x * mask."),
+         "Inverted dropout: p is the probability of keeping a unit, and kept units are rescaled so that the expected output is unchanged."),
     ], seed=231) for p in (0.25, 0.4, 0.7)
 ] + [
     property_case("dropout_forward.notebook.test_mode", "dropout_forward", "call", _dropout_inputs(0.4, "test"), [
-        ("test mode returns x unchanged", _identity, 1.0, "In test mode dropout does nothing."),
+        ("test mode returns x unchanged", _identity, 1.0, "Test mode needs no change to the input (inverted dropout rescaled at training time)."),
     ], seed=231),
     Case("dropout_forward.seeded", "dropout_forward", "call_twice", _dropout_inputs(0.5, seed=42), (
         Test("the same seed gives the same mask", Identical("first", "second", "two calls with the same seed gave "
@@ -289,11 +289,11 @@ DROPOUT = [
     Case("dropout_forward.float32", "dropout_forward", "call", _dropout_inputs(0.6, dtype="float32"), (
         Test("float32, p = 0.6: keep rate, scaling and mean", Predicate(_keep_rate(0.6)), 0.5, "property"),
         Test("float32 in, float32 out", DtypeFollows("result.0", "args.0", "out"), 0.5, "contract",
-             "Cast the mask to x.dtype (np.random.rand gives float64)."),
+             "Random numbers come as float64: keep the output in x's dtype."),
     ), seed=231, group="dropout"),
     gradient_case("dropout_backward.notebook", "dropout_forward", "dropout_backward", _dropout_grad_args, ("dx",),
                   1e-8, arg_names=("x", "dropout_param"), seed=231,
-                  hint="In train mode dx = dout * mask, with the same mask the forward pass used."),
+                  hint="The backward pass applies the same mask (with its scaling) that the forward pass used."),
 ]
 
 CASES = BATCHNORM + LAYERNORM + SPATIAL + GROUPNORM + DROPOUT

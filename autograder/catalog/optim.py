@@ -36,9 +36,9 @@ ADAM_M = [[0.48, 0.49947368, 0.51894737, 0.53842105, 0.55789474],
           [0.77210526, 0.79157895, 0.81105263, 0.83052632, 0.85]]
 
 HINTS = {
-    "sgd_momentum": "v = momentum * v - learning_rate * dw; next_w = w + v; store v in config['velocity'].",
-    "rmsprop": "cache = decay_rate * cache + (1 - decay_rate) * dw**2; next_w = w - lr * dw / (sqrt(cache) + eps).",
-    "adam": "Increment t first, then m, v, their bias-corrected versions, and next_w.",
+    "sgd_momentum": "Momentum: the velocity accumulates steps downhill (against the gradient); store it in config for the next step.",
+    "rmsprop": "RMSProp keeps a moving average of squared gradients and divides each step by its root mean square.",
+    "adam": "Adam's bias correction uses the step count of the current step.",
 }
 
 
@@ -153,7 +153,6 @@ CASES = [
         Test("first step with config=None (the defaults)",
              CloseToAny(Close("next_w", 1e-7, "next_w", like="w"),
                         (("the 2017 starter's defaults: t starts at 1", _adam_first_step_from_t1),)), 1.0, "reference",
-             "Set the defaults with config.setdefault: learning_rate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-8, "
-             "m and v zeros, t 0 (the 2017 starter's t 1 passes too)."),
+             "With config=None the starter's default settings apply (the 2017 starter's t 1 passes too)."),
     ), visibility="hidden", group="optim"),
 ]

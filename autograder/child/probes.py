@@ -98,7 +98,7 @@ def _get(api, name):
 
 def _unpack(result, n, name, form):
     if result is None:
-        raise ProbeError(f"{name} returned None: not implemented yet? (expected {form})")
+        raise ProbeError(f"{name}: not implemented yet (returns None; expected {form})")
     if not isinstance(result, (tuple, list)) or len(result) != n:
         got = f"a {type(result).__name__}" + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
         raise ProbeError(f"{name} returned {got}, expected {form}")
@@ -157,7 +157,7 @@ def forward_backward(api, forward, backward, args, dout, numeric=(), h=1e-5, n_g
         fwd = _get(api, forward)
         out, cache = _unpack(fwd(*call_args), 2, forward, "(out, cache)")
         if out is None:
-            raise ProbeError(f"{forward} returned out = None: not implemented yet?")
+            raise ProbeError(f"{forward}: not implemented yet (returns out = None)")
         outputs.update(out=out, args_after=tuple(snapshot(call_args)), cache_before=snapshot(cache))
     with calling(backward, outputs):
         bwd = _get(api, backward)

@@ -168,9 +168,9 @@ def _printed(loaded, settings):
         for value in rule.values:
             points = settings.points_for("printed", rule.id)
             key, title = f"printed:{rule.id}:{value.name}", value_title(rule, value)
-            hint = f"Fix {rule.title.split(' ')[0]} and re-run its test cell (the notebook says: {rule.stated})."
+            hint = _printed_hint(rule)
             if cell is None:
-                message = f"the test cell of {rule.title} is missing from the notebook (do not delete test cells)"
+                message = _missing_cell(rule, loaded.cells)
                 results.append(_result(loaded.name, key, title, False, message, points, hint))
                 continue
             found = readings.get(value.name, [])
@@ -181,6 +181,29 @@ def _printed(loaded, settings):
             results.append(_result(loaded.name, key, title, passed, _printed_message(value, chosen, passed), points,
                                    hint))
     return results
+
+
+def _printed_hint(rule):
+    """The hint of a test cell's printed values; a cell of code the course provides asks to check the student's
+    own functions it calls, never to fix the provided code."""
+    from ..profiles import PROVIDED
+
+    name = rule.title.split(" ")[0]
+    if name in PROVIDED or name.endswith("_fast"):
+        return (f"{name} is provided by the course: check your own functions that this cell also calls, then re-run "
+                f"it (the notebook says: {rule.stated}).")
+    return f"Check {name} and re-run its test cell (the notebook says: {rule.stated})."
+
+
+def _missing_cell(rule, cells):
+    """Why a test cell was not found: a cell that names the tested function but never ran is reported as not
+    executed (the template's own cells are like that), only a cell with no trace as deleted."""
+    name = re.escape(rule.title.split(" ")[0])
+    for cell in cells or ():
+        if getattr(cell, "execution_count", 0) is None and re.search(rf"\b{name}\b", cell.source or ""):
+            if rule.matches(cell.source) or not cell.outputs:
+                return f"the test cell of {rule.title} was not executed: run it (and the cells above it), then save"
+    return f"the test cell of {rule.title} is missing from the notebook (do not delete test cells)"
 
 
 def _not_printed(cell, value):
