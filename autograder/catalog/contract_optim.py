@@ -10,6 +10,7 @@ import numpy as np
 from ..compare import Close, CloseToAny
 from ..model import Case, Test
 from .build import title_id
+from .optim import with_conventions
 
 POINTS = 0.25
 SHAPE = (4, 6)
@@ -66,11 +67,11 @@ def _case(rule, title, config, scale):
     # State arrays of the size of dw**2 = 1e-16 are below the floor of the relative error (1e-8): any value would
     # pass, so there only next_w, which epsilon decides, is compared.
     keys = (STATES[rule] if scale >= 1e-4 else ()) + (("t",) if rule == "adam" else ())
-    judge = Close("next_w", 1e-7, "next_w", like="w")
+    judge = with_conventions(Close("next_w", 1e-7, "next_w", like="w"), rule)
     if rule == "adam":
         judge = CloseToAny(judge, (("the Adam paper's efficient form", adam_paper_form),))
     tests = (Test(f"{title}: next_w", judge, POINTS, "reference", HINT),)
-    tests += tuple(Test(f"{title}: config['{k}']", Close(f"config.{k}", 1e-7, k), POINTS, "reference", HINT)
+    tests += tuple(Test(f"{title}: config['{k}']", with_conventions(Close(f"config.{k}", 1e-7, k), rule), POINTS, "reference", HINT)
                    for k in keys)
     return Case(title_id(f"{rule}.contract", title), rule, "update", _state(rule, config, scale), tests,
                 visibility="hidden", group="optim")

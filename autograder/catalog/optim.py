@@ -72,14 +72,14 @@ def _conventions(rule, path):
     return (("the course's momentum: v = mu * v + dw; w -= lr * v", expected),)
 
 
-def _judge(close, rule):
+def with_conventions(close, rule):
     """``close``, or a :class:`CloseToAny` that also accepts the other courses' conventions for ``rule``."""
     others = _conventions(rule, close.path)
     return CloseToAny(close, others) if others else close
 
 
 def _notebook_case(rule, config, literals, tol=1e-6):
-    tests = tuple(Test(f"notebook: {name}", _judge(Close(path, tol, name, literal=value), rule),
+    tests = tuple(Test(f"notebook: {name}", with_conventions(Close(path, tol, name, literal=value), rule),
                        1.0, "optimizer", HINTS[rule])
                   for name, path, value in literals)
     # optim.py's header allows update rules to change w in place (next_w may be w), and config is returned
@@ -99,9 +99,9 @@ def _hidden_inputs(rule, state, dtype="float64"):
 def _hidden_case(rule, state, keys, dtype="float64"):
     tol = 1e-7 if dtype == "float64" else 1e-4
     tests = (Test(f"{dtype} step from another state: next_w",
-                  _judge(Close("next_w", tol, "next_w", like="w"), rule), 1.0, "reference"),)
+                  with_conventions(Close("next_w", tol, "next_w", like="w"), rule), 1.0, "reference"),)
     tests += tuple(Test(f"{dtype} step from another state: config['{k}']",
-                        _judge(Close(f"config.{k}", tol, k), rule), 1.0, "reference")
+                        with_conventions(Close(f"config.{k}", tol, k), rule), 1.0, "reference")
                    for k in keys)
     if dtype == "float32":
         tests += (Test("float32 step: next_w keeps the dtype", DtypeFollows("next_w", "w", "next_w"), 0.5, "contract",
