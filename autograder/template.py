@@ -99,7 +99,7 @@ def template_dir() -> Path:
 def checker_wheel_path() -> str:
     """Where the student bundle puts the student edition's wheel, relative to the template folder (the line of
     ``requirements.txt`` that installs it; see :mod:`autograder.student`)."""
-    from .student import wheel_name
+    from .distribution import wheel_name
 
     return f"./{CHECKER_DIR}/{wheel_name()}"
 
