@@ -82,7 +82,7 @@ def content_hash(path: Path) -> str:
 def grader_version(config: Config, fixture_dir=None) -> str:
     """Hash of the grader's code, the fixtures' manifest and the configuration."""
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
+    package = paths.package_dir()
     for file in sorted(package.rglob("*.py")):
         digest.update(str(file.relative_to(package)).encode() + file.read_bytes())
     manifest = Path(fixture_dir or paths.fixtures_dir()) / "manifest.json"

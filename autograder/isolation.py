@@ -329,7 +329,7 @@ def _vocabulary():
     names they build dicts with, and the catalog's names. A key or a message of the isolated child passes only if every word of it is here."""
     words = set()
     for module in ("child/probes.py", "child/boot.py"):
-        tree = ast.parse((Path(__file__).parent / module).read_text(encoding="utf-8"))
+        tree = ast.parse((paths.package_dir() / module).read_text(encoding="utf-8"))
         docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:

@@ -22,7 +22,7 @@ from . import notebook_sources, paths
 
 START = paths.SOLUTION_START
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
-FILES_DIR = Path(__file__).resolve().parent / "template_files"
+FILES_DIR = paths.package_dir() / "template_files"
 STUDENT_FILES = {
     "README.md": "README.md",
     "conftest.py": "conftest.py",
