@@ -13,10 +13,8 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import signal
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,25 +22,9 @@ from . import atomic, paths
 from .config import Config
 from .report import feedback_markdown, results_json, write_results_json
 from .runner import die_with_parent
+from .class_outputs import write_gradebook
 from .sandbox import make_sandbox
-
-SKIP = {".DS_Store", "__MACOSX", "Thumbs.db"}
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One student's submission in the batch."""
-
-    student: str
-    """Name of the student's output folder (the entry's name, made safe and unique)."""
-    path: Path
-    """The submission folder or zip."""
-
-    @property
-    def source(self) -> str:
-        """The entry as the submissions folder names it: ``alice/`` for a folder, ``alice.zip`` for a file."""
-        return self.path.name + ("/" if self.path.is_dir() else "")
-
+from .roster import Entry, discover  # noqa: F401 - ``autograder.batch.discover`` keeps working
 
 @dataclass
 class BatchResult:
@@ -58,22 +40,6 @@ class BatchResult:
     """The :class:`autograder.compare_runs.StudentChange` list against ``run_batch(compare=...)``."""
     rubric: object = None
     """The :class:`autograder.rubric.Rubric` every student was graded under (with its warnings)."""
-
-
-def discover(submissions: Path) -> list:
-    """The entries of a submissions folder, sorted by name; names made unique and safe for folders."""
-    submissions = Path(submissions)
-    if not submissions.is_dir():
-        raise NotADirectoryError(f"{submissions} is not a folder of submissions (one folder or .zip per student)")
-    entries, used = [], Counter()
-    for path in sorted(submissions.iterdir(), key=lambda p: p.name):
-        if path.name in SKIP or path.name.startswith(".") or not (
-                path.is_dir() or path.suffix.lower() in (".zip", ".ipynb")):
-            continue
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem if path.is_file() else path.name).strip("._") or "student"
-        used[base] += 1
-        entries.append(Entry(base if used[base] == 1 else f"{base}-{used[base]}", path))
-    return entries
 
 
 def single_submission_warning(submissions: Path) -> str:
@@ -116,7 +82,7 @@ def content_hash(path: Path) -> str:
 def grader_version(config: Config, fixture_dir=None) -> str:
     """Hash of the grader's code, the fixtures' manifest and the configuration."""
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
+    package = paths.package_dir()
     for file in sorted(package.rglob("*.py")):
         digest.update(str(file.relative_to(package)).encode() + file.read_bytes())
     manifest = Path(fixture_dir or paths.fixtures_dir()) / "manifest.json"
@@ -257,11 +223,3 @@ def _progress(total, done, enabled):
     from tqdm import tqdm
 
     return tqdm(total=total, initial=done, unit="submission", desc="grading", dynamic_ncols=True)
-
-
-def write_gradebook(out_dir: Path, students):
-    """``gradebook.csv`` (one row per student, one column per check group) and ``summary.md``, made by the
-    exporters (:mod:`autograder.exporters`) from the students' finished results."""
-    from .exporters import export
-
-    export(out_dir, students)

@@ -436,7 +436,8 @@ def student_build(out_dir):
               help="Write results.json, feedback.md and the re-executed notebooks (executed/) here.")
 def notebooks(submission, config_path, quick, static_only, out_dir):
     """Check and re-execute the notebooks of one SUBMISSION (folder or .zip) in the sandbox."""
-    from .notebook_checks import NotebookSettingsError, notebooks_command
+    from .notebook_checks import NotebookSettingsError
+    from .notebook_checks.command import notebooks_command
 
     if not submission.exists():
         raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")

@@ -1,10 +1,7 @@
-"""Class outputs made from finished reports: each exporter reads the students' results.json (as
-:class:`~autograder.model.Report`, via :meth:`Report.from_results_json`) and returns one file's text.
+"""The gradebook and the class summary, made from finished reports: each exporter reads the students' results.json
+(as :class:`~autograder.model.Report`, via :func:`autograder.report.read_results_json`) and returns one file's text.
 
-``batch`` and ``gradebook merge`` call :func:`export` once the students' files are written, so a file made here
-depends only on the results folders, never on how they were graded (one batch, shards, a resumed run). Another
-class output is one more entry of :data:`EXPORTERS`: the gradebook and summary here, the figures
-(:mod:`autograder.figures`), report.html (:mod:`autograder.report_html`); their statistics come from
+They are two entries of :data:`autograder.class_outputs.EXPORTERS`; their statistics come from
 :mod:`autograder.class_stats`.
 """
 from __future__ import annotations
@@ -15,11 +12,9 @@ import json
 from collections import Counter, OrderedDict
 from pathlib import Path
 
-from . import atomic, class_stats
-from .figures import EXPORTERS as FIGURES
-from .model import Report
+from . import class_stats
+from .report import read_results_json
 from .notebook_checks.summary import notebook_summary
-from .report_html import report_html
 from .rubric import summary_lines as rubric_summary
 
 
@@ -29,7 +24,7 @@ def load_reports(out_dir, students) -> OrderedDict:
     for student in students:
         try:
             data = json.loads((Path(out_dir) / student / "results.json").read_text())
-            reports[student] = Report.from_results_json(data, student) if isinstance(data, dict) else None
+            reports[student] = read_results_json(data, student) if isinstance(data, dict) else None
         except (OSError, ValueError):
             reports[student] = None
     return reports
@@ -124,18 +119,3 @@ def _distribution(finished, errors) -> list:
     for b, count in reversed(list(enumerate(class_stats.histogram(fractions)))):
         lines.append(f"| {b * 10}-{b * 10 + 10}% | {count} {'#' * count} |")
     return lines + [""]
-
-
-EXPORTERS = (("gradebook.csv", gradebook_csv), ("summary.md", summary_markdown), *FIGURES,
-             ("report.html", report_html))
-"""Path in the results folder -> exporter: a function of the students' reports and the results folder, returning
-the file's text or bytes. They run in this order, so report.html finds the figures already written."""
-
-
-def export(out_dir, students, exporters=EXPORTERS):
-    """Write every exporter's file into ``out_dir`` (atomically) from the students' finished results."""
-    reports = load_reports(out_dir, students)
-    for name, exporter in exporters:
-        content = exporter(reports, Path(out_dir))
-        write = atomic.write_bytes if isinstance(content, bytes) else atomic.write_text
-        write(Path(out_dir) / name, content)

@@ -1,13 +1,13 @@
 """One class graded on many machines: deterministic shards of a batch, and the merge of their result folders.
 
 ``autograder batch --shard K/N`` grades only the K-th of N slices of the class. Every shard lists the whole
-submissions folder the same way (:func:`autograder.batch.discover`: sorted entry names, made unique), so the
+submissions folder the same way (:func:`autograder.roster.discover`: sorted entry names, made unique), so the
 shards agree on who is in which slice without talking to each other: entry ``i`` (0-based, in that order)
 belongs to shard ``i % N + 1``. A shard's folder holds the results of its own students only, a gradebook
 and summary of those students, and ``shard.json``: the shard, the whole class in order, and the grader's
 version. ``autograder gradebook merge`` copies every student's finished files from the shard that graded
 them and writes the class gradebook and summary with the batch's own exporter
-(:func:`autograder.batch.write_gradebook`), so the result is byte for byte what one unsharded batch writes.
+(:func:`autograder.class_outputs.write_gradebook`), so the result is byte for byte what one unsharded batch writes.
 """
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def merge(shard_dirs, out_dir) -> MergeResult:
     and configuration. Each student's files are copied from the shard that graded them (results.json last),
     then ``gradebook.csv`` and ``summary.md`` are written from those results.
     """
-    from .batch import write_gradebook
+    from .class_outputs import write_gradebook
 
     folders = [Path(d).resolve() for d in shard_dirs]
     if not folders:

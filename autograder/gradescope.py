@@ -248,7 +248,7 @@ def python_problem(user) -> str:
 
 def _installed_package_dirs() -> list:
     """The installed grader (with the reference solution and the demo fixtures inside): root only."""
-    package = Path(__file__).resolve().parent
+    package = paths.package_dir()
     if (paths._CHECKOUT / "reference").is_dir():
         return []  # a source checkout: nothing installed to lock (its files are the developer's)
     return [package]

@@ -333,11 +333,9 @@ def _vocabulary():
     """Words the probes' own messages and keys are made of: their strings (not their docstrings), the keyword
     names they build dicts with, and the catalog's names. A key or a message of the isolated child passes only if every word of it is here."""
     words = set()
-    from . import paths
-
     # the provided shape checks' messages too ("affine_forward: b has shape (1, 32), expected (32,) ..."), so that
     # an exception the trusted layers raise on a model's wrong shape still says which argument had which shape
-    for source in (Path(__file__).parent / "child" / "probes.py", Path(__file__).parent / "child" / "boot.py",
+    for source in (paths.package_dir() / "child/probes.py", paths.package_dir() / "child/boot.py",
                    paths.provided_dir() / "layer_checks.py"):
         if not source.is_file():
             continue

@@ -126,13 +126,6 @@ class Report:
     peak_child_memory_bytes: int | None = None
     """Instructor-only: the largest peak resident memory of the submission's children (None: not measured)."""
 
-    @classmethod
-    def from_results_json(cls, data: dict, submission="") -> "Report":
-        """The report a results.json holds (see :func:`autograder.report.read_results_json`)."""
-        from .report import read_results_json
-
-        return read_results_json(data, submission)
-
     @property
     def score(self):
         return round(sum(r.score for r in self.results), 6)

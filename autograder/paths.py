@@ -21,6 +21,11 @@ PROVIDED_SUFFIXES = (".py", ".pyx")
 """Source files of the provided tree (its compiled extension is found separately)."""
 
 
+def package_dir() -> Path:
+    """The ``autograder`` package's own folder (its code and package data), whichever subpackage asks."""
+    return _PACKAGE
+
+
 class ReferenceMissing(FileNotFoundError):
     """The reference solutions are not installed (the student edition, or a broken install)."""
 

@@ -20,6 +20,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import paths
 from .child import codec
 from .child.protocol import Manifest, Reply
 from .limits import Limits  # noqa: F401 - re-exported: ``from autograder.runner import Limits`` keeps working
@@ -56,7 +57,7 @@ def scrubbed_env(scratch):
 
 def install_child_code(scratch):
     """Copy the self-contained child package into the scratch directory."""
-    source = Path(__file__).parent / "child"
+    source = paths.package_dir() / "child"
     target = Path(scratch) / CHILD_PACKAGE
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
     return target

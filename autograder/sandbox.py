@@ -124,7 +124,7 @@ def default_hidden() -> list:
     """What no child may see: the reference (where installed), the fixtures, the grader's own code and all
     scratch folders; a path inside another one of them (``autograder/_fixtures`` in an installed package) goes
     with it."""
-    hidden = [paths.reference_dir(missing_ok=True), paths.fixtures_dir(), Path(__file__).resolve().parent,
+    hidden = [paths.reference_dir(missing_ok=True), paths.fixtures_dir(), paths.package_dir(),
               scratch_root()]
     return outermost(p.resolve() for p in hidden if p is not None and p.exists())
 

@@ -208,7 +208,7 @@ def run_similarity(submissions, out_dir, *, threshold=DEFAULT_THRESHOLD, min_ove
                    boilerplate_dirs=(), packages=None, entries=None) -> SimilarityResult:
     """Compare the student code of every entry of ``submissions`` (one folder or .zip per student, named as
     ``autograder batch`` names them) and write ``similarity.csv`` and ``similarity.html`` into ``out_dir``."""
-    from .batch import discover
+    from .roster import discover
     from .submission import SubmissionError
 
     require_copydetect()

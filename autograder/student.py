@@ -17,17 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from . import atomic, paths, template
+from .distribution import STUDENT_DISTRIBUTION, dependencies, version, wheel_name
 from .fixtures import FILES
 from .wheel_writer import wheel_bytes
 
-DISTRIBUTION = "cs231n-autograder"
-STUDENT_DISTRIBUTION = "cs231n-autograder-student"
 SUMMARY = "Student edition of the cs231n autograder: the public checks as pytest tests (no reference, no hidden fixtures)."
 EXCLUDED_DIRS = ("_reference", "_provided", "_fixtures", "notebooks", "__pycache__")
 """Folders of the installed ``autograder`` package that are not copied as they are (the provided files and
@@ -38,34 +34,6 @@ ENTRY_POINTS = "[pytest11]\nautograder = autograder.pytest_plugin\n"
 
 class StudentBuildError(Exception):
     """The student edition would ship something it must not (a solution, a hidden fixture)."""
-
-
-@lru_cache(maxsize=1)
-def _dist_info() -> tuple:
-    """(version, dependencies) of the full autograder, from its installed metadata or its pyproject.toml."""
-    try:
-        return metadata.version(DISTRIBUTION), tuple(metadata.requires(DISTRIBUTION) or ())
-    except metadata.PackageNotFoundError:
-        import tomllib
-
-        project = tomllib.loads((paths._CHECKOUT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-        return project["version"], tuple(project["dependencies"])
-
-
-def version() -> str:
-    return _dist_info()[0]
-
-
-def wheel_name() -> str:
-    """The wheel's file name (``cs231n_autograder_student-<version>-py3-none-any.whl``)."""
-    return f"{STUDENT_DISTRIBUTION.replace('-', '_')}-{version()}-py3-none-any.whl"
-
-
-def dependencies() -> list:
-    """The full autograder's run-time dependencies, without Cython (nothing is compiled) and copydetect (the
-    instructors' similarity report), plus pytest."""
-    wanted = [r for r in _dist_info()[1] if "extra ==" not in r and not re.match(r"(?i)(cython|copydetect)\b", r)]
-    return wanted + ["pytest>=8"]
 
 
 def _package_files() -> dict:

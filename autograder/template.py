@@ -22,7 +22,7 @@ from . import notebook_sources, paths
 
 START = paths.SOLUTION_START
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
-FILES_DIR = Path(__file__).resolve().parent / "template_files"
+FILES_DIR = paths.package_dir() / "template_files"
 STUDENT_FILES = {
     "README.md": "README.md",
     "conftest.py": "conftest.py",
@@ -99,7 +99,7 @@ def template_dir() -> Path:
 def checker_wheel_path() -> str:
     """Where the student bundle puts the student edition's wheel, relative to the template folder (the line of
     ``requirements.txt`` that installs it; see :mod:`autograder.student`)."""
-    from .student import wheel_name
+    from .distribution import wheel_name
 
     return f"./{CHECKER_DIR}/{wheel_name()}"
 

@@ -8,7 +8,8 @@ import struct
 import zlib
 
 from autograder import class_stats
-from autograder.exporters import EXPORTERS, export, load_reports, summary_markdown
+from autograder.class_outputs import EXPORTERS, export
+from autograder.exporters import load_reports, summary_markdown
 from autograder.figures import LABELLED_STUDENTS, heat_map_png
 from autograder.model import Report, TestResult as Result
 from autograder.report_html import markdown_html

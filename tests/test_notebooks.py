@@ -310,15 +310,15 @@ def test_load_never_raises_on_odd_cells(tmp_path):
 def test_batch_summary_counts_students(tmp_path):
     from autograder.model import Report
     from autograder.notebook_checks.summary import notebook_summary
-    from autograder.report import results_json
+    from autograder.report import read_results_json, results_json
 
     rows = {}
     for student, nb in (("alice", corpus.executed()), ("bob", corpus.out_of_order()), ("carol", corpus.never_run())):
         folder = tmp_path / student
         write(folder, "layers.ipynb", nb)
         results, _ = check_notebooks(folder, settings={}, execute=False)
-        rows[student] = Report.from_results_json(results_json(Report(submission=student, results=results)))
-    rows["dave"], rows["erin"] = None, Report.from_results_json({"tests": []})
+        rows[student] = read_results_json(results_json(Report(submission=student, results=results)))
+    rows["dave"], rows["erin"] = None, read_results_json({"tests": []})
     lines = notebook_summary(rows)
     assert "Submissions with notebooks: 3" in lines
     assert "| every cell executed | 2/3 (67%) |" in lines

@@ -15,7 +15,7 @@ from browser_support import browser, open_page, student_column  # noqa: F401 - b
 from class_reports import HOSTILE_MESSAGE, HOSTILE_SOURCE, write_class
 
 def test_report_html_loads_offline_shows_figures_sorts_and_shows_feedback(browser, tmp_path):
-    from autograder.exporters import export
+    from autograder.class_outputs import export
 
     out = tmp_path / "out"
     students = write_class(out)

@@ -1,8 +1,7 @@
-"""results.json read back: Report.from_results_json gives the report whose results.json is the same file."""
+"""results.json read back: read_results_json gives the report whose results.json is the same file."""
 from autograder.config import Config
 from autograder.grade import grade
-from autograder.model import Report
-from autograder.report import results_json, write_results_json
+from autograder.report import read_results_json, results_json, write_results_json
 
 import json
 
@@ -23,7 +22,7 @@ def test_a_results_json_reads_back_into_the_report_it_came_from(make_submission,
                        config=Config(profile="all", select=("relu_*", "affine_*")))
         data = results_json(report)
         assert any(t["status"] == "failed" for t in data["tests"]) or any("Warning" in t["output"] for t in data["tests"])
-        again = Report.from_results_json(data, report.submission)
+        again = read_results_json(data, report.submission)
         assert data["extra_data"]["timings"]["cases"] and data["extra_data"]["peak_child_memory_bytes"] > 0
         assert results_json(again) == data  # the instructor-only timings and memory too
         assert again.timings == report.timings and again.peak_child_memory_bytes == report.peak_child_memory_bytes
@@ -37,7 +36,7 @@ def test_a_submission_level_error_reads_back(tmp_path):
     (tmp_path / "empty").mkdir()
     report = grade(tmp_path / "empty", config=Config(select=("relu_*",)))
     data = results_json(report)
-    again = Report.from_results_json(data)
+    again = read_results_json(data)
     assert again.error == report.error and again.error.startswith("no student package")
     assert results_json(again) == data
     write_results_json(tmp_path / "out" / "results.json", data)

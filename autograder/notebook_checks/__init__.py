@@ -19,7 +19,7 @@ from .checks import environment_problems, not_counted, notebook_results, require
 from .settings import POINT_KEYS, NotebookSettings, NotebookSettingsError
 from .static import Loaded, display_names, find_notebooks, identify, load
 
-__all__ = ["check_notebooks", "check_and_run", "notebooks_command", "NotebookSettings", "NotebookSettingsError",
+__all__ = ["check_notebooks", "check_and_run", "NotebookSettings", "NotebookSettingsError",
            "POINT_KEYS"]
 
 
@@ -207,10 +207,3 @@ def _execution_note(runs, config, seconds):
             f"epoch(s), num_iters literals at {config.quick_iters}" if config.quick else "full training")
     return (f"notebooks re-executed in {seconds:.0f} s ({len(runs)} notebook(s), {rule}; offline: "
             f"get_CIFAR10_data returns the shipped digits)")
-
-
-def notebooks_command(*args, **kwargs):
-    """``autograder notebooks SUBMISSION``: see :func:`.command.notebooks_command`."""
-    from .command import notebooks_command as command
-
-    return command(*args, **kwargs)
