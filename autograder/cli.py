@@ -13,9 +13,9 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import click  # noqa: E402
 
-from . import fixtures as fixture_store  # noqa: E402
+from .catalog import fixtures as fixture_store  # noqa: E402
 from .config import ConfigError, load_config  # noqa: E402
-from .fixtures import FixtureError  # noqa: E402
+from .catalog.fixtures import FixtureError  # noqa: E402
 from .paths import ReferenceMissing  # noqa: E402
 from .profiles import known_names  # noqa: E402
 
@@ -54,8 +54,8 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
 
     Exits with status 1 when the submission as a whole could not be graded (nothing to grade, or its
     process or sandbox could not start), after one line saying why."""
-    from .grade import grade as grade_submission
-    from .report import slowest_table, summary_table, write_report
+    from .grading.pipeline import grade as grade_submission
+    from .grading.report import slowest_table, summary_table, write_report
 
     config = _with_execution(_config(config_path, profile=profile, include_hidden=False if public_only else None,
                                      select=tuple(select) or None), execute_notebooks)
@@ -101,8 +101,8 @@ def grade(submission, out_dir, config_path, profile, public_only, fixture_dir, s
 def batch(submissions, out_dir, jobs, config_path, profile, fixture_dir, no_progress, execute_notebooks, shard_text,
           similarity, compare_path):
     """Grade every submission (folder or .zip) in SUBMISSIONS; resumable, in parallel."""
-    from .batch import run_batch, single_submission_warning
-    from .gradebook import GradebookError, Shard
+    from .cohort.batch import run_batch, single_submission_warning
+    from .cohort.shards import GradebookError, Shard
 
     config = _with_execution(_config(config_path, profile=profile), execute_notebooks)
     try:
@@ -141,7 +141,7 @@ def _echo_rubric(rubric):
 
 
 def _old_run(path):
-    from .compare_runs import CompareError, load_run
+    from .cohort.run_comparison import CompareError, load_run
 
     try:
         return load_run(path)
@@ -150,7 +150,7 @@ def _old_run(path):
 
 
 def _similarity_available():
-    from .similarity import SimilarityError, require_copydetect
+    from .cohort.similarity import SimilarityError, require_copydetect
 
     try:
         require_copydetect()
@@ -190,9 +190,9 @@ def _echo_changes(changes, old_source, out_dir, limit=30):
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Course config (TOML): its packages.")
 def similarity_command(submissions, out_dir, threshold, min_overlap, boilerplate_dirs, config_path):
     """Pairs of students in SUBMISSIONS (one folder or .zip each) whose code is alike, without grading."""
-    from .similarity import DEFAULT_MIN_OVERLAP, DEFAULT_THRESHOLD, SimilarityError, run_similarity
+    from .cohort.similarity import DEFAULT_MIN_OVERLAP, DEFAULT_THRESHOLD, SimilarityError, run_similarity
 
-    from .batch import single_submission_warning
+    from .cohort.batch import single_submission_warning
 
     config = _config(config_path)
     if not submissions.is_dir():
@@ -221,7 +221,7 @@ def gradebook():
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Merged results folder.")
 def gradebook_merge(shard_dirs, out_dir):
     """Merge the --out folders of every `batch --shard K/N` into one, as an unsharded batch writes it."""
-    from .gradebook import GradebookError, merge
+    from .cohort.shards import GradebookError, merge
 
     try:
         result = merge(shard_dirs, out_dir)
@@ -241,7 +241,7 @@ def gradebook_merge(shard_dirs, out_dir):
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Also write compare.csv here.")
 def gradebook_compare(old, new, out_dir):
     """The students whose score changed between two results folders (or gradebook.csv files), and by which checks."""
-    from .compare_runs import CompareError, compare, load_run, write_changes
+    from .cohort.run_comparison import CompareError, compare, load_run, write_changes
 
     try:
         changes = compare(load_run(old), load_run(new))
@@ -268,7 +268,7 @@ def gradescope():
               help="A wheel of this package to bundle (default: built from the current source).")
 def gradescope_build(out, config_path, fixture_dir, wheel):
     """Write the zip for Gradescope's "zip file upload": setup.sh, run_autograder, config, fixtures, wheel."""
-    from .gradescope import GradescopeError, build
+    from .editions.gradescope import GradescopeError, build
 
     if fixture_dir is None:
         click.echo("note: bundling the project's fixtures, whose hidden seed is public; pass --fixtures "
@@ -286,13 +286,13 @@ def gradescope_build(out, config_path, fixture_dir, wheel):
                    "student user, and fail unless their scores are right (setup.sh's last step).")
 def gradescope_check(self_test):
     """Check the installed bundle and lock it down (setup.sh runs this)."""
-    from .gradescope import GradescopeError, check, gradescope_root
+    from .editions.gradescope import GradescopeError, check, gradescope_root
 
     try:
         for line in check():
             click.echo(line)
         if self_test:
-            from .gradescope_local import self_test as run_self_test
+            from .editions.gradescope_try import self_test as run_self_test
 
             for line in run_self_test(gradescope_root()):
                 click.echo(line)
@@ -312,8 +312,8 @@ def gradescope_check(self_test):
 def gradescope_try(bundle, submission, root, python, user):
     """Grade SUBMISSION with BUNDLE.zip as Gradescope would: lay out a root, run setup.sh once per bundle, then
     run_autograder, and print the results."""
-    from .gradescope import GradescopeError
-    from .gradescope_local import describe, try_bundle
+    from .editions.gradescope import GradescopeError
+    from .editions.gradescope_try import describe, try_bundle
 
     try:
         data = try_bundle(bundle, submission, root=root, python=python, user=user, echo=click.echo)
@@ -325,7 +325,7 @@ def gradescope_try(bundle, submission, root, python, user):
 @gradescope.command("run")
 def gradescope_run():
     """Grade /autograder/submission into /autograder/results/results.json (run_autograder runs this)."""
-    from .gradescope import run
+    from .editions.gradescope import run
 
     run()
 
@@ -378,7 +378,7 @@ def template():
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Template folder (default: student_template/).")
 def template_build(out_dir):
     """Write student_template/ (package, notebooks, students' tests) from reference/ with solution regions stubbed."""
-    from .template import TemplateError, build
+    from .editions.template import TemplateError, build
 
     try:
         folder = build(out_dir)
@@ -391,7 +391,7 @@ def template_build(out_dir):
 @click.option("--dir", "out_dir", type=click.Path(path_type=Path), help="Template folder (default: student_template/).")
 def template_check(out_dir):
     """Fail when the committed template differs from what `template build` would write."""
-    from .template import check
+    from .editions.template import check
 
     try:
         problems = check(out_dir)
@@ -415,8 +415,8 @@ def student():
 def student_build(out_dir):
     """Write what a course hands out: the template and, in checker/, a wheel of the public checks that its
     requirements.txt installs (no reference solutions, no hidden fixtures)."""
-    from .student import StudentBuildError, build
-    from .template import TemplateError
+    from .editions.student_bundle import StudentBuildError, build
+    from .editions.template import TemplateError
 
     try:
         wheel = build(out_dir)
@@ -437,7 +437,7 @@ def student_build(out_dir):
 def notebooks(submission, config_path, quick, static_only, out_dir):
     """Check and re-execute the notebooks of one SUBMISSION (folder or .zip) in the sandbox."""
     from .notebook_checks import NotebookSettingsError
-    from .notebook_checks.command import notebooks_command
+    from .grading.notebooks_command import notebooks_command
 
     if not submission.exists():
         raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")

@@ -5,7 +5,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from .limits import Limits
+from .sandbox.limits import Limits
 from .hints import check_setting as check_hints
 
 
@@ -117,7 +117,7 @@ class Config:
     isolate_dependencies: bool | str = True
     """Credit isolation: a model or sandwich check that fails over the student's own layers is run again over
     trusted layers, so a bug costs only the function that has it (``false``: off; ``"always"``: every such check
-    runs both ways). See :mod:`autograder.isolation`."""
+    runs both ways). See :mod:`autograder.grading.credit_isolation`."""
     required: Required = field(default_factory=Required)
     """The ``[required]`` table: functions and notebooks graded whether submitted or not (:class:`Required`)."""
     notebooks: dict = field(default_factory=dict)

@@ -3,7 +3,7 @@
 ``full`` shows each check's own hint from the catalog (what to check, never code or the solution's formula);
 ``concepts`` (the default) shows only the idea that applies to the function (:data:`CONCEPTS`: the shape rule, the
 chain rule through the mean, inverted dropout's scaling); ``none`` shows no hint anywhere (results.json,
-feedback.md, report.html, the students' pytest). Diagnoses (:mod:`autograder.diagnoses`) describe the student's
+feedback.md, report.html, the students' pytest). Diagnoses (:mod:`autograder.grading.diagnoses`) describe the student's
 own value, not the solution, and are shown whatever the setting.
 """
 from __future__ import annotations

@@ -17,7 +17,7 @@ class Test:
     name: str
     """What is checked, shown after the target: ``gradient dw`` in ``affine_backward: gradient dw``."""
     judge: Any
-    """A judge from :mod:`autograder.compare`: a pure function of the outputs, the expected values and the inputs."""
+    """A judge from :mod:`autograder.catalog.judges`: a pure function of the outputs, the expected values and the inputs."""
     points: float = 1.0
     """Points for this test."""
     kind: str = "value"
@@ -102,7 +102,7 @@ class TestResult:
     warning: str = ""
     """A contract detail that differs but is not counted (see :attr:`Verdict.warning`); the test still passed."""
     diagnosis: str = ""
-    """On a failure: which kind of mistake explains the wrong value (:mod:`autograder.diagnoses`), or ''."""
+    """On a failure: which kind of mistake explains the wrong value (:mod:`autograder.grading.diagnoses`), or ''."""
     relation: str = ""
     """The id of the relation behind :attr:`diagnosis` (for measurements; never shown alone)."""
 

@@ -22,10 +22,10 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from autograder import paths  # noqa: E402
-from autograder.batch import run_batch  # noqa: E402
+from autograder.cohort.batch import run_batch  # noqa: E402
 from autograder.config import Config  # noqa: E402
-from autograder.grade import grade  # noqa: E402
-from autograder.inprocess import run_in_process  # noqa: E402
+from autograder.grading.pipeline import grade  # noqa: E402
+from autograder.sandbox.inprocess import run_in_process  # noqa: E402
 
 BUG = "\ndef relu_backward(dout, cache):\n    return dout * (cache >= 0)\n"
 

@@ -46,8 +46,8 @@ def expected(bug):
 
 def grade_files(files, select, tmp):
     from autograder.config import Config
-    from autograder.grade import grade
-    from autograder.inprocess import run_in_process
+    from autograder.grading.pipeline import grade
+    from autograder.sandbox.inprocess import run_in_process
     from corpus import fresh, write_tree
 
     root = write_tree(fresh(Path(tmp) / "submission"), files)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from autograder import paths
 from autograder.config import Config
-from autograder.grade import grade
+from autograder.grading.pipeline import grade
 
 BUGS = {
     "softmax_1_over_N": ("    dx[np.arange(N), y] -= 1\n    dx /= N\n", "    dx[np.arange(N), y] -= 1\n"),

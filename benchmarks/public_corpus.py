@@ -109,8 +109,8 @@ def expected_work(row: Row, folder: Path):
     notebook file name is graded work."""
     from autograder.course_years import table_for
     from autograder.profiles import PROFILES
-    from autograder.rubric import defined_names
-    from autograder.submission import find_layout
+    from autograder.cohort.rubric import defined_names
+    from autograder.sandbox.submission import find_layout
 
     table = table_for(f"{row.family}-{row.year}") or table_for(row.family)
     assigned = set(table.assigned)

@@ -1,7 +1,7 @@
 """A small graded class written straight as results folders (no grading), with known statistics and hostile
 strings, for the tests of the class reports (tests/test_exporters.py, tests/test_report_browser.py)."""
 from autograder.model import Report, TestResult as Result
-from autograder.report import write_report
+from autograder.grading.report import write_report
 
 HOSTILE_SOURCE = "<img src=x onerror=alert(1)>.zip"
 HOSTILE_MESSAGE = "conv_forward_naive raised ValueError: <script>alert(1)</script>"

@@ -49,9 +49,9 @@ def make_submission(tmp_path):
 
 
 def grade_catalog_only(*args, **kwargs):
-    """``autograder.grade.grade`` with the catalog's checks only: notebook checks (of any notebooks beside the
+    """``autograder.grading.pipeline.grade`` with the catalog's checks only: notebook checks (of any notebooks beside the
     code) are tested on their own in test_notebooks*.py."""
-    from autograder.grade import grade
+    from autograder.grading.pipeline import grade
 
     report = grade(*args, **kwargs)
     report.results = [r for r in report.results if r.group != "notebooks"]

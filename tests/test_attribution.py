@@ -6,7 +6,7 @@ import pytest
 
 from autograder.catalog import all_cases
 from autograder.child.probes import PROBES, Partial, ProbeError
-from autograder.compare import Unchanged
+from autograder.catalog.judges import Unchanged
 from autograder.config import Config
 
 from conftest import grade_catalog_only as grade
@@ -347,7 +347,7 @@ def test_an_update_rule_that_raises_in_training_is_named_as_the_cause(make_submi
 
 
 def test_a_backward_that_never_returns_leaves_its_forwards_checks_alone(make_submission):
-    from autograder.runner import Limits
+    from autograder.sandbox.runner import Limits
 
     report = grade(make_submission({"layers.py": """
         def relu_backward(dout, cache):

@@ -11,10 +11,10 @@ import zipfile
 import pytest
 
 from autograder import paths
-from autograder.batch import discover, run_batch
-from autograder.report import without_measurements
+from autograder.cohort.batch import discover, run_batch
+from autograder.grading.report import without_measurements
 from autograder.config import Config
-from autograder.runner import Limits
+from autograder.sandbox.runner import Limits
 
 from conftest import ROOT
 
@@ -131,7 +131,7 @@ def _config_file(tmp_path):
 
 
 def test_a_sandbox_that_cannot_be_set_up_is_an_error_row_and_counted(tmp_path, monkeypatch):
-    from autograder import sandbox
+    from autograder.sandbox import confinement as sandbox
 
     if sandbox.namespaces_available():
         pytest.skip(f"no namespaces here: {sandbox.namespaces_available()}")
@@ -152,7 +152,7 @@ def test_a_sandbox_that_cannot_be_set_up_is_an_error_row_and_counted(tmp_path, m
 def test_batch_warns_in_one_line_when_pointed_at_one_submission(tmp_path, held):
     from click.testing import CliRunner
 
-    from autograder.batch import single_submission_warning
+    from autograder.cohort.batch import single_submission_warning
     from autograder.cli import main
 
     one = tmp_path / "alice"

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from autograder import paths
 from autograder.cli import main
-from autograder.compare_runs import CompareError, compare, load_run
+from autograder.cohort.run_comparison import CompareError, compare, load_run
 
 
 def _results(folder, student, checks, error=""):

@@ -26,7 +26,8 @@ import tempfile
 
 import pytest
 
-from autograder import catalog, isolation, paths
+from autograder import catalog, paths
+from autograder.grading import credit_isolation as isolation
 from autograder.catalog import all_cases, wanted_names
 from autograder.config import Config, load_config
 from autograder.profiles import PROFILES
@@ -50,7 +51,7 @@ from pathlib import Path
 from autograder.catalog import all_cases, wanted_names
 from autograder.child.loader import Submission
 from autograder.profiles import PREFERRED
-from autograder.submission import find_layout, stage, unpack
+from autograder.sandbox.submission import find_layout, stage, unpack
 path, packages, pins = Path(sys.argv[1]), tuple(json.loads(sys.argv[2])), json.loads(sys.argv[3])
 with tempfile.TemporaryDirectory() as scratch:
     stage_dir, staged = stage(find_layout(unpack(path, Path(scratch)), packages), Path(scratch))

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from autograder.batch import run_batch
+from autograder.cohort.batch import run_batch
 from autograder.config import Config
 from corpus import fresh, layouts, write_tree
 from corpus.variants import BY_ID, KNOWN, STUDENT_CODE, SYMPTOMS, VARIANTS, groups

@@ -12,8 +12,8 @@ from autograder.catalog import all_cases
 from autograder.catalog.optim import momentum_adds_gradient
 from autograder.config import Config, ConfigError, load_config
 from autograder.course_years import ALIASES, TABLES, table_for
-from autograder.grade import grade
-from autograder.inprocess import run_in_process
+from autograder.grading.pipeline import grade
+from autograder.sandbox.inprocess import run_in_process
 from autograder.notebook_checks import check_notebooks
 from autograder.profiles import PROFILES, explain, profile_named
 
@@ -217,7 +217,7 @@ def test_helpers_and_the_undone_alternative_are_not_counted(tmp_path):
 
 def test_credit_isolation_swaps_in_only_what_the_rubric_grades(tmp_path, monkeypatch):
     from autograder.child.trusted import TrustedLayers
-    from autograder.isolation import _stage_trusted
+    from autograder.grading.credit_isolation import _stage_trusted
 
     monkeypatch.syspath_prepend(str(tmp_path))
     package = _stage_trusted(tmp_path)

@@ -7,12 +7,12 @@ import re
 import struct
 import zlib
 
-from autograder import class_stats
-from autograder.class_outputs import EXPORTERS, export
-from autograder.exporters import load_reports, summary_markdown
-from autograder.figures import LABELLED_STUDENTS, heat_map_png
+from autograder.cohort import stats as class_stats
+from autograder.cohort.outputs import EXPORTERS, export
+from autograder.cohort.exporters import load_reports, summary_markdown
+from autograder.cohort.figures import LABELLED_STUDENTS, heat_map_png
 from autograder.model import Report, TestResult as Result
-from autograder.report_html import markdown_html
+from autograder.cohort.report_html import markdown_html
 
 from class_reports import ERROR, HOSTILE_MESSAGE, HOSTILE_SOURCE, write_class
 

@@ -1,7 +1,7 @@
 """Issue 23: diagnoses of wrong values, hints that never give the answer, the hints setting, feedback.md's order.
 
 The hint scan: every hint (the catalog's, the concepts of :mod:`autograder.hints`, the notebook checks') and every
-diagnosis message of :mod:`autograder.diagnosis_relations` is compared with every line of the reference's solution
+diagnosis message of :mod:`autograder.grading.diagnosis_relations` is compared with every line of the reference's solution
 regions (``reference/cs231n``, between the START and END markers). Both sides are compared with all whitespace
 removed, so ``dx = dout * mask`` in a hint matches ``dx=dout*mask`` in a solution. A solution line counts only if it
 has at least :data:`MIN_TOKENS` tokens (names, numbers and operators, comments removed): ``return out``,
@@ -18,8 +18,8 @@ import pytest
 
 from autograder import hints, paths
 from autograder.catalog import all_cases
-from autograder.diagnoses import Evidence, diagnose
-from autograder.diagnosis_relations import RELATIONS
+from autograder.grading.diagnoses import Evidence, diagnose
+from autograder.grading.diagnosis_relations import RELATIONS
 from autograder.model import Report
 from autograder.model import TestResult as Result
 from corpus import END, START
@@ -138,8 +138,8 @@ def test_diagnoses_name_no_number_of_a_hidden_case():
 @pytest.fixture(scope="module")
 def softmax_bug():
     from autograder.config import Config
-    from autograder.grade import grade
-    from autograder.inprocess import run_in_process
+    from autograder.grading.pipeline import grade
+    from autograder.sandbox.inprocess import run_in_process
 
     with tempfile.TemporaryDirectory() as tmp:
         paths.copy_reference_package(Path(tmp) / "sub" / "cs231n")
@@ -151,7 +151,7 @@ def softmax_bug():
 
 
 def test_a_failure_carries_its_diagnosis_everywhere(softmax_bug):
-    from autograder.report import feedback_markdown, results_json
+    from autograder.grading.report import feedback_markdown, results_json
 
     report = softmax_bug["concepts"]
     failed = [r for r in report.results if r.status == "failed"]
@@ -162,14 +162,14 @@ def test_a_failure_carries_its_diagnosis_everywhere(softmax_bug):
     assert "`relu_forward`" in text.split("## Passed")[1]  # passes folded, after the failures
     tests = results_json(report)["tests"]
     assert any("\nDiagnosis: " in t["output"] for t in tests if t["visibility"] == "visible")
-    from autograder.report import read_results_json
+    from autograder.grading.report import read_results_json
 
     assert [r.diagnosis for r in read_results_json(results_json(report)).results] == \
         [r.diagnosis for r in report.results if r.status != "not_applicable"]
 
 
 def test_hints_none_prints_no_hint(softmax_bug):
-    from autograder.report import feedback_markdown, results_json
+    from autograder.grading.report import feedback_markdown, results_json
 
     report = softmax_bug["none"]
     assert any(r.status == "failed" for r in report.results)
@@ -179,7 +179,7 @@ def test_hints_none_prints_no_hint(softmax_bug):
 
 
 def test_feedback_warnings_are_not_failures():
-    from autograder.report import feedback_markdown
+    from autograder.grading.report import feedback_markdown
 
     warned = Result("c", "f: float32", "f", "contract", "public", "g", 0.0, 0.0, "passed", "",
                         warning="out has dtype float64, expected float32")
@@ -189,7 +189,7 @@ def test_feedback_warnings_are_not_failures():
 
 
 def test_a_missing_function_gets_no_hint_about_the_math():
-    from autograder.grade import _result
+    from autograder.grading.pipeline import _result
     from autograder.config import Config
 
     case = next(c for c in all_cases() if c.id == "affine_forward.notebook")
@@ -213,7 +213,7 @@ def test_notebook_hints_never_ask_to_fix_provided_code():
 
 def test_a_trusted_layers_shape_message_survives_the_isolation_scrub():
     """A model failing over trusted layers says which argument had which shape; code in an exception does not pass."""
-    from autograder import isolation
+    from autograder.grading import credit_isolation as isolation
 
     vocabulary = isolation._vocabulary()
     message = "affine_forward: b has shape (1, 32), expected (32,) (x has shape (2, 5), w has shape (5, 32))"
@@ -225,7 +225,7 @@ def test_a_trusted_layers_shape_message_survives_the_isolation_scrub():
 
 
 def test_a_changed_provided_function_is_named_as_such(tmp_path):
-    from autograder import provided_changes
+    from autograder.grading import provided_changes
 
     package = tmp_path / "cs231n"
     paths.copy_reference_package(package)

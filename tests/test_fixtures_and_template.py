@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from autograder import fixtures, template
-from autograder.template import TemplateError, stub_source
+from autograder.catalog import fixtures
+from autograder.editions import template
+from autograder.editions.template import TemplateError, stub_source
 
 
 def test_committed_fixtures_equal_a_rebuild():

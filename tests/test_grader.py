@@ -7,12 +7,12 @@ import sys
 import pytest
 
 from autograder.config import Config
-from autograder.grade import grade
-from autograder.report import results_json, without_measurements
-from autograder import sandbox
+from autograder.grading.pipeline import grade
+from autograder.grading.report import results_json, without_measurements
+from autograder.sandbox import confinement as sandbox
 from autograder.cli import main
-from autograder.runner import Limits
-from autograder.submission import find_layout
+from autograder.sandbox.runner import Limits
+from autograder.sandbox.submission import find_layout
 
 from conftest import ROOT
 
@@ -178,7 +178,7 @@ def test_loading_a_submission_in_process_leaves_the_callers_modules_alone(make_s
     import cs231n.solver as before
 
     from autograder.child.loader import Submission
-    from autograder.submission import Layout, stage
+    from autograder.sandbox.submission import Layout, stage
 
     root = make_submission()
     stage_dir, packages = stage(Layout(root, ("cs231n",)), root.parent / "scratch")
@@ -271,7 +271,7 @@ def test_a_sandbox_that_cannot_be_set_up_is_an_error_of_the_submission(make_subm
 
 
 def test_a_child_that_cannot_start_is_an_error_of_the_submission(make_submission, monkeypatch):
-    from autograder import runner
+    from autograder.sandbox import runner
 
     monkeypatch.setattr(runner.sys, "executable", "/nonexistent/python3")
     report = grade(make_submission(), config=Config(select=("relu_forward",)))

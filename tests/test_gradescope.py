@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import gradescope
+from autograder.editions import gradescope
 from autograder import paths
-from autograder.gradescope import GradescopeError, build, wheel_python
-from autograder.gradescope_local import try_bundle
-from autograder.sandbox import reachable
+from autograder.editions.gradescope import GradescopeError, build, wheel_python
+from autograder.editions.gradescope_try import try_bundle
+from autograder.sandbox.confinement import reachable
 
 from conftest import ROOT
 
@@ -68,7 +68,7 @@ def test_the_bundle_holds_the_scripts_config_fixtures_and_a_wheel_of_the_current
         with zipfile.ZipFile(archive.open(wheels[0])) as wheel:
             inside = set(wheel.namelist())
             # built from the current source: the grader's own files, byte for byte
-            for module in ("autograder/gradescope.py", "autograder/grade.py", "autograder/sandbox.py"):
+            for module in ("autograder/editions/gradescope.py", "autograder/grading/pipeline.py", "autograder/sandbox/confinement.py"):
                 assert wheel.read(module) == (ROOT / module).read_bytes(), module
             assert "autograder/_reference/layers.py" in inside
             assert any(n.startswith("autograder/_provided/im2col_cython") and n.endswith(".so") for n in inside)
@@ -135,7 +135,7 @@ def test_run_writes_an_error_results_json_when_the_bundle_is_broken(tmp_path, mo
 def test_a_sandboxed_child_runs_as_the_given_user_without_groups_or_capabilities(tmp_path, mode):
     import pwd
 
-    from autograder.sandbox import make_sandbox, new_scratch
+    from autograder.sandbox.confinement import make_sandbox, new_scratch
 
     entry = pwd.getpwnam(NOBODY)
     secret = Path(tempfile.mkdtemp(prefix="root-only-", dir="/tmp"))  # reachable, but root's only
@@ -388,7 +388,7 @@ def test_setup_fails_the_image_on_a_python_the_student_user_cannot_run(bundle, t
     import pwd
     import sysconfig
 
-    from autograder.sandbox import reachable
+    from autograder.sandbox.confinement import reachable
 
     entry = pwd.getpwnam(NOBODY)
     python = os.path.realpath(sys._base_executable)
@@ -423,8 +423,8 @@ ModuleNotFoundError: No module named 'warnings'
 
 
 def test_a_sandbox_that_could_not_be_set_up_says_the_cause_not_the_tracebacks_first_line(tmp_path):
-    from autograder.error_cause import cause
-    from autograder.sandbox import _status_file, make_sandbox
+    from autograder.sandbox.error_cause import cause
+    from autograder.sandbox.confinement import _status_file, make_sandbox
 
     assert cause(TRACEBACK) == "ModuleNotFoundError: No module named 'warnings' (raised in <frozen os>, line 629)"
     fatal = ("Fatal Python error: init_fs_encoding: failed to get the Python codec of the filesystem encoding\n"
@@ -448,7 +448,7 @@ def _results(statuses):
 
 
 def test_the_self_tests_verdicts_say_what_is_wrong_in_one_line():
-    from autograder.gradescope_local import verdict
+    from autograder.editions.gradescope_try import verdict
 
     good = _results([("relu_forward", "passed", ""), ("affine_forward", "passed", "")])
     assert verdict("good", good, "relu_forward") == ""
@@ -470,7 +470,7 @@ def test_the_self_tests_verdicts_say_what_is_wrong_in_one_line():
 
 
 def test_build_without_a_source_checkout_repacks_the_installed_package_or_says_what_to_pass(tmp_path, monkeypatch):
-    from autograder import wheel_writer
+    from autograder.editions import wheel_writer
 
     monkeypatch.setattr(gradescope, "_source_checkout", lambda: None)
     # this environment's install is editable: there is nothing installed to repack

@@ -5,10 +5,10 @@ full numerical check gives."""
 import numpy as np
 import pytest
 
-import autograder.grade as grading
+import autograder.grading.pipeline as grading
 from autograder.config import Config
-from autograder.fixtures import Store
-from autograder.inprocess import run_in_process
+from autograder.catalog.fixtures import Store
+from autograder.sandbox.inprocess import run_in_process
 
 MODELS = ("FullyConnectedNet.notebook", "FullyConnectedNet.batchnorm", "TwoLayerNet.loss", "softmax_loss.notebook",
           "conv_backward_naive.notebook")
@@ -106,7 +106,7 @@ def test_the_first_request_holds_no_expected_value_and_no_perturbation(make_subm
     grading.grade(make_submission(), config=Config(select=MODELS, isolate_dependencies=False), runner=runner)
     assert {r["id"] for r in sent} == set(MODELS)
     from autograder.catalog import all_cases
-    from autograder.fixtures import load, optional_paths
+    from autograder.catalog.fixtures import load, optional_paths
 
     store = load()
     answers = [store.arrays[f"{c.id}:{p}"] for c in all_cases() if c.id in MODELS for p in optional_paths(c)

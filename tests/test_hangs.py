@@ -6,8 +6,8 @@ import textwrap
 from autograder.catalog import all_cases
 from autograder.child.protocol import Reply
 from autograder.config import Config
-from autograder.hangs import Hangs, reach, source_calls
-from autograder.runner import Limits
+from autograder.grading.hangs import Hangs, reach, source_calls
+from autograder.sandbox.runner import Limits
 
 from conftest import grade_catalog_only as grade
 

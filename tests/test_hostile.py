@@ -12,11 +12,11 @@ from types import SimpleNamespace
 import pytest
 
 from autograder import paths
-from autograder.batch import run_batch
+from autograder.cohort.batch import run_batch
 from autograder.config import Config
-from autograder.report import without_measurements
-from autograder.runner import Limits
-from autograder.sandbox import namespaces_available
+from autograder.grading.report import without_measurements
+from autograder.sandbox.runner import Limits
+from autograder.sandbox.confinement import namespaces_available
 
 from conftest import REFERENCE
 
@@ -62,7 +62,7 @@ HOSTILE = {
     "monkeypatch_numpy": ("import numpy as _np\n_np.allclose = lambda *a, **k: True\n_np.max = lambda *a, **k: 0.0\n"
                           "_np.abs = lambda x, *a, **k: x * 0\n" + _relu("return x * 0, x"),
                           {"relu_forward", "relu_backward"}),
-    "patch_comparison_helpers": ("try:\n    import autograder.compare as _c\n    _c.rel_error = lambda *a: 0.0\n"
+    "patch_comparison_helpers": ("try:\n    import autograder.catalog.judges as _c\n    _c.rel_error = lambda *a: 0.0\n"
                                  "except Exception:\n    pass\n" + _relu("return x, x"), {"relu_forward", "relu_backward"}),
     "read_fixtures_and_reference": (_relu(f"""
         import numpy as np
@@ -195,7 +195,7 @@ def batch(tmp_path_factory, listener):
 def _grade_hostile_batch(tmp, listener):
     port, connections = listener
     subs, out, alone = tmp / "subs", tmp / "out", tmp / "alone"
-    victims = [out / "correct" / "results.json", Path(__file__).resolve().parents[1] / "autograder" / "grade.py",
+    victims = [out / "correct" / "results.json", Path(__file__).resolve().parents[1] / "autograder" / "grading" / "pipeline.py",
                REFERENCE.parent / "fixtures" / "public.npz"]
     before = {p: p.read_bytes() for p in victims[1:]}
     _write(subs / "correct", "")

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-from autograder.report import without_measurements
+from autograder.grading.report import without_measurements
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -112,7 +112,7 @@ def _make_class(folder, answer_key):
 
 def _answer_key(python, cwd, env):
     """The reference's layers.py, the hidden fixtures and the grader's grade.py, as that install finds them."""
-    code = ("from pathlib import Path; import autograder.grade as g; from autograder import paths; "
+    code = ("from pathlib import Path; import autograder.grading.pipeline as g; from autograder import paths; "
             "print(paths.reference_dir() / 'layers.py'); print(paths.fixtures_dir() / 'hidden.npz'); print(g.__file__)")
     key = [Path(line) for line in _run([python, "-c", code], cwd, env).split()]
     assert all(p.is_file() for p in key), key
@@ -218,7 +218,7 @@ def _deploy_steps_run_as_written(venv, site, folder, env):
         assert {"selftest/good.zip", "selftest/bad.zip", "selftest/expected.json"} <= set(bundle.namelist())
         with zipfile.ZipFile(bundle.open(wheel_name)) as wheel:
             names = set(wheel.namelist())
-            for module in ("autograder/gradescope.py", "autograder/_reference/layers.py",
+            for module in ("autograder/editions/gradescope.py", "autograder/_reference/layers.py",
                            "autograder/_provided/notebook_images/kitten.jpg"):
                 assert wheel.read(module) == (site / module).read_bytes(), module
             assert any(n.startswith("autograder/_provided/im2col_cython") and n.endswith(".so") for n in names)

@@ -1,4 +1,4 @@
-"""Credit isolation (autograder/isolation.py): one bug costs only the function that has it.
+"""Credit isolation (autograder/grading/credit_isolation.py): one bug costs only the function that has it.
 
 Models, sandwich layers and the spatial normalizations that fail over the student's own layers are checked
 again over trusted layers in a second child; a 0-point line says whether they also work with the student's own
@@ -18,13 +18,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import isolation, paths
+from autograder.grading import credit_isolation as isolation
+from autograder import paths
 from autograder.catalog import all_cases
 from autograder.child.codec import Opaque, roundtrip
 from autograder.child.trusted import TrustedLayers
 from autograder.config import Config, ConfigError, load_config
 from autograder.profiles import PROFILES
-from autograder.report import feedback_markdown, results_json
+from autograder.grading.report import feedback_markdown, results_json
 from conftest import REFERENCE, ROOT, grade_catalog_only as grade
 from corpus import fresh, layouts, replace_in_function, write_tree
 
@@ -412,9 +413,9 @@ def test_without_trusted_layers_the_messages_say_so(tmp_path):
 
 
 def test_the_plugin_grades_without_trusted_layers(monkeypatch):
-    from autograder import pytest_plugin
+    from autograder.editions import pytest_plugin
 
     seen = {}
-    monkeypatch.setattr("autograder.grade.grade", lambda *args, **kwargs: seen.update(kwargs))
+    monkeypatch.setattr("autograder.grading.pipeline.grade", lambda *args, **kwargs: seen.update(kwargs))
     pytest_plugin.grade_subset("submission", Config())
     assert seen["trusted_layers"] is False

@@ -3,7 +3,7 @@ float32 values that cancel to almost nothing; and the provided affine shape chec
 import numpy as np
 import pytest
 
-from autograder.compare import Close, NearZero
+from autograder.catalog.judges import Close, NearZero
 from cs231n.layer_checks import _check_affine_shapes
 
 

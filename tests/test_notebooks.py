@@ -243,7 +243,7 @@ def test_printed_arrays_may_span_lines():
 
 def test_results_go_into_the_report(tmp_path):
     from autograder.model import Report
-    from autograder.report import feedback_markdown, results_json
+    from autograder.grading.report import feedback_markdown, results_json
 
     write(tmp_path, "layers.ipynb", corpus.with_error())
     results, _ = check_notebooks(tmp_path, settings={}, execute=False)
@@ -310,7 +310,7 @@ def test_load_never_raises_on_odd_cells(tmp_path):
 def test_batch_summary_counts_students(tmp_path):
     from autograder.model import Report
     from autograder.notebook_checks.summary import notebook_summary
-    from autograder.report import read_results_json, results_json
+    from autograder.grading.report import read_results_json, results_json
 
     rows = {}
     for student, nb in (("alice", corpus.executed()), ("bob", corpus.out_of_order()), ("carol", corpus.never_run())):

@@ -22,7 +22,7 @@ from autograder import paths
 from autograder.notebook_checks import check_and_run, check_notebooks
 from autograder.notebook_checks.execute import executed_notebook
 from autograder.notebook_checks.rules import RULES_BY_ID
-from autograder.sandbox import make_sandbox
+from autograder.sandbox.confinement import make_sandbox
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ def by_title(results, notebook):
 def reference_notebooks(folder):
     """The course's notebooks with their solution regions filled (the template before stubbing), next to a copy
     of the reference package: what a student who solved everything submits."""
-    from autograder import notebook_sources
+    from autograder.editions import notebook_sources
 
     paths.copy_reference_package(folder / "cs231n")
     for name, text in notebook_sources.render(lambda source, *_: source).items():
@@ -117,7 +117,7 @@ def test_cells_that_loop_forever_and_the_notebook_time_limit(tmp_path, sandbox):
     nb = corpus.loops_forever()
     probe = ("import os, socket\n"
              f"print('grader visible:', os.path.exists({str(paths.fixtures_dir() / 'manifest.json')!r}) or "
-             f"os.path.exists({str(ROOT / 'autograder' / 'grade.py')!r}))\n"
+             f"os.path.exists({str(ROOT / 'autograder' / 'grading' / 'pipeline.py')!r}))\n"
              "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n    print('network: open')\n"
              "except OSError:\n    print('network: blocked')")
     nb.cells.insert(1, nbformat.v4.new_code_cell(probe))

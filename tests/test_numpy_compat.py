@@ -7,7 +7,7 @@ import pytest
 from autograder.child import numpy_compat
 from autograder.child.protocol import Manifest, Reply
 from autograder.config import Config
-from autograder.report import WARNING_LABEL, results_json
+from autograder.grading.report import WARNING_LABEL, results_json
 
 from conftest import grade_catalog_only as grade
 

@@ -63,7 +63,7 @@ def scenarios(scratch: Path):
 def observed(path: Path, config) -> dict:
     """What the lock compares: every result's (name, status, score, max_score, message), the notes, the error
     and the profile of the report."""
-    from autograder.grade import grade
+    from autograder.grading.pipeline import grade
 
     report = grade(path, config=config)
     return {

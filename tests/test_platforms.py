@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import portable_child, runner
+from autograder.sandbox import portable_child, runner
 from autograder.config import load_config
-from autograder.limits import Limits
-from autograder.report import results_json
-from autograder.submission import SubmissionError, unpack
+from autograder.sandbox.limits import Limits
+from autograder.grading.report import results_json
+from autograder.sandbox.submission import SubmissionError, unpack
 from conftest import grade_catalog_only
 from corpus import platform_zips
 
@@ -173,7 +173,7 @@ def test_the_checkers_modules_import_without_posix_only_modules():
             "sys.meta_path.insert(0, Block())\n"
             "for name in ('resource', 'fcntl', 'pwd', 'grp', 'termios'):\n"
             "    sys.modules.pop(name, None)\n"
-            "import autograder.pytest_plugin, autograder.grade, autograder.runner, autograder.portable_child\n"
+            "import autograder.editions.pytest_plugin, autograder.grading.pipeline, autograder.sandbox.runner, autograder.sandbox.portable_child\n"
             "print('ok')\n")
     done = subprocess.run([os.sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

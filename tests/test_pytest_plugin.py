@@ -14,8 +14,8 @@ import pytest
 
 from autograder.catalog import all_cases
 from autograder.config import Config
-from autograder.pytest_plugin import CheckItem, item_name
-from autograder.template import END, START
+from autograder.editions.pytest_plugin import CheckItem, item_name
+from autograder.editions.template import END, START
 
 from conftest import ROOT, grade_catalog_only as grade
 

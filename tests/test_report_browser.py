@@ -15,7 +15,7 @@ from browser_support import browser, open_page, student_column  # noqa: F401 - b
 from class_reports import HOSTILE_MESSAGE, HOSTILE_SOURCE, write_class
 
 def test_report_html_loads_offline_shows_figures_sorts_and_shows_feedback(browser, tmp_path):
-    from autograder.class_outputs import export
+    from autograder.cohort.outputs import export
 
     out = tmp_path / "out"
     students = write_class(out)
@@ -63,9 +63,9 @@ def test_report_html_loads_offline_shows_figures_sorts_and_shows_feedback(browse
 
 @pytest.mark.slow
 def test_the_report_of_a_real_batch_of_the_examples_works_in_the_browser(browser, tmp_path):
-    from autograder.batch import run_batch
+    from autograder.cohort.batch import run_batch
     from autograder.config import Config
-    from autograder.runner import Limits
+    from autograder.sandbox.runner import Limits
 
     from conftest import ROOT
 
@@ -92,7 +92,7 @@ def test_the_report_of_a_real_batch_of_the_examples_works_in_the_browser(browser
 def test_the_student_table_comes_first_and_fits_a_1280_by_800_window(browser, tmp_path):
     """Issue 23's layout: the student table before the figures, visible without scrolling in a 1280 x 800 window,
     no wider than the page; each group's header shows its maximum; warnings sit in the student's row."""
-    from autograder.exporters import export
+    from autograder.cohort.exporters import export
 
     out = tmp_path / "out"
     students = write_class(out)

@@ -1,7 +1,7 @@
 """results.json read back: read_results_json gives the report whose results.json is the same file."""
 from autograder.config import Config
-from autograder.grade import grade
-from autograder.report import read_results_json, results_json, write_results_json
+from autograder.grading.pipeline import grade
+from autograder.grading.report import read_results_json, results_json, write_results_json
 
 import json
 

@@ -1,13 +1,13 @@
-"""One rubric per batch (autograder/rubric.py) and the config's required parts: static detection agrees with the
+"""One rubric per batch (autograder/cohort/rubric.py) and the config's required parts: static detection agrees with the
 child's, the class decides the profile, homeworks and notebooks, students who look otherwise are warned, and a
 missing required notebook or function costs its points."""
 import pytest
 
-from autograder.batch import Entry
+from autograder.cohort.batch import Entry
 from autograder.config import Config, ConfigError, Required, load_config
 from autograder.notebook_checks import check_notebooks
 from autograder.profiles import PROFILES
-from autograder.rubric import WARNING, Detection, decide, detect, summary_lines
+from autograder.cohort.rubric import WARNING, Detection, decide, detect, summary_lines
 
 from corpus import layouts, write_tree
 
@@ -167,7 +167,7 @@ def test_a_batch_grades_every_student_under_one_rubric(tmp_path):
     import json
 
     from autograder import paths
-    from autograder.batch import run_batch
+    from autograder.cohort.batch import run_batch
 
     subs = tmp_path / "subs"
     for name in ("ann", "cy"):

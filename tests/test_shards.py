@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from autograder.batch import discover, run_batch
+from autograder.cohort.batch import discover, run_batch
 from autograder.config import Config
-from autograder.gradebook import GradebookError, Shard, merge
-from autograder.runner import Limits
+from autograder.cohort.shards import GradebookError, Shard, merge
+from autograder.sandbox.runner import Limits
 
 from conftest import REFERENCE, ROOT
 

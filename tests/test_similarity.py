@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from autograder.similarity import document, run_similarity, student_code, template_code
+from autograder.cohort.similarity import document, run_similarity, student_code, template_code
 
 from corpus import layouts, reference_sources, student_files, write_tree, zip_tree
 from corpus.class_builder import STUDENT, copied, independent, reference_files
@@ -44,7 +44,7 @@ def klass(tmp_path_factory):
 
 
 def _template_files():
-    from autograder.template import render
+    from autograder.editions.template import render
 
     return {rel[len("cs231n/"):]: text for rel, text in render().items()
             if rel.startswith("cs231n/") and rel.endswith(".py")}
@@ -142,7 +142,7 @@ def test_shares_are_copydetects_own():
     """The shares computed for all pairs with hash arrays equal copydetect's compare_files on the same fingerprints."""
     from copydetect.detector import compare_files
 
-    from autograder.similarity import compare_documents
+    from autograder.cohort.similarity import compare_documents
 
     docs = {name: document({k: v for k, v in files.items() if k in STUDENT}) for name, files in
             (("ref", reference_files()), ("indep0", independent(0)[0]), ("copy0", copied(independent(0)[0])))}
@@ -154,7 +154,7 @@ def test_shares_are_copydetects_own():
 
 
 def test_a_submission_with_megabytes_of_code_is_not_compared(tmp_path):
-    from autograder.submission import SubmissionError
+    from autograder.sandbox.submission import SubmissionError
 
     sub = write_tree(tmp_path / "big", {"cs231n/layers.py": "def relu_forward(x):\n    return x, x\n",
                                        "cs231n/generated.py": "x = 1\n" * 500_000})

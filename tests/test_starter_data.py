@@ -104,7 +104,7 @@ def _cnn_stem(version):
 def test_every_versions_convolutional_networks_reexecutes_with_its_images(tmp_path):
     from PIL import Image
 
-    from autograder.sandbox import make_sandbox
+    from autograder.sandbox.confinement import make_sandbox
 
     expected = "{} {} uint8".format(*(tuple(Image.open(IMAGES / n).size[::-1]) + (3,) for n in SHA256))
     sandbox = make_sandbox("auto")

@@ -19,7 +19,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from autograder import fixtures, paths, student, template
+from autograder.catalog import fixtures
+from autograder import paths
+from autograder.editions import student_bundle as student, template
 from autograder.cli import main
 from autograder.config import Config
 
@@ -121,7 +123,7 @@ def test_student_wheel_is_reproducible_and_holds_no_answers():
     assert data == student.render_wheel()
     archive = _wheel(data)
     names = archive.namelist()
-    assert "autograder/pytest_plugin.py" in names and "autograder/_fixtures/public.npz" in names
+    assert "autograder/editions/pytest_plugin.py" in names and "autograder/_fixtures/public.npz" in names
     assert {f"autograder/_provided/{n}" for n in PROVIDED if n.endswith(".py")} <= set(names)
     assert not [n for n in names if n.startswith(("autograder/_reference", "autograder/notebooks/"))
                 or n.endswith(("hidden.npz", ".so", ".pyd", ".c"))]
@@ -129,7 +131,7 @@ def test_student_wheel_is_reproducible_and_holds_no_answers():
     assert set(manifest["files"]) == {"public.npz"} and set(manifest["keys"]) == {"public"}
     assert "hidden_seed" not in manifest
     info = f"cs231n_autograder_student-{student.version()}.dist-info"
-    assert archive.read(f"{info}/entry_points.txt").decode() == "[pytest11]\nautograder = autograder.pytest_plugin\n"
+    assert archive.read(f"{info}/entry_points.txt").decode() == "[pytest11]\nautograder = autograder.editions.pytest_plugin\n"
     metadata = archive.read(f"{info}/METADATA").decode()
     assert "Requires-Dist: pytest>=8" in metadata and "Cython" not in metadata and "copydetect" not in metadata
     for row in archive.read(f"{info}/RECORD").decode().splitlines():  # the hashes pip verifies
@@ -186,7 +188,7 @@ def test_without_the_reference_the_generators_say_so_and_the_sandbox_still_works
         result = CliRunner().invoke(main, command)
         assert result.exit_code == 1 and "the reference solutions are not installed" in result.output, result.output
         assert "Traceback" not in result.output
-    from autograder.sandbox import default_hidden
+    from autograder.sandbox.confinement import default_hidden
 
     assert all(p.exists() for p in default_hidden())
 

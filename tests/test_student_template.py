@@ -9,7 +9,8 @@ import sys
 import nbformat
 import pytest
 
-from autograder import notebook_sources as notebooks, paths, template
+from autograder.editions import notebook_sources as notebooks, template
+from autograder import paths
 from autograder.catalog import all_cases
 
 from conftest import ROOT

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from autograder.catalog import all_cases
 from autograder.cli import main
 from autograder.config import Config
-from autograder.report import MEASURED, results_json, slowest_checks, without_measurements
+from autograder.grading.report import MEASURED, results_json, slowest_checks, without_measurements
 
 from conftest import grade_catalog_only as grade
 

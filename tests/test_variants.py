@@ -14,10 +14,10 @@ import pytest
 
 from autograder import paths
 from autograder.catalog import all_cases
-from autograder.compare import DtypeFollows, GradientClose, compare_arrays, singleton_only
+from autograder.catalog.judges import DtypeFollows, GradientClose, compare_arrays, singleton_only
 from autograder.config import Config, ConfigError, load_config
 from autograder.profiles import PROFILES, adapt_inputs, detect
-from autograder.report import feedback_markdown, results_json
+from autograder.grading.report import feedback_markdown, results_json
 from conftest import grade_catalog_only
 from corpus import fresh, layouts, write_tree
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..compare import Close, DtypeFollows, GradientClose, Identical, NearZero, Predicate, SameAsReference, Unchanged
+from .judges import Close, DtypeFollows, GradientClose, Identical, NearZero, Predicate, SameAsReference, Unchanged
 from ..model import Case, Test
 
 REFERENCE_TOL = {"float64": 1e-7, "float32": 1e-4}
@@ -104,7 +104,7 @@ def reference_case(id, forward, backward, make_args, grad_names, *, arg_names, t
 
     float32 values are compared by the relative error of whole arrays (an element that cancels to almost
     nothing has no relative precision in float32); ``zero_grads`` names gradients that are zero in exact
-    arithmetic (:class:`~autograder.compare.NearZero`)."""
+    arithmetic (:class:`~autograder.catalog.judges.NearZero`)."""
     tol = tol or REFERENCE_TOL[dtype]
     metric = "norm" if dtype == "float32" else "max"
 

@@ -1,7 +1,7 @@
 """Reusable property judges (pure functions of a probe's outputs and inputs) for catalog modules."""
 import numpy as np
 
-from ..compare import lookup
+from .judges import lookup
 
 
 def _fmt(values):
@@ -27,7 +27,7 @@ def stats_close(path, axes, *, mean=None, std=None, mean_atol=1e-6, std_rtol=1e-
                                      not np.allclose(got_std, want_std, rtol=std_rtol, atol=0)):
             return False, f"{what} standard deviations are {_fmt(got_std)}, expected {_fmt(want_std)}", None
         return True, "", None
-    check.stats = {"path": path, "axes": axes, "reshape": reshape}  # for the diagnoses (autograder.diagnoses)
+    check.stats = {"path": path, "axes": axes, "reshape": reshape}  # for the diagnoses (autograder.grading.diagnoses)
 
     def evidence(outputs, inputs):  # for the diagnoses: the standard deviations against their target
         out = np.asarray(lookup(outputs, path), dtype=np.float64)

@@ -6,7 +6,7 @@ Hidden; values are compared with the reference's on the same inputs. Each test i
 """
 import numpy as np
 
-from ..compare import Close, Predicate
+from .judges import Close, Predicate
 from ..model import Case, Test
 from .build import reference_case, title_id
 from .conv import CONV_NAMES, POOL_NAMES, _conv_args, _pool_args

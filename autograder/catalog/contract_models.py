@@ -10,7 +10,7 @@ student's own, is checked by numerical gradients of the student's loss instead. 
 """
 import numpy as np
 
-from ..compare import Close, Predicate
+from .judges import Close, Predicate
 from ..model import Case, Test
 from .build import title_id
 from .models import _grad_tests

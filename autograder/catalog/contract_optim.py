@@ -7,7 +7,7 @@ state arrays (velocity, cache, m, v) are drawn by :func:`_state`. Each test is w
 """
 import numpy as np
 
-from ..compare import Close, CloseToAny
+from .judges import Close, CloseToAny
 from ..model import Case, Test
 from .build import title_id
 from .optim import with_conventions

@@ -1,7 +1,7 @@
 """Affine, ReLU and the loss layers: the notebooks' cells and hidden checks on other inputs."""
 import numpy as np
 
-from ..compare import Close, GradientClose, SameAsReference, Unchanged
+from .judges import Close, GradientClose, SameAsReference, Unchanged
 from ..model import Case, Test
 from .build import gradient_case, reference_case, value_case
 from .inputs import labels, linspace, randn
@@ -42,7 +42,7 @@ def _loss_case(id, target, tol_grad, expected_loss, loss_tol, seed):
     loss_near.evidence = lambda outputs, inputs: (  # for the diagnoses: the value, the target and the tolerance
         "loss", float(outputs["loss"]), expected_loss, loss_tol / (2 * expected_loss), "loss")
 
-    from ..compare import Predicate
+    from .judges import Predicate
     tests = (
         Test("notebook: loss on tiny scores", Predicate(loss_near, "loss"), 1.0, "value"),
         Test("notebook: gradient dx", GradientClose("dx", 0, tol_grad, "dx", dout=None, like="x",

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ..compare import Close, GradientClose, Predicate, SameAsReference, singleton_only
+from .judges import Close, GradientClose, Predicate, SameAsReference, singleton_only
 from ..model import Case, Test
 from .inputs import linspace
 

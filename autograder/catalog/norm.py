@@ -2,7 +2,7 @@
 ConvolutionalNetworks notebooks)."""
 import numpy as np
 
-from ..compare import Close, DtypeFollows, Identical, Predicate
+from .judges import Close, DtypeFollows, Identical, Predicate
 from ..model import Case, Test
 from .build import gradient_case, property_case, reference_case
 from .checks import stats_close

@@ -1,7 +1,7 @@
 """The update rules (the FullyConnectedNets notebook's optimizer cells) and hidden steps on other states."""
 import numpy as np
 
-from ..compare import Close, CloseToAny, DtypeFollows, Unchanged
+from .judges import Close, CloseToAny, DtypeFollows, Unchanged
 from ..model import Case, Test
 from .inputs import linspace
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..compare import Predicate
+from .judges import Predicate
 from ..model import Case, Test
 
 IMAGE = 16

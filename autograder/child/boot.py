@@ -39,7 +39,7 @@ def apply_limits(limits):
 
 
 def stdio_channel():
-    """The protocol on this process's own stdin and stdout (a portable child, see autograder.portable_child):
+    """The protocol on this process's own stdin and stdout (a portable child, see autograder.sandbox.portable_child):
     moved to new descriptors at once, 0 and 1 then pointing at the null device, so student output (print, C
     code writing to fd 1) can never reach the protocol. Returns ``(request_fd, reply_fd)``."""
     request_fd, reply_fd = os.dup(0), os.dup(1)

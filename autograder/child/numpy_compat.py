@@ -4,7 +4,7 @@ Code written for numpy 1.x (``np.float``, ``np.lib.pad``, a float seed, ``np.res
 a newer numpy although its math is right. :func:`install` makes each construct of :data:`REMOVED` work again in the
 child before the student's code is imported, and remembers which ones the student's files used (an access from
 numpy's or the grader's own code is served too, but not counted). The grader reads them from the child's messages
-(:func:`autograder.numpy_warnings.results`) and reports each as a 0-point warning naming the construct, the numpy
+(:func:`autograder.grading.numpy_warnings.results`) and reports each as a 0-point warning naming the construct, the numpy
 version that removed it and the modern spelling.
 
 The same constructs are served whatever numpy the child runs (1.26 to the newest 2.x): where a numpy still has one

@@ -296,7 +296,7 @@ def model_loss(api, cls, spec, X, y=None, params=None, regs=(None,), numeric=(),
     With ``directions`` (parameter names), after every other call each run also gets its loss once more
     (``again``) and, per name, the losses with that whole parameter moved by +h and -h along a fixed +-1
     direction (``directional``): what lets the grader skip the numerical gradients of a loss that is the
-    reference's own function (:class:`autograder.compare.SameAsReference`). ``keep_grads=False`` leaves the
+    reference's own function (:class:`autograder.catalog.judges.SameAsReference`). ``keep_grads=False`` leaves the
     gradients out of the outputs (checks of the loss alone: they can be large)."""
     model = _built(construct(_get(api, cls), spec), cls)
     for name, value in (params or {}).items():

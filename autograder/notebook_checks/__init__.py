@@ -29,9 +29,9 @@ def check_notebooks(folder, *, settings: dict, execute: bool, stage=None, sandbo
 
     ``settings`` is the raw ``Config.notebooks`` table (validated here: :class:`NotebookSettingsError`).
     With ``execute`` the notebooks are also re-executed, against ``stage`` = ``(stage_dir, packages)`` of the
-    staged submission (staged here from ``folder`` when None), in ``sandbox`` (a :class:`~autograder.sandbox.
+    staged submission (staged here from ``folder`` when None), in ``sandbox`` (a :class:`~autograder.sandbox.confinement.
     Sandbox`, or none: resource limits only), with the file and process limits of ``limits``
-    (:class:`~autograder.runner.Limits`). ``profile`` (a course profile or its name) prefers that course's
+    (:class:`~autograder.sandbox.runner.Limits`). ``profile`` (a course profile or its name) prefers that course's
     notebook versions (:data:`~.rules.PROFILE_VERSIONS`); ``packages`` (the config's) says where the package is
     when it is staged here. ``required`` (notebook file names, the config's ``[required] notebooks``): a missing
     one fails all its checks, and only these count. ``course`` (a :class:`~autograder.course_years.CourseYear`)
@@ -187,8 +187,8 @@ def _execute_all(folder, loaded, config, stage, sandbox, limits, packages=None):
 
 def _stage(folder, packages=None):
     """Stage the submission's package for re-execution when the caller did not: ``(stage, scratch, problem)``."""
-    from ..sandbox import new_scratch
-    from ..submission import SubmissionError, open_submission
+    from ..sandbox.confinement import new_scratch
+    from ..sandbox.submission import SubmissionError, open_submission
 
     scratch = new_scratch()
     try:

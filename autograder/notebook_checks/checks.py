@@ -12,7 +12,7 @@ import math
 import re
 
 from ..model import TestResult
-from ..submission import KNOWN_PACKAGES
+from ..sandbox.submission import KNOWN_PACKAGES
 from . import starter_data
 from .static import (Loaded, deterministic, error_outputs, execution_problems, judge_readings, output_lines,
                      read_values, rules_for)

@@ -37,10 +37,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .. import paths
-from ..limits import Limits
-from ..runner import die_with_parent, install_child_code, scrubbed_env, single_threaded
-from ..sandbox import new_scratch
-from ..submission import KNOWN_PACKAGES
+from ..sandbox.limits import Limits
+from ..sandbox.runner import die_with_parent, install_child_code, scrubbed_env, single_threaded
+from ..sandbox.confinement import new_scratch
+from ..sandbox.submission import KNOWN_PACKAGES
 from . import starter_data
 
 KERNEL_FILES = Path(__file__).resolve().parent / "kernel"

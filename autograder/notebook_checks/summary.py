@@ -1,6 +1,6 @@
 """The class summary's notebook section: how many submissions' notebooks were run, in order, without errors,
 within the printed thresholds, and (when re-executed) reproduce, counted from the students' finished reports
-(an exporter's section: see :mod:`autograder.exporters`)."""
+(an exporter's section: see :mod:`autograder.cohort.exporters`)."""
 from __future__ import annotations
 
 from collections import Counter

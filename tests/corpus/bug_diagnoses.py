@@ -1,4 +1,4 @@
-"""The diagnosis each bug of the corpus must get: the ids of the relations (:mod:`autograder.diagnosis_relations`)
+"""The diagnosis each bug of the corpus must get: the ids of the relations (:mod:`autograder.grading.diagnosis_relations`)
 that name its actual mistake. ``benchmarks.diagnoses`` counts a failed check as diagnosed only when its relation is
 one of these. A bug of another corpus (``tests/corpus/contract_bugs.py``) may carry the same data as an attribute
 ``diagnoses`` (a tuple of relation ids); a bug with neither counts as undiagnosed.

@@ -186,7 +186,7 @@ def build(dest: Path) -> Path:
     _zip(dest, "eve.zip", _with_notebooks(layouts.renamed("libs", package_relative(solution("eve", forks))), "eve"),
          top="eve_hw2")
     # did nothing: the untouched template
-    from autograder.template import render
+    from autograder.editions.template import render
 
     write_tree(dest / "pam", {rel: text for rel, text in render().items()
                               if rel.startswith("cs231n/") and rel.endswith(".py")})

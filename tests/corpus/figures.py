@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.config import Config
-from autograder.grade import grade
+from autograder.grading.pipeline import grade
 
 from . import fresh, layouts, write_tree
 from .bugs import BUGS, groups

@@ -80,7 +80,7 @@ def template_run(stem):
     """The course's notebook ``stem``: its two setup cells and its test cells, executed top to bottom here.
 
     Returns ``[(rule ids, shown source, executed cell)]`` (rule ids empty for the setup cells)."""
-    from autograder import notebook_sources
+    from autograder.editions import notebook_sources
 
     text = notebook_sources.render(lambda source, *_: source)[f"{stem}.ipynb"]
     cells = [c for c in nbformat.reads(text, as_version=4).cells if c.cell_type == "code"]

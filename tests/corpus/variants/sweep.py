@@ -16,10 +16,10 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from autograder import fixtures
+from autograder.catalog import fixtures
 from autograder.config import Config
-from autograder.grade import grade
-from autograder.inprocess import run_in_process
+from autograder.grading.pipeline import grade
+from autograder.sandbox.inprocess import run_in_process
 
 from .. import fresh, layouts, write_tree
 from . import VARIANTS, groups

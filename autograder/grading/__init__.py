@@ -1,0 +1,1 @@
+"""One submission: plan, run, judge, credit, report."""

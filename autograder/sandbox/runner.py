@@ -1,0 +1,488 @@
+"""Run a staged submission in a child process and collect raw probe outputs, one case at a time.
+
+The child is started fresh for each submission with resource limits, an empty scratch directory as its
+working directory, a scrubbed environment and BLAS pinned to one thread. A case that exceeds its time limit,
+or during which the child dies (``os._exit``, a segfault, the memory limit), fails alone: the child is
+killed with everything it started and a new one continues with the next case.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .. import paths
+from ..child import codec
+from ..child.protocol import Manifest, Reply
+from .limits import Limits  # noqa: F401 - re-exported: ``from autograder.sandbox.runner import Limits`` keeps working
+from . import portable_child
+
+CHILD_PACKAGE = "_agchild"
+BOOT_PRELUDE = ""
+"""Python run in the child before its boot (empty; the tests simulate a platform there, e.g. without
+``resource``)."""
+
+
+class ChildFailure(Exception):
+    """The child did not answer: it timed out, died, or broke the protocol."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def scrubbed_env(scratch):
+    """The environment of a child (or notebook runner) working in ``scratch``: no variable of the grader's but
+    the few that keep numpy single-threaded and correct."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(scratch), "TMPDIR": str(scratch),
+        "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "VECLIB_MAXIMUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+    }
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # correctness settings of this CPU's OpenBLAS
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env
+
+
+def install_child_code(scratch):
+    """Copy the self-contained child package into the scratch directory."""
+    source = paths.package_dir() / "child"
+    target = Path(scratch) / CHILD_PACKAGE
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
+    return target
+
+
+def die_with_parent():
+    """Ask the kernel to kill this process when its parent dies (Linux ``PR_SET_PDEATHSIG``, which survives exec):
+    a forked child before exec (with its whole sandbox), a batch worker; nothing outlives the grader."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG survives exec
+    except (OSError, AttributeError):
+        pass
+
+
+def single_threaded():
+    """preexec_fn is only safe without other threads (it can deadlock in a threaded parent)."""
+    return threading.active_count() == 1
+
+
+class Child:
+    """One child process speaking the framed protocol of :mod:`autograder.child.codec`."""
+
+    def __init__(self, scratch, config, limits: Limits, sandbox=None):
+        self.scratch, self.config, self.limits = Path(scratch), config, limits
+        self.sandbox = sandbox
+        self.proc = None
+        self.manifest = None
+        self.progress = None
+        self.peak_memory = 0
+        """Peak resident memory in bytes of the process that ran student code (0 until known; see :meth:`close`)."""
+        self.inherited_peak = 0
+        """The grader's own peak when the child was started, which a forked child's ``ru_maxrss`` starts from."""
+        self.channel = None
+        """The portable child's :class:`~autograder.sandbox.portable_child.PipeChannel` (None: descriptors and select)."""
+
+    def start(self):
+        """Start the child and load the submission; returns its manifest or raises :class:`ChildFailure`
+        (also when the process cannot be started or its sandbox cannot be set up)."""
+        if portable_child.portable():
+            return self._start_portable()
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        self.req_w, self.rep_r = req_w, rep_r
+        command = self._command(self._settings(req_r, rep_w))
+        try:
+            if self.sandbox is not None:
+                command = self.sandbox.wrap(command, self.scratch)
+            self.inherited_peak = _own_peak_memory()
+            self.proc = subprocess.Popen(
+                command, cwd=self.scratch, env=scrubbed_env(self.scratch), pass_fds=(req_r, rep_w),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True, preexec_fn=die_with_parent if single_threaded() else None,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ChildFailure(f"the child process could not be started ({exc})") from None
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+        os.set_blocking(self.req_w, False)
+        return self._handshake()
+
+    def _settings(self, request_fd, reply_fd):
+        settings = {
+            "request_fd": request_fd, "reply_fd": reply_fd, "output_cap": self.limits.output_cap,
+            "limits": {k: v for k, v in asdict(self.limits).items()
+                       if k in ("cpu_seconds", "memory_bytes", "file_bytes", "open_files", "processes")},
+        }
+        settings["limits"]["core_bytes"] = 0
+        return settings
+
+    def _command(self, settings):
+        bootstrap = (f"{BOOT_PRELUDE}import sys; sys.path.insert(0, {str(self.scratch)!r}); "
+                     f"from {CHILD_PACKAGE}.boot import main; main()")
+        return [sys.executable, "-I", "-c", bootstrap, json.dumps(settings)]
+
+    def _start_portable(self):
+        """Start the child the portable way (:mod:`autograder.sandbox.portable_child`): a new interpreter, nothing forked,
+        the protocol on its stdin and stdout, deadlines kept by threads here."""
+        command = self._command(self._settings(portable_child.STDIO, portable_child.STDIO))
+        try:
+            if self.sandbox is not None:
+                command = self.sandbox.wrap(command, self.scratch)
+            self.proc = subprocess.Popen(command, cwd=self.scratch, env=portable_child.child_env(
+                scrubbed_env(self.scratch)), **portable_child.popen_options())
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ChildFailure(f"the child process could not be started ({exc})") from None
+        self.channel = portable_child.PipeChannel(self.proc)
+        return self._handshake()
+
+    def _handshake(self):
+        deadline = time.monotonic() + self.limits.startup_seconds
+        try:
+            self._send(self.config, deadline)
+            self.manifest = self._receive(deadline, "importing the submission")
+        except ChildFailure:
+            problem = self._setup_failure()
+            if problem:
+                raise ChildFailure(f"the sandbox could not be set up ({problem})") from None
+            raise
+        return self.manifest
+
+    def _setup_failure(self):
+        """Once the child has failed to start: why its sandbox could not be set up ('' if it was)."""
+        if self.sandbox is None or self.proc is None:
+            return ""
+        self._kill()
+        try:
+            self._wait(5)
+        except subprocess.TimeoutExpired:
+            return ""
+        return self.sandbox.setup_failure(self.scratch)
+
+    def ask(self, request, seconds):
+        """Send one probe request and wait for its reply at most ``seconds``. Progress reports (which function
+        the probe is about to call, and its outputs so far) are kept in ``self.progress``."""
+        deadline = time.monotonic() + seconds
+        self.progress = None
+        self._send(request, deadline)
+        while True:
+            reply = self._receive(deadline, "this check")
+            if not (isinstance(reply, dict) and reply.get("progress") is True):
+                return reply
+            if reply.get("id") == request.get("id"):
+                self.progress = reply
+
+    def _send(self, obj, deadline):
+        data = memoryview(codec.encode(obj))
+        if self.channel is not None:
+            try:
+                self.channel.write(bytes(data), deadline)
+            except TimeoutError:
+                raise ChildFailure("time limit exceeded (the process stopped reading its input)") from None
+            except OSError:
+                raise ChildFailure(self._death_reason()) from None
+            return
+        while data:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ChildFailure("time limit exceeded (the process stopped reading its input)")
+            _, writable, _ = select.select([], [self.req_w], [], remaining)
+            if writable:
+                try:
+                    data = data[os.write(self.req_w, data):]
+                except (BrokenPipeError, OSError):
+                    raise ChildFailure(self._death_reason()) from None
+
+    def _receive(self, deadline, during):
+        header = self._read(8, deadline, during)
+        size = int.from_bytes(header, "little")
+        if size > self.limits.reply_bytes:
+            raise ChildFailure(f"the output was too large ({size} bytes; the limit is {self.limits.reply_bytes})")
+        try:
+            return codec.decode(self._read(size, deadline, during))
+        except codec.ProtocolError as exc:
+            raise ChildFailure(f"the process sent a malformed reply ({exc})") from None
+
+    def _read(self, n, deadline, during):
+        if self.channel is not None:
+            try:
+                data = self.channel.read(n, deadline)
+            except TimeoutError:
+                raise ChildFailure(f"time limit exceeded during {during}") from None
+            if len(data) < n:
+                raise ChildFailure(self._death_reason(during))
+            return data
+        chunks, remaining = [], n
+        while remaining:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ChildFailure(f"time limit exceeded during {during}")
+            readable, _, _ = select.select([self.rep_r], [], [], left)
+            if not readable:
+                continue
+            chunk = os.read(self.rep_r, min(remaining, 1 << 20))
+            if not chunk:
+                raise ChildFailure(self._death_reason(during))
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def _death_reason(self, during="this check"):
+        try:
+            code = self._wait(2)
+        except subprocess.TimeoutExpired:
+            return f"the process closed its output during {during}"
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            extra = {"SIGSEGV": " (a segmentation fault)", "SIGKILL": " (killed, often by the memory limit)",
+                     "SIGXCPU": " (CPU time limit exceeded)"}.get(name, "")
+            return f"the process was killed by {name}{extra} during {during}"
+        return f"the process exited with code {code} during {during}"
+
+    def _wait(self, seconds):
+        """Reap the process (``Popen.wait``'s contract: its exit code, or ``TimeoutExpired``), keeping its peak
+        memory from ``wait4``: for a child that died on its own, or was killed by the memory limit, the peak of
+        the process running student code (the sandbox's ``unshare`` reports its waited-for child's). Linux starts a
+        forked child's figure at the grader's own peak, so only a figure above that is kept: a child that died on
+        its own below the grader's peak has its memory unmeasured rather than wrong."""
+        if self.proc.returncode is not None:
+            return self.proc.returncode
+        if self.channel is not None or not hasattr(os, "wait4"):
+            return self.proc.wait(timeout=seconds)
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere
+                return self.proc.wait(timeout=seconds)
+            if pid:
+                if usage.ru_maxrss * 1024 > self.inherited_peak:
+                    self.peak_memory = max(self.peak_memory, usage.ru_maxrss * 1024)  # KiB on Linux
+                self.proc.returncode = os.waitstatus_to_exitcode(status)
+                return self.proc.returncode
+            if time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(self.proc.args, seconds)
+            time.sleep(0.005)
+
+    def _kill(self):
+        """Kill the child with everything it started (its session), or the portable child alone."""
+        try:
+            if self.channel is not None:
+                self.proc.kill()  # the portable child has no session of its own to kill
+            else:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def close(self):
+        """Kill the child and everything it started, and release the pipes; :attr:`peak_memory` is then the peak
+        of the process that ran student code (read from ``/proc`` before the kill, or from ``wait4``)."""
+        if self.proc is not None:
+            if self.proc.returncode is None:
+                self.peak_memory = max(self.peak_memory, peak_memory_of_tree(self.proc.pid))
+            self._kill()
+            try:
+                self._wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+            if self.sandbox is not None:
+                self.sandbox.reap(self)
+        if self.channel is not None:
+            self.channel.close()
+            self.channel = None
+        for fd in (getattr(self, "req_w", None), getattr(self, "rep_r", None)):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.req_w = self.rep_r = None
+
+
+def _own_peak_memory():
+    """The grader's own peak resident memory (``VmHWM``, bytes; 0 when unknown)."""
+    return peak_memory_of_tree(os.getpid(), descendants=False)
+
+
+def peak_memory_of_tree(pid, descendants=True):
+    """The largest peak resident memory (``VmHWM``, bytes) of ``pid`` and its descendants: the sandbox's wrappers
+    (``unshare``, a shell) are tiny, so this is the process running student code; 0 when none can be read."""
+    peak, todo, seen = 0, [pid], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            with open(f"/proc/{current}/status", "rb") as handle:
+                for line in handle:
+                    if line.startswith(b"VmHWM:"):
+                        peak = max(peak, int(line.split()[1]) * 1024)  # kB
+                        break
+        except (OSError, ValueError, IndexError):
+            continue
+        if descendants:
+            todo.extend(_children(current))
+    return peak
+
+
+def _children(pid):
+    """The process ids whose parent is ``pid`` (``/proc/<pid>/task/*/children``, else a scan of ``/proc``)."""
+    try:
+        found = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as handle:
+                found.extend(int(p) for p in handle.read().split())
+        return found
+    except FileNotFoundError:  # a kernel without CONFIG_PROC_CHILDREN
+        pass
+    except (OSError, ValueError):
+        return []
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    if int(handle.read().rsplit(b")", 1)[1].split()[1]) == pid:  # after the name: state, ppid
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+FOLLOWUPS = 4
+"""Most requests of one case: a first one and its follow-ups (each follow-up asks for more than the last)."""
+
+
+def ask_case(ask, request, seconds, followup=None):
+    """The :class:`Reply` a case ends with: ``ask(request, seconds)`` (a child's, or the in-process runner's), then
+    while ``followup(request, reply)`` returns another request, that one, all within ``seconds`` in total."""
+    deadline = time.monotonic() + seconds
+    for _ in range(FOLLOWUPS):
+        raw = ask(request, deadline - time.monotonic())
+        if not isinstance(raw, dict) or raw.get("id") != request["id"]:
+            raise ChildFailure("the process sent a reply that does not belong to this check")
+        reply = Reply.from_dict(raw)
+        request = followup(request, reply) if followup is not None and reply.ok else None
+        if request is None:
+            break
+    return reply
+
+
+@dataclass
+class RunOutcome:
+    """What running all cases of one submission produced."""
+
+    manifest: Manifest = field(default_factory=Manifest)
+    """What the child found (empty when the submission could not be loaded)."""
+    replies: dict = field(default_factory=dict)        # case id -> the child's Reply
+    failures: dict = field(default_factory=dict)       # case id -> reason the child gave no reply
+    progress: dict = field(default_factory=dict)       # case id -> the child's last progress report before a failure
+    startup_error: str = ""
+    timings: dict = field(default_factory=dict)
+    """Case id -> seconds the grader waited for its reply (measured in the grader, for every case that ran)."""
+    startup_seconds: float = 0.0
+    """Seconds spent starting children and loading the submission in them (the first child and any restart)."""
+    children: int = 0
+    """How many children were started."""
+    peak_memory: int = 0
+    """The largest peak resident memory of the children, in bytes (0 where not measured)."""
+    hung: dict = field(default_factory=dict)
+    """Function -> id of the case in which it ran out of time (see :class:`autograder.grading.hangs.Hangs`)."""
+    isolation: "RunOutcome | None" = None
+    """The credit-isolation child's outcome for this submission, when it ran (its timings and memory)."""
+
+
+def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None, *, hangs=None):
+    """Run a submission's cases in a child, restarting the child after a case that kills it.
+
+    ``plan(manifest)`` returns the list of ``(case id, request, seconds)`` to run once the child has said
+    what it found (a :class:`~autograder.child.protocol.Manifest`, empty when the submission could not even be
+    imported). ``hangs`` (an :class:`autograder.grading.hangs.Hangs`) remembers the functions that ran out of time, so that
+    later cases that would call one of them are not run (or stop before calling it).
+    ``followup(request, reply)`` may ask the same case again with another request once it has seen
+    a successful reply (the numerical gradients a first reply could not spare, see :func:`ask_case`).
+    """
+    outcome = RunOutcome()
+    install_child_code(scratch)
+    budget_end = time.monotonic() + limits.submission_seconds
+
+    def start():
+        began = time.monotonic()
+        child = Child(scratch, config, limits, sandbox)
+        outcome.children += 1
+        try:
+            return child, child.start()
+        except ChildFailure:
+            close(child)
+            raise
+        finally:
+            outcome.startup_seconds += time.monotonic() - began
+
+    def close(child):
+        child.close()
+        outcome.peak_memory = max(outcome.peak_memory, child.peak_memory)
+
+    try:
+        child, manifest = start()
+        outcome.manifest = Manifest.from_dict(manifest)
+    except ChildFailure as exc:
+        outcome.startup_error = exc.reason
+        for case_id, _, _ in plan(outcome.manifest):
+            outcome.failures[case_id] = f"the submission could not be loaded: {exc.reason}"
+        return outcome
+    pending = list(plan(outcome.manifest))
+    try:
+        while pending:
+            case_id, request, seconds = pending.pop(0)
+            left = budget_end - time.monotonic()
+            if left <= 0:
+                outcome.failures[case_id] = f"the submission's total time limit of {limits.submission_seconds:g} s was exceeded"
+                continue
+            if hangs is not None:
+                request, skipped = hangs.before(case_id, request)
+                if skipped:
+                    outcome.failures[case_id] = skipped
+                    continue
+            if child is None:
+                try:
+                    child, _ = start()
+                except ChildFailure as exc:
+                    outcome.failures[case_id] = f"the submission could not be reloaded: {exc.reason}"
+                    continue
+            began = time.monotonic()
+            try:
+                outcome.replies[case_id] = ask_case(child.ask, request, min(seconds, left), followup)
+                if hangs is not None:
+                    hangs.answered(case_id, outcome.replies[case_id])
+            except ChildFailure as exc:
+                reason = exc.reason
+                timed_out = reason.startswith("time limit exceeded") and seconds <= left
+                if timed_out:
+                    reason = f"time limit of {seconds:g} s exceeded"
+                outcome.failures[case_id] = reason
+                if getattr(child, "progress", None) is not None:
+                    outcome.progress[case_id] = child.progress
+                if timed_out and hangs is not None:
+                    hangs.timed_out(case_id, request, outcome.progress.get(case_id))
+                close(child)
+                child = None
+            finally:
+                outcome.timings[case_id] = time.monotonic() - began  # its follow-up requests included (ask_case)
+    finally:
+        if child is not None:
+            close(child)
+        if hangs is not None:
+            outcome.hung = dict(hangs.hung)
+    return outcome
