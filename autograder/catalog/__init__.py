@@ -1,6 +1,14 @@
 """The check catalog: every case the grader and the students' pytest run, in one list.
 
-Each catalog module defines ``CASES``; a case is declarative data (probe, input generator, tests).
+Each catalog module defines ``CASES``; a case is declarative data (probe, input generator, tests). This
+subpackage owns what is checked and how an output is judged:
+
+* the case modules (:data:`MODULES`), built with :mod:`.build` from the inputs of :mod:`.inputs` and the property
+  judges of :mod:`.checks`;
+* :mod:`.judges`: the pure functions that compare a probe's raw outputs with the expected side;
+* :mod:`.fixtures`: the expected side, the reference's outputs on every case's inputs, built and loaded.
+
+It runs no student code (the sandbox does) and writes no report (grading does).
 """
 from __future__ import annotations
 
