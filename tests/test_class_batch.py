@@ -18,7 +18,7 @@ from corpus import class_builder
 from conftest import ROOT
 
 EXAMPLES_OTHER_COURSE = {"bob": "nndl", "carol": "cs231n-2018"}
-"""The examples whose code is another course's (examples/submissions/README.md)."""
+"""The examples whose code is another course's (examples/other-courses/README.md)."""
 SELECT = ["affine_forward", "affine_backward", "relu_*", "softmax_loss", "svm_loss", "batchnorm_*", "layernorm_*",
           "dropout_*", "conv_*_naive", "max_pool_*_naive", "spatial_*", "sgd_momentum", "rmsprop", "adam"]
 CLASS_PROFILE = "project"
@@ -54,7 +54,7 @@ def _batch(root, out):
     from autograder.cli import main
 
     subs = class_builder.build(root / "submissions")
-    for entry in (ROOT / "examples" / "submissions").iterdir():
+    for entry in (ROOT / "examples" / "other-courses").iterdir():
         if entry.name != "README.md":
             (shutil.copytree if entry.is_dir() else shutil.copy)(entry, subs / entry.name)
     config = root / "course.toml"

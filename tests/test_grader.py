@@ -292,14 +292,14 @@ def test_configured_packages_match_any_of_the_listed_folders(tmp_path):
 
 
 def test_the_readme_sample_config_grades_the_readme_example_bob(tmp_path):
-    """README's "Configuration" block on examples/submissions/bob.zip (an nndl/ submission without cs231n/)."""
+    """README's "Configuration" block on examples/other-courses/bob.zip (an nndl/ submission without cs231n/)."""
     readme = (ROOT / "README.md").read_text()
     block = readme.split("### Configuration", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
     assert 'packages = ["nndl", "cs231n"]' in block
     (tmp_path / "course.toml").write_text(block)
     from autograder.config import load_config
 
-    report = grade(ROOT / "examples" / "submissions" / "bob.zip", config=load_config(tmp_path / "course.toml"))
+    report = grade(ROOT / "examples" / "other-courses" / "bob.zip", config=load_config(tmp_path / "course.toml"))
     assert not report.error, report.error
     assert report.profile == "nndl"
     assert not failed(report, "conv_forward_naive") and not failed(report, "conv_backward_naive")

@@ -25,7 +25,7 @@ from autograder.sandbox.confinement import reachable
 
 from conftest import ROOT
 
-ALICE = ROOT / "examples" / "submissions" / "alice"
+ALICE = ROOT / "examples" / "other-courses" / "alice"
 NOBODY = "nobody"
 
 

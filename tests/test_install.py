@@ -103,7 +103,7 @@ def _fresh_venv(tmp, wheel):
 
 def _make_class(folder, answer_key):
     """The example class plus the hostile submission, which reads ``answer_key`` (the grader's own files)."""
-    shutil.copytree(ROOT / "examples" / "submissions", folder)
+    shutil.copytree(ROOT / "examples" / "other-courses", folder)
     paths.copy_reference_package(folder / "hostile" / "cs231n")
     with open(folder / "hostile" / "cs231n" / "layers.py", "a") as handle:
         handle.write("\n\n" + textwrap.dedent(HOSTILE).replace("PATHS", repr([str(p) for p in answer_key])))

@@ -49,7 +49,7 @@ def scenarios(scratch: Path):
     """Name -> (submission path, Config) of every graded scenario; planted ones are written under ``scratch``."""
     from autograder.config import Config
 
-    examples = ROOT / "examples" / "submissions"
+    examples = ROOT / "examples" / "other-courses"
     out = {name: (examples / name, Config()) for name in ("alice", "bob.zip", "carol")}
     planted = Config(profile="all", select=PLANTED_SELECT)
     out["softmax_bug"] = (_planted(scratch / "softmax_bug", {"layers.py": SOFTMAX_BUG}), planted)

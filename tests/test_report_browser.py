@@ -70,7 +70,7 @@ def test_the_report_of_a_real_batch_of_the_examples_works_in_the_browser(browser
     from conftest import ROOT
 
     subs = tmp_path / "subs"
-    shutil.copytree(ROOT / "examples" / "submissions", subs, ignore=shutil.ignore_patterns("README.md"))
+    shutil.copytree(ROOT / "examples" / "other-courses", subs, ignore=shutil.ignore_patterns("README.md"))
     (subs / "<img src=x onerror=alert(2)>.zip").write_bytes(b"not a zip")  # a hostile file name: an error row
     run_batch(subs, tmp_path / "out", jobs=2, progress=False,
               config=Config(select=("relu_*", "max_pool_*"), limits=Limits(check_seconds=10)))

@@ -27,7 +27,7 @@ def _class(tmp_path):
     """The three example students, two correct copies of the reference, one with a bug, and an empty folder."""
     subs = tmp_path / "subs"
     subs.mkdir()
-    for entry in (ROOT / "examples" / "submissions").iterdir():
+    for entry in (ROOT / "examples" / "other-courses").iterdir():
         if entry.is_dir():
             shutil.copytree(entry, subs / entry.name)
         elif entry.suffix == ".zip":

@@ -1,0 +1,2 @@
+from .fc_net import *
+from .cnn import *
