@@ -54,3 +54,17 @@ def test_the_quick_start_class_is_one_course(tmp_path):
 def test_examples_are_small():
     assert sum(p.stat().st_size for p in DEFAULT_OUT.rglob("*") if p.is_file()) < 200_000
     assert sum(p.stat().st_size for p in CLASS_OUT.rglob("*") if p.is_file()) < 1_000_000
+
+
+def test_the_quick_start_class_gets_one_rubric_and_no_warning():
+    """What batch decides before grading the Quick start's class (reading it, running none of it): the project's
+    profile for all five, and no student warned (the grades themselves: examples/README.md)."""
+    from autograder.cohort.roster import discover
+    from autograder.cohort.rubric import decide, detect
+    from autograder.config import Config
+
+    entries = discover(CLASS_OUT)
+    assert [e.student for e in entries] == ["ada", "ben", "cy", "dee", "eli"]
+    rubric = decide([detect(e, Config()) for e in entries], Config())
+    assert rubric.profile == "project" and rubric.warnings == {}
+    assert {d.profile for d in rubric.detections} == {"project"}
