@@ -11,7 +11,7 @@ makes ``/autograder/source`` and the installed package (reference solution and d
 root only, and runs every child as that user, inside the namespace sandbox where the container allows it
 (resource limits alone otherwise): student code can neither read the fixtures nor write the results.
 ``results.json`` is written atomically, and also when grading fails. setup.sh's last step is the self-test
-(:mod:`autograder.editions.gradescope_try`): the bundle's known-good and known-bad submissions graded as run_autograder
+(:mod:`autograder.editions.gradescope_selftest`, :mod:`autograder.editions.gradescope_try`): the bundle's known-good and known-bad submissions graded as run_autograder
 grades, which fails the image build with the cause in one line unless their scores are right.
 
 ``AUTOGRADER_GRADESCOPE_ROOT`` replaces ``/autograder`` (tests lay out a temporary root like Gradescope's);
@@ -161,7 +161,7 @@ def build(*, out, config_path=None, fixture_dir=None, wheel=None) -> Path:
     wheel of this package (``wheel``, or one built from the current source). Returns ``out``."""
     from ..catalog import fixtures as fixture_store
     from ..config import ConfigError, load_config
-    from .gradescope_try import SELFTEST_DIR, selftest_files
+    from .gradescope_selftest import SELFTEST_DIR, selftest_files
 
     try:
         config = load_config(config_path)
