@@ -128,10 +128,16 @@ def one(row, work, grader_root=None, reuse=False):
     record = {"row": row, "error": ""}
     try:
         cached = base / "record.json"
-        if reuse and cached.is_file():
+        if reuse == "all" and cached.is_file():
             return json.loads(cached.read_text())
-        folder = extract(row, base / "src")
-        results, seconds = run_grader(folder, base / "graded", grader_root)
+        graded = base / "graded" / "results.json"
+        if reuse == "grades" and graded.is_file() and (base / "src").is_dir():
+            folder = base / "src" / row["folder"] if row["folder"] else base / "src"
+            seconds = json.loads(cached.read_text()).get("seconds", 0) if cached.is_file() else 0
+            results = json.loads(graded.read_text())
+        else:
+            folder = extract(row, base / "src")
+            results, seconds = run_grader(folder, base / "graded", grader_root)
         record.update(grader=grader_verdicts(results), seconds=round(seconds, 1),
                       oracle=run_oracle(folder, row["family"], int(row["year"] or 0)))
         cached.write_text(json.dumps(record))
@@ -195,7 +201,8 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, help="write the Markdown report here")
     ap.add_argument("--json", type=Path, help="write every record here")
     ap.add_argument("--only", nargs="*", help="only these repositories")
-    ap.add_argument("--reuse", action="store_true", help="reuse the records of an earlier run in --work")
+    ap.add_argument("--reuse", choices=("all", "grades"), help="reuse an earlier run in --work: its whole records "
+                    "(all), or only its grades, running the oracle again (grades)")
     args = ap.parse_args(argv)
     try:
         import torch  # noqa: F401
