@@ -35,10 +35,9 @@ ROOT = HERE.parent
 CSV = HERE / "public_corpus" / "agreement.csv"
 MIRRORS = Path(os.environ.get("AGREEMENT_MIRRORS", "/work/.mirror"))
 FIELDS = ("repo", "commit", "folder", "family", "year", "note")
-# What the oracle may not judge: functions absent from it are left out of the comparison.
-SKIP_PATHS = (":(exclude,glob)**/*.ipynb", ":(exclude,glob)**/datasets/**", ":(exclude,glob)**/*.pkl",
-              ":(exclude,glob)**/*.npy", ":(exclude,glob)**/*.npz", ":(exclude,glob)**/*.so",
-              ":(exclude,glob)**/*.pyc")
+# Only the code is extracted: snapshots lack files of 4 MiB and more (data sets, saved models), and the notebooks'
+# checks are not compared (they belong to no function).
+CODE = ("**/*.py", "**/*.pyx")
 GRADE_SECONDS, ORACLE_SECONDS = 900, 1200
 
 
@@ -70,7 +69,8 @@ def extract(row, dest):
     dest = Path(dest)
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
-    spec = [row["folder"] or "."] + list(SKIP_PATHS)
+    prefix = row["folder"].strip("/") + "/" if row["folder"] else ""
+    spec = [f":(glob){prefix}{pattern}" for pattern in CODE]
     proc = subprocess.run(["git", "--git-dir", str(gd), "archive", "--format=tar", row["commit"], "--", *spec],
                           capture_output=True, timeout=300)
     if proc.returncode:
