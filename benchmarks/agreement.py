@@ -37,7 +37,7 @@ MIRRORS = Path(os.environ.get("AGREEMENT_MIRRORS", "/work/.mirror"))
 FIELDS = ("repo", "commit", "folder", "family", "year", "note")
 # Only the code is extracted: snapshots lack files of 4 MiB and more (data sets, saved models), and the notebooks'
 # checks are not compared (they belong to no function).
-CODE = ("**/*.py", "**/*.pyx")
+CODE = ("**/*.py",)
 GRADE_SECONDS, ORACLE_SECONDS = 900, 1200
 
 

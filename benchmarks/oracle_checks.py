@@ -240,7 +240,9 @@ def check_loss(ctx, f, torch_fn, robust):
     cases = [(ctx.randn(6, 4), ctx.rng.randint(4, size=6)), (ctx.randn(1, 3), np.array([2])),
              (ctx.randn(7, 10, scale=5.0), ctx.rng.randint(10, size=7))]
     if robust:
-        x = ctx.randn(5, 6, scale=1e3)
+        # Logits around 1e3 (exp overflows without the max shift) and a class ahead by 60 (a clamped probability's
+        # log is wrong); the starters' own provided softmax_loss passes both.
+        x = 1e3 + ctx.randn(5, 6, scale=3.0)
         cases.append((x, ctx.rng.randint(6, size=5)))
         x = ctx.randn(5, 6)
         y = np.array([0, 1, 2, 3, 4])
@@ -346,7 +348,7 @@ def check_dropout(ctx, fwd, bwd):
 
 
 CONV_CASES = (((2, 3, 7, 7), (4, 3, 3, 3), 1, 1), ((2, 3, 8, 6), (3, 3, 4, 2), 2, 0), ((1, 2, 5, 5), (2, 2, 3, 3), 3, 2),
-              ((2, 1, 6, 4), (2, 1, 5, 3), 1, 2))
+              ((2, 1, 6, 4), (2, 1, 5, 3), 1, 2), ((2, 3, 4, 5), (4, 3, 1, 1), 1, 0))
 
 
 def check_conv(ctx, fwd, bwd):
@@ -501,7 +503,7 @@ def _set_params(ctx, model, shapes, weight_scale):
         if name not in model.params:
             raise Mismatch(f"params has no {name!r} (has {sorted(model.params)})")
         got = np.asarray(model.params[name])
-        if got.shape != shape:
+        if got.shape != shape and (got.size != int(np.prod(shape)) or got.squeeze().shape != np.empty(shape).squeeze().shape):
             raise Mismatch(f"params[{name!r}] has shape {got.shape}, expected {shape}")
         if name[0] == "W" and got.size >= 200 and not 0.75 < got.std() / weight_scale < 1.25:
             raise Mismatch(f"params[{name!r}] has std {got.std():.3g}, expected weight_scale {weight_scale}")
@@ -509,8 +511,8 @@ def _set_params(ctx, model, shapes, weight_scale):
             raise Mismatch(f"params[{name!r}] is not initialised to zero")
     values = {name: ctx.randn(*shape, scale=0.3) + (1.0 if name.startswith("gamma") else 0.0)
               for name, shape in shapes.items()}
-    for name, value in values.items():
-        model.params[name] = value.copy()
+    for name, value in values.items():  # in the student's shape ((1, H) for (H,) is accepted, as by the grader)
+        model.params[name] = value.reshape(np.shape(model.params[name])).copy()
     return values
 
 
@@ -675,7 +677,7 @@ ISOLATED = frozenset({"TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet", "
 # earns nothing for the starter's own code).
 PROVIDED_SANDWICHES = {"affine_relu": ("affine_forward", "relu_forward"), "conv_relu": ("relu_forward",),
                        "conv_relu_pool": ("relu_forward",), "conv_bn_relu": ("spatial_batchnorm_forward", "relu_forward")}
-STUB = re.compile(r"NotImplementedError|NoneType|has shape \(\), expected|not defined|is NoneType, not an array")
+STUB = re.compile(r"^raised |NoneType|has shape \(\), expected|not defined")
 
 
 def _stub_callee(name, verdicts):
@@ -698,8 +700,23 @@ def _run(check, ctx, funcs):
         return {"verdict": "wrong", "cause": f"raised {type(e).__name__}: {str(e)[:160]}"}
 
 
+# NumPy names that old submissions use and NumPy 2 removed: the oracle judges the numbers, not the NumPy year.
+NUMPY_ALIASES = {"product": "prod", "cumproduct": "cumprod", "sometrue": "any", "alltrue": "all", "float_": "float64",
+                 "int_": "int64", "asscalar": None, "float": float, "int": int, "bool": bool, "object": object}
+
+
+def numpy_shim():
+    for old, new in NUMPY_ALIASES.items():
+        if old not in np.__dict__:
+            if new is None:
+                setattr(np, old, lambda a: np.asarray(a).item())
+            else:
+                setattr(np, old, getattr(np, new) if isinstance(new, str) else new)
+
+
 def judge(root, family, year, only=None):
     """Verdicts for every function the oracle knows: ``{name: {"verdict": ..., "cause": ...}}``."""
+    numpy_shim()
     found, errors, modules = load(root)
     ctx = Context(family, year, found)
     trusted = oracle_trusted.layers(ctx.dropout_means)
