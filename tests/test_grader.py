@@ -292,9 +292,10 @@ def test_configured_packages_match_any_of_the_listed_folders(tmp_path):
 
 
 def test_the_readme_sample_config_grades_the_readme_example_bob(tmp_path):
-    """README's "Configuration" block on examples/other-courses/bob.zip (an nndl/ submission without cs231n/)."""
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split("### Configuration", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    """The manual's sample configuration (docs/instructors/config.md) on examples/other-courses/bob.zip (an nndl/
+    submission without cs231n/)."""
+    page = (ROOT / "docs" / "instructors" / "config.md").read_text()
+    block = page.split("```toml\n", 1)[1].split("```", 1)[0]
     assert 'packages = ["nndl", "cs231n"]' in block
     (tmp_path / "course.toml").write_text(block)
     from autograder.config import load_config

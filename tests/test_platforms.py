@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import paths
 from autograder.sandbox import portable_child, runner
 from autograder.config import load_config
 from autograder.sandbox.limits import Limits
@@ -157,7 +158,7 @@ def test_a_zip_member_that_cannot_be_read_is_one_error_naming_it(tmp_path):
 
 def test_the_child_boots_without_resource(tmp_path):
     """The child's boot module imports and applies (no) limits where `resource` does not exist."""
-    code = (BLOCK_RESOURCE + f"sys.path.insert(0, {str(Path(runner.__file__).parent)!r}); "
+    code = (BLOCK_RESOURCE + f"sys.path.insert(0, {str(paths.package_dir())!r}); "
             "import child.boot as b; b.apply_limits({'cpu_seconds': 5}); print(b.resource, b._LIMITS)")
     done = subprocess.run([os.sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.split() == ["None", "{}"], done.stderr

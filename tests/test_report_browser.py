@@ -92,7 +92,7 @@ def test_the_report_of_a_real_batch_of_the_examples_works_in_the_browser(browser
 def test_the_student_table_comes_first_and_fits_a_1280_by_800_window(browser, tmp_path):
     """Issue 23's layout: the student table before the figures, visible without scrolling in a 1280 x 800 window,
     no wider than the page; each group's header shows its maximum; warnings sit in the student's row."""
-    from autograder.cohort.exporters import export
+    from autograder.cohort.outputs import export
 
     out = tmp_path / "out"
     students = write_class(out)

@@ -1,4 +1,4 @@
-"""A class graded in shards and merged gives the unsharded gradebook byte for byte; the README's Slurm script works."""
+"""A class graded in shards and merged gives the unsharded gradebook byte for byte; the manual's Slurm script (docs/deploy/slurm.md) works."""
 import json
 import os
 import re
@@ -100,12 +100,12 @@ def test_three_shards_merged_give_the_unsharded_gradebook_byte_for_byte(tmp_path
 
 
 def _readme_block(title):
-    """The fenced bash block of the README whose first or second line is the comment ``# <title>...``."""
-    text = (ROOT / "README.md").read_text()
+    """The fenced bash block of the Slurm page whose first or second line is the comment ``# <title>...``."""
+    text = (ROOT / "docs" / "deploy" / "slurm.md").read_text()
     for block in re.findall(r"```bash\n(.*?)```", text, re.S):
         if any(line.startswith(f"# {title}") for line in block.splitlines()[:2]):
             return block
-    raise AssertionError(f"no ```bash block whose first lines name '# {title}' in README.md")
+    raise AssertionError(f"no ```bash block whose first lines name '# {title}' in docs/deploy/slurm.md")
 
 
 FAKE_SBATCH = r'''#!/usr/bin/env python3

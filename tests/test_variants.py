@@ -296,6 +296,7 @@ def test_dropout_convention_stated_by_the_starter_is_followed(tmp_path):
     files = nndl_variants()
     layers = files["nndl/layers.py"]
     layers = _replace(layers, "We keep each neuron output with probability p.", "We drop each neuron output with probability p.")
+    layers = _replace(layers, "if not 0 < p <= 1:", "if not 0 <= p < 1:")
     layers = _replace(layers, "mask = ((np.random.rand(*x.shape) < p) / p).astype(x.dtype)",
                       "mask = ((np.random.rand(*x.shape) >= p) / (1 - p)).astype(x.dtype)")
     files["nndl/layers.py"] = layers

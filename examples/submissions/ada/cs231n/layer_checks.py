@@ -50,7 +50,8 @@ def _conv_output_shape(x_shape, w_shape, conv_param, caller, b_shape=None):
     - w_shape: Shape of the filter weights, (F, C, HH, WW)
     - conv_param: Dictionary with the keys 'stride' and 'pad'
     - caller: Name of the public function, used in error messages
-    - b_shape: Optional shape of the biases, checked to be (F,)
+    - b_shape: Optional shape of the biases, checked to hold F numbers: (F,), or (1, F), (F, 1), (1, F, 1, 1)...,
+      which the courses' own fast layers accept (they add b.reshape(-1, 1))
 
     Returns a tuple (H_out, W_out) with
       H_out = 1 + (H + 2 * pad - HH) / stride
@@ -72,7 +73,7 @@ def _conv_output_shape(x_shape, w_shape, conv_param, caller, b_shape=None):
     F, C_w, HH, WW = w_shape
     if C_w != C:
         raise ValueError(f"{caller}: w has {C_w} channels but x has {C} channels {shapes}")
-    if b_shape is not None and tuple(b_shape) != (F,):
+    if b_shape is not None and int(np.prod(b_shape)) != F:
         raise ValueError(
             f"{caller}: b has shape {tuple(b_shape)}, expected (F,) = ({F},) {shapes}")
     out = []
