@@ -86,15 +86,19 @@ def epsilon_inside(ev):
 
 
 # ----------------------------------------------------------------------------- batchnorm's settings
-def _rows(x):
-    """A batchnorm input as rows of features: (N, D) as is, (N, C, H, W) as (N * H * W, C)."""
+def _rows(x, transpose=True):
+    """A batchnorm input as rows of features: (N, D) as is, (N, C, H, W) as (N * H * W, C) (with ``transpose``
+    False: by a reshape alone, which mixes the channels)."""
     x = np.asarray(x, np.float64)
-    return x if x.ndim == 2 else np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+    if x.ndim == 2:
+        return x
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1]) if transpose else x.reshape(-1, x.shape[1])
 
 
-def _bn_outputs(x, gamma, beta, bn, eps, momentum):
+def _bn_outputs(x, gamma, beta, bn, eps, momentum, transpose=True):
     """batchnorm's out (in x's shape) and running statistics for one call, with the given eps and momentum."""
-    rows, gamma, beta = _rows(x), np.asarray(gamma, np.float64).reshape(-1), np.asarray(beta, np.float64).reshape(-1)
+    rows = _rows(x, transpose)
+    gamma, beta = np.asarray(gamma, np.float64).reshape(-1), np.asarray(beta, np.float64).reshape(-1)
     if bn.get("mode") == "test":
         mean, var, stats = np.asarray(bn["running_mean"]), np.asarray(bn["running_var"]), {}
     else:
@@ -111,25 +115,94 @@ def _bn_outputs(x, gamma, beta, bn, eps, momentum):
 def bn_setting(ev):
     """batchnorm's output or running statistics recomputed with bn_param's eps or momentum at its default (or no
     eps at all)."""
+    found = _bn_call(ev)
+    if found is None:
+        return None
+    x, gamma, beta, bn, eps, momentum, name = found
+    tries = [({"key": "eps"}, BN_DEFAULTS["eps"], momentum), ({"key": "momentum"}, eps, BN_DEFAULTS["momentum"])]
+    for fields, e, m in tries:
+        if (e, m) != (eps, momentum) and ev.fits(_bn_outputs(x, gamma, beta, bn, e, m).get(name)):
+            return fields
+    return None
+
+
+def _bn_call(ev):
+    """``(x, gamma, beta, bn_param, eps, momentum, name of the compared output)`` of a batchnorm call, or None."""
     args = _args(ev)
     if len(args) < 4 or not isinstance(args[3], dict):
         return None
     bn = args[3]
     eps, momentum = float(bn.get("eps", BN_DEFAULTS["eps"])), float(bn.get("momentum", BN_DEFAULTS["momentum"]))
     name = "out" if ev.path.startswith("result") else ev.path.rsplit(".", 1)[-1]
-    tries = [({"key": "eps"}, BN_DEFAULTS["eps"], momentum), ({"key": "momentum"}, eps, BN_DEFAULTS["momentum"])]
-    for fields, e, m in tries:
-        if (e, m) != (eps, momentum) and ev.fits(_bn_outputs(args[0], args[1], args[2], bn, e, m).get(name)):
-            return fields
-    return None
+    return args[0], args[1], args[2], bn, eps, momentum, name
+
+
+def backward_eps(ev):
+    """batchnorm's dx with the backward pass's std taken with the default eps instead of bn_param's: either the whole
+    backward pass with the default eps, or the given one's scaled by the ratio of the two stds."""
+    found, dout = _bn_call(ev), ev.inputs.get("dout")
+    if found is None or dout is None or found[-1] != "0" or np.ndim(found[0]) != 2:  # dx: the first gradient
+        return None
+    x, gamma, _, _, eps, _, _ = found
+    if eps == BN_DEFAULTS["eps"]:
+        return None
+    x, dout, gamma = np.asarray(x, np.float64), np.asarray(dout, np.float64), np.asarray(gamma, np.float64)
+    n, mu = x.shape[0], x.mean(axis=0)
+    std, default_std = np.sqrt(x.var(axis=0) + eps), np.sqrt(x.var(axis=0) + BN_DEFAULTS["eps"])
+    x_hat = (x - mu) / default_std
+    whole = gamma / (n * default_std) * (n * dout - dout.sum(axis=0) - x_hat * np.sum(dout * x_hat, axis=0))
+    return {} if ev.fits(whole) or ev.fits(ev.want * std / default_std) else None
+
+
+def running_replaced(ev):
+    """A running statistic equal to the batch's own: replaced instead of averaged with momentum."""
+    found = _bn_call(ev)
+    if found is None or found[-1] not in ("running_mean", "running_var") or found[3].get("mode") != "train":
+        return None
+    *call, eps, _, name = found
+    return {} if ev.fits(_bn_outputs(*call, eps, 0.0).get(name)) else None
+
+
+def channels_mixed(ev):
+    """spatial batchnorm recomputed on rows made by a reshape of (N, C, H, W) alone, without moving C last."""
+    found = _bn_call(ev)
+    if found is None or np.ndim(found[0]) != 4:
+        return None
+    *call, name = found
+    return {} if ev.fits(_bn_outputs(*call, transpose=False).get(name)) else None
+
+
+def batch_axis_sum(ev):
+    """layernorm's dx off by a term that, times each example's std, is a per-example plus a per-feature term: a sum
+    taken over the batch axis where the statistics are per example."""
+    args = _args(ev)
+    if len(args) < 1 or np.ndim(args[0]) != 2 or ev.got.shape != np.shape(args[0]) or np.shape(args[0])[0] < 2:
+        return None
+    param = args[3] if len(args) > 3 and isinstance(args[3], dict) else {}
+    x = np.asarray(args[0], np.float64)
+    std = np.sqrt(x.var(axis=1, keepdims=True) + float(param.get("eps", BN_DEFAULTS["eps"])))
+    r = (ev.got - ev.want) * std
+    per_feature = r.mean(axis=0, keepdims=True) - r.mean()
+    rest = r - r.mean(axis=1, keepdims=True) - per_feature
+    scale = max(1e-12, float(np.max(np.abs(ev.want * std))))
+    if np.max(np.abs(per_feature)) <= 10 * max(ev.tol, 1e-9) * scale:
+        return None  # the difference does not vary along the features: no sum over the batch
+    return {} if np.max(np.abs(rest)) <= max(ev.tol, 1e-9) * scale else None
+
+
+def unbound_variable(ev):
+    """A local variable read where no value was given to it: set only in a loop or branch that did not run."""
+    return {} if re.search(r"UnboundLocalError|referenced before assignment|not associated with a value",
+                           ev.message) else None
 
 
 def no_eps(ev):
     """batchnorm's output recomputed without eps."""
-    args = _args(ev)
-    if len(args) < 4 or not isinstance(args[3], dict) or not ev.path.startswith("result"):
+    found = _bn_call(ev)
+    if found is None or found[-1] != "out":
         return None
-    return {} if ev.fits(_bn_outputs(args[0], args[1], args[2], args[3], 0.0, 0.9)["out"]) else None
+    x, gamma, beta, bn, _, momentum, _ = found
+    return {} if ev.fits(_bn_outputs(x, gamma, beta, bn, 0.0, momentum)["out"]) else None
 
 
 # ----------------------------------------------------------------------------- losses and pooling
@@ -157,10 +230,12 @@ def clipped_at_zero(ev):
 
 def test_mode_mask(ev):
     """dropout_backward in test mode failing on the cache's mask, which test mode does not keep."""
-    args = _args(ev)
-    cache = args[1] if len(args) > 1 else None
-    param = cache[0] if isinstance(cache, (tuple, list)) and cache and isinstance(cache[0], dict) else {}
-    return {} if param.get("mode") == "test" and "NoneType" in ev.message else None
+    args = list(_args(ev))
+    for value in list(args):
+        if isinstance(value, (tuple, list)):
+            args += list(value)
+    test = any(isinstance(v, dict) and v.get("mode") == "test" for v in args)
+    return {} if test and "NoneType" in ev.message else None
 
 
 def non_square(ev):

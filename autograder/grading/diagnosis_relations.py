@@ -22,9 +22,10 @@ from .diagnosis_cases import (_across_groups, _args, _bn_test_mode, _conv_stride
                               _params, _penalty_terms, _pool_overlaps, _pool_whole_window, _reg, _reg_gradient,
                               _relu_kink, _rule_variants, _running_variants, _shapes_in, _stats_axis, _unbiased_std,
                               _unflattened, _update_rule, _windows, quantities)
-from .diagnosis_contracts import (bn_setting, clamped_log, clipped_at_zero, conv_shrinks, dtype_ignored, epsilon_inside,
-                                  filter_size, init_scale, no_eps, non_square, pool_missing, setting_default,
-                                  square_images, test_mode_mask)
+from .diagnosis_contracts import (backward_eps, batch_axis_sum, bn_setting, channels_mixed, clamped_log, clipped_at_zero,
+                                  conv_shrinks, dtype_ignored, epsilon_inside, filter_size, init_scale, no_eps,
+                                  non_square, pool_missing, running_replaced, setting_default, square_images,
+                                  test_mode_mask, unbound_variable)
 
 
 @dataclass(frozen=True)
@@ -309,9 +310,19 @@ RELATIONS = (
     Relation("epsilon_inside", "rmsprop's or adam's step recomputed with epsilon under the square root",
              "{label}: epsilon is added under the square root; it belongs outside it, to the root.",
              epsilon_inside, targets=("rmsprop", "adam")),
+    Relation("channels_mixed", "spatial batchnorm recomputed on rows made by a reshape alone (C not moved last)",
+             "{label} is what normalizing rows made by a reshape alone gives: the rows mix the channels; a reshape "
+             "cannot move an axis, a transpose can.", channels_mixed, targets=("spatial_batchnorm_forward",)),
+    Relation("running_replaced", "a running statistic equal to the batch's own", "{label} is the batch's own "
+             "statistic: the running value must be a moving average (with bn_param's momentum), not replaced.",
+             running_replaced, targets=("batchnorm_forward", "spatial_batchnorm_forward")),
     Relation("bn_setting", "batchnorm's output or running statistics recomputed with bn_param's eps or momentum at "
              "its default", "{label} is what the default {key} gives: bn_param['{key}'] is not used (read every "
              "setting from bn_param).", bn_setting, targets=("batchnorm_forward", "spatial_batchnorm_forward")),
+    Relation("backward_eps", "batchnorm's dx recomputed with the default eps in the backward pass's std",
+             "{label} is what the default eps gives in the backward pass: use the eps of the forward pass "
+             "(bn_param's), kept in the cache, not a constant.", backward_eps,
+             targets=("batchnorm_backward",)),
     Relation("no_eps", "batchnorm's output recomputed without eps", "{label} is what normalizing without eps "
              "gives: eps keeps the division finite when a feature's variance is (near) zero.", no_eps,
              targets=("batchnorm_forward", "spatial_batchnorm_forward")),
@@ -361,6 +372,10 @@ RELATIONS = (
     Relation("relu_kink", "wrong only where the ReLU's input is exactly 0", "{label} differs only where x is exactly "
              "0: decide which side of the ReLU's kink those elements take.", _relu_kink,
              targets=("relu_backward",)),
+    Relation("batch_axis_sum", "layernorm's dx off by a per-example and a per-feature term (scaled by each "
+             "example's std)", "{label} varies along the batch where it should not: a sum is taken over the batch "
+             "axis (0) where layer norm's statistics are per example (axis 1).", batch_axis_sum,
+             targets=("layernorm_backward",)),
     Relation("axis_constant", "the difference from the expected value is the same along one axis",
              "{label} differs from the expected value by a term that is the same along axis {axis}: a sum or mean "
              "over axis {axis} is missing, extra, or taken over the wrong axis (the chain rule through the "
@@ -413,6 +428,9 @@ RELATIONS = (
     Relation("non_square", "max pooling indexing past an axis on a non-square window or input", "an index runs past "
              "the end of an axis on a non-square window or input: height and width (pool_height and pool_width) "
              "are mixed up somewhere.", non_square, targets=("max_pool",), needs_values=False),
+    Relation("unbound_variable", "the code read a local variable that has no value on this path",
+             "the code reads a variable that was never given a value on this path: it is set only in a loop or "
+             "branch that did not run for these arguments.", unbound_variable, needs_values=False),
     Relation("in_place", "an input, dout or the cache changed by the function", "the function changes an array it "
              "was given: compute new arrays instead of writing into the inputs, dout or the cache.", _in_place,
              needs_values=False),
