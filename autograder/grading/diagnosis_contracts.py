@@ -230,27 +230,27 @@ def clipped_at_zero(ev):
 
 def test_mode_mask(ev):
     """dropout_backward in test mode failing on the cache's mask, which test mode does not keep."""
-    args = list(_args(ev))
-    for value in list(args):
-        if isinstance(value, (tuple, list)):
-            args += list(value)
-    test = any(isinstance(v, dict) and v.get("mode") == "test" for v in args)
+    test = any(isinstance(v, dict) and v.get("mode") == "test" for v in _flat_args(ev))
     return {} if test and "NoneType" in ev.message else None
+
+
+def _flat_args(ev):
+    """The case's arguments, with those inside a tuple argument (a cache) too."""
+    args = list(_args(ev))
+    return args + [v for value in args if isinstance(value, (tuple, list)) for v in value]
 
 
 def non_square(ev):
     """Max pooling indexing past the end of an axis on a non-square window or input."""
-    args = _args(ev)
-    if len(args) < 2 or "IndexError" not in ev.message or "out of bounds" not in ev.message:
+    if "IndexError" not in ev.message or "out of bounds" not in ev.message:
         return None
-    x, pool = args[1] if ev.target.endswith("backward") else args[0], args[-1]
-    if isinstance(x, (tuple, list)):
-        x, pool = x[0], x[1] if len(x) > 1 else pool
-    if not isinstance(pool, dict) or np.ndim(x) != 4:
+    args = _flat_args(ev)
+    pools = [v for v in args if isinstance(v, dict) and "pool_height" in v]
+    images = [v for v in args if isinstance(v, np.ndarray) and v.ndim == 4]
+    if not pools or not images:
         return None
-    if pool.get("pool_height") != pool.get("pool_width") or np.shape(x)[2] != np.shape(x)[3]:
-        return {}
-    return None
+    pool, shapes = pools[0], [np.shape(v) for v in images]
+    return {} if pool.get("pool_height") != pool.get("pool_width") or any(s[2] != s[3] for s in shapes) else None
 
 
 # ----------------------------------------------------------------------------- models: constructor arguments

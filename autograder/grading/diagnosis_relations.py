@@ -331,8 +331,8 @@ RELATIONS = (
              "example's loss (work with log-probabilities, which need no clamp).", clamped_log,
              targets=("softmax_loss",)),
     Relation("clipped_at_zero", "max pooling's output with its negative values replaced by 0", "{label} is never "
-             "below 0 where it should be: the maximum of a window starts from 0 instead of from the window's own "
-             "values.", clipped_at_zero, targets=("max_pool_forward",)),
+             "negative where it should be: the maximum of a window starts from zero instead of from the window's "
+             "own values.", clipped_at_zero, targets=("max_pool_forward",)),
     Relation("test_mode", "batchnorm's test-mode output recomputed with the batch's statistics, or eps outside sqrt",
              "{label} is what normalizing {how} gives.", _bn_test_mode, targets=("batchnorm_forward",)),
     Relation("running_statistics", "batchnorm's running mean and variance (and the test-mode output after them) "
