@@ -22,6 +22,10 @@ from .diagnosis_cases import (_across_groups, _args, _bn_test_mode, _conv_stride
                               _params, _penalty_terms, _pool_overlaps, _pool_whole_window, _reg, _reg_gradient,
                               _relu_kink, _rule_variants, _running_variants, _shapes_in, _stats_axis, _unbiased_std,
                               _unflattened, _update_rule, _windows, quantities)
+from .diagnosis_contracts import (backward_eps, batch_axis_sum, bn_setting, channels_mixed, clamped_log, clipped_at_zero,
+                                  conv_shrinks, dtype_ignored, epsilon_inside, filter_size, init_scale, no_eps,
+                                  non_square, pool_missing, running_replaced, setting_default, square_images,
+                                  test_mode_mask, unbound_variable)
 
 
 @dataclass(frozen=True)
@@ -300,6 +304,35 @@ RELATIONS = (
              _missing_sum),
     Relation("update_rule", "the step of an update rule recomputed from its inputs with one known slip",
              "{label}: {slip}.", _update_rule, targets=("sgd_momentum", "rmsprop", "adam")),
+    Relation("setting_default", "an update rule's step recomputed with one setting of config at its documented "
+             "default", "{label} is what the default {key} gives: the step does not use config['{key}'] (every "
+             "setting of config must come from config).", setting_default, targets=("sgd_momentum", "rmsprop", "adam")),
+    Relation("epsilon_inside", "rmsprop's or adam's step recomputed with epsilon under the square root",
+             "{label}: epsilon is added under the square root; it belongs outside it, to the root.",
+             epsilon_inside, targets=("rmsprop", "adam")),
+    Relation("channels_mixed", "spatial batchnorm recomputed on rows made by a reshape alone (C not moved last)",
+             "{label} is what normalizing rows made by a reshape alone gives: the rows mix the channels; a reshape "
+             "cannot move an axis, a transpose can.", channels_mixed, targets=("spatial_batchnorm_forward",)),
+    Relation("running_replaced", "a running statistic equal to the batch's own", "{label} is the batch's own "
+             "statistic: the running value must be a moving average (with bn_param's momentum), not replaced.",
+             running_replaced, targets=("batchnorm_forward", "spatial_batchnorm_forward")),
+    Relation("bn_setting", "batchnorm's output or running statistics recomputed with bn_param's eps or momentum at "
+             "its default", "{label} is what the default {key} gives: bn_param['{key}'] is not used (read every "
+             "setting from bn_param).", bn_setting, targets=("batchnorm_forward", "spatial_batchnorm_forward")),
+    Relation("backward_eps", "batchnorm's dx recomputed with the default eps in the backward pass's std",
+             "{label} is what the default eps gives in the backward pass: use the eps of the forward pass "
+             "(bn_param's), kept in the cache, not a constant.", backward_eps,
+             targets=("batchnorm_backward",)),
+    Relation("no_eps", "batchnorm's output recomputed without eps", "{label} is what normalizing without eps "
+             "gives: eps keeps the division finite when a feature's variance is (near) zero.", no_eps,
+             targets=("batchnorm_forward", "spatial_batchnorm_forward")),
+    Relation("clamped_log", "softmax's loss recomputed from probabilities clamped at a small floor",
+             "{label} is capped: the log is taken of a probability clamped away from zero, which caps each "
+             "example's loss (work with log-probabilities, which need no clamp).", clamped_log,
+             targets=("softmax_loss",)),
+    Relation("clipped_at_zero", "max pooling's output with its negative values replaced by 0", "{label} is never "
+             "negative where it should be: the maximum of a window starts from zero instead of from the window's "
+             "own values.", clipped_at_zero, targets=("max_pool_forward",)),
     Relation("test_mode", "batchnorm's test-mode output recomputed with the batch's statistics, or eps outside sqrt",
              "{label} is what normalizing {how} gives.", _bn_test_mode, targets=("batchnorm_forward",)),
     Relation("running_statistics", "batchnorm's running mean and variance (and the test-mode output after them) "
@@ -339,6 +372,10 @@ RELATIONS = (
     Relation("relu_kink", "wrong only where the ReLU's input is exactly 0", "{label} differs only where x is exactly "
              "0: decide which side of the ReLU's kink those elements take.", _relu_kink,
              targets=("relu_backward",)),
+    Relation("batch_axis_sum", "layernorm's dx off by a per-example and a per-feature term (scaled by each "
+             "example's std)", "{label} varies along the batch where it should not: a sum is taken over the batch "
+             "axis (0) where layer norm's statistics are per example (axis 1).", batch_axis_sum,
+             targets=("layernorm_backward",)),
     Relation("axis_constant", "the difference from the expected value is the same along one axis",
              "{label} differs from the expected value by a term that is the same along axis {axis}: a sum or mean "
              "over axis {axis} is missing, extra, or taken over the wrong axis (the chain rule through the "
@@ -363,9 +400,37 @@ RELATIONS = (
              "(the shape rule of the affine layer).", _unflattened, needs_values=False),
     Relation("conv_window", "a naive convolution raised on the product of a window with a filter of another size",
              "a window of the input is {how}.", _conv_window, targets=("conv_forward",), needs_values=False),
+    Relation("pool_missing", "a model's affine layer gets 4 times the features its weight has rows",
+             "the activations reaching the hidden affine layer have 4 times the features its weight expects: the "
+             "2x2 max pool of the architecture is missing from the forward pass.", pool_missing,
+             targets=("ThreeLayerConvNet",), needs_values=False),
+    Relation("conv_shrinks", "a model's affine layer gets fewer positions than its weight expects (not a factor 4)",
+             "the activations reaching the hidden affine layer are smaller than its weight expects: the convolution "
+             "changes height and width (its padding must preserve them for every filter_size).", conv_shrinks,
+             targets=("ThreeLayerConvNet",), needs_values=False),
     Relation("layer_size", "a layer's weight has a multiple of the rows its input has features",
              "the weight has {k} times as many rows as its input has features per example: its size was computed "
              "for the input before a step that shrinks it (pooling?).", _layer_size, needs_values=False),
+    Relation("init_scale", "a model's weights have the std of the constructor's default weight_scale",
+             "the weights are drawn with the default scale: their std does not follow the weight_scale argument.",
+             init_scale, needs_values=False),
+    Relation("dtype_ignored", "a model's parameters keep float64 when dtype asks for another type",
+             "the parameters are not converted to the dtype argument.", dtype_ignored, needs_values=False),
+    Relation("filter_size", "a convolutional model's filters have another size than filter_size",
+             "the filters' height and width do not follow the filter_size argument.", filter_size,
+             targets=("ThreeLayerConvNet",), needs_values=False),
+    Relation("square_images", "a model's hidden weight sized with the height for the width (or the reverse)",
+             "the hidden layer's weight is sized as if the images were square: height and width are mixed up.",
+             square_images, targets=("ThreeLayerConvNet",), needs_values=False),
+    Relation("test_mode_mask", "dropout's backward pass failing on the mask in test mode", "in test mode the "
+             "forward pass keeps no mask (it is None): the backward pass of test mode must not use it.",
+             test_mode_mask, targets=("dropout_backward",), needs_values=False),
+    Relation("non_square", "max pooling indexing past an axis on a non-square window or input", "an index runs past "
+             "the end of an axis on a non-square window or input: height and width (pool_height and pool_width) "
+             "are mixed up somewhere.", non_square, targets=("max_pool",), needs_values=False),
+    Relation("unbound_variable", "the code read a local variable that has no value on this path",
+             "the code reads a variable that was never given a value on this path: it is set only in a loop or "
+             "branch that did not run for these arguments.", unbound_variable, needs_values=False),
     Relation("in_place", "an input, dout or the cache changed by the function", "the function changes an array it "
              "was given: compute new arrays instead of writing into the inputs, dout or the cache.", _in_place,
              needs_values=False),

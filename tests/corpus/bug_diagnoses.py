@@ -3,7 +3,8 @@ that name its actual mistake. ``benchmarks.diagnoses`` counts a failed check as 
 one of these. A bug of another corpus (``tests/corpus/contract_bugs.py``) may carry the same data as an attribute
 ``diagnoses`` (a tuple of relation ids); a bug with neither counts as undiagnosed.
 
-Bugs the catalog does not detect at all (no check fails) have no entry: they cannot carry a diagnosis.
+Bugs the catalog does not detect at all (no check fails) have no entry: they cannot carry a diagnosis. The ids of
+the contract corpus are distinct from the 44's, so both share this table.
 """
 EXPECTED = {
     "affine_forward.no_reshape": {"unflattened"},
@@ -20,9 +21,10 @@ EXPECTED = {
     "batchnorm_backward.no_mean_term": {"axis_constant"},
     "batchnorm_backward_alt.dgamma_not_summed": {"missing_sum"},
     "layernorm_forward.axis0": {"stats_axis"},
-    "layernorm_backward.batch_axis": {"axis_constant"},
-    "spatial_batchnorm_forward.no_transpose": {"reordered"},
-    "spatial_batchnorm_forward.running_mean_is_batch_mean": set(),
+    "layernorm_backward.batch_axis": {"axis_constant", "batch_axis_sum"},
+    "spatial_batchnorm_forward.no_transpose": {"reordered", "channels_mixed"},
+    "spatial_batchnorm_forward.running_mean_is_batch_mean": {"running_replaced"},
+    "batchnorm_forward.no_eps": {"no_eps"},
     "spatial_batchnorm_backward.no_transpose": {"reordered"},
     "spatial_groupnorm_forward.across_groups": {"across_groups"},
     "dropout_forward.p_is_drop": {"keep_probability"},
@@ -41,12 +43,46 @@ EXPECTED = {
     "rmsprop.no_sqrt": {"update_rule"},
     "adam.no_bias_correction": {"update_rule"},
     "adam.t_after_use": {"update_rule", "nonfinite"},
-    "TwoLayerNet.reg_one_layer": {"penalty"},
+    "TwoLayerNet.reg_one_layer": {"penalty", "reg_gradient"},  # W2 forgotten in the loss and in its gradient
     "FullyConnectedNet.reg_no_half": {"penalty", "reg_gradient"},
     "FullyConnectedNet.last_layer_not_regularized": {"penalty", "reg_gradient"},
     "FullyConnectedNet.ignores_layernorm": {"zero"},
     "FullyConnectedNet.dropout_not_backpropagated": {"mask_missing"},
     "ThreeLayerConvNet.pool_not_halved": {"layer_size"},
     "relu_backward.zeroes_dout": {"in_place"},
+    # ------------------------------------------------ the contract corpus (tests/corpus/contract_bugs.py)
+    "sgd_momentum.momentum_hard_coded": {"setting_default"},
+    "sgd_momentum.learning_rate_hard_coded": {"setting_default"},
+    "rmsprop.epsilon_hard_coded": {"setting_default"},
+    "rmsprop.decay_rate_hard_coded": {"setting_default"},
+    "rmsprop.epsilon_inside_sqrt": {"epsilon_inside"},
+    "adam.epsilon_hard_coded": {"setting_default"},
+    "adam.beta1_hard_coded": {"setting_default"},
+    "adam.beta2_hard_coded": {"setting_default"},
+    "adam.epsilon_inside_sqrt": {"epsilon_inside"},
+    "adam.learning_rate_hard_coded": {"setting_default"},
+    "batchnorm_forward.eps_ignored": {"bn_setting"},
+    "batchnorm_forward.momentum_ignored": {"bn_setting"},
+    "batchnorm_backward.eps_hard_coded": {"backward_eps"},
+    "batchnorm_backward_alt.eps_hard_coded": {"backward_eps"},
+    "batchnorm_backward.std_without_eps": {"nonfinite"},
+    "spatial_batchnorm_forward.drops_bn_param_keys": {"bn_setting"},
+    "softmax_loss.no_max_shift": {"nonfinite"},
+    "softmax_loss.log_of_clamped_probability": {"clamped_log"},
+    "dropout_backward.mask_in_test_mode": {"test_mode_mask"},
+    "max_pool_forward_naive.max_with_zero": {"clipped_at_zero"},
+    "max_pool_backward_naive.width_from_height": {"non_square"},
+    "FullyConnectedNet.one_hidden_layer_crash": {"unbound_variable"},
+    "FullyConnectedNet.weight_scale_ignored": {"init_scale"},
+    "FullyConnectedNet.dtype_ignored": {"dtype_ignored"},
+    "FullyConnectedNet.reg_only_in_loss": {"reg_gradient"},
+    "FullyConnectedNet.norm_on_first_layer_only": {"zero"},  # gamma2, beta2... never take part
+    "TwoLayerNet.weight_scale_ignored": {"init_scale"},
+    "ThreeLayerConvNet.filter_size_ignored": {"filter_size"},
+    "ThreeLayerConvNet.square_images_only": {"square_images"},
+    "ThreeLayerConvNet.no_max_pool": {"pool_missing"},
+    "ThreeLayerConvNet.reg_only_in_loss": {"reg_gradient"},
+    "ThreeLayerConvNet.pad_hard_coded": {"conv_shrinks"},
+    "ThreeLayerConvNet.weight_scale_ignored": {"init_scale"},
 }
 """Bug id -> relation ids that name its mistake (an empty set: no relation of the table names it yet)."""
