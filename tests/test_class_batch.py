@@ -152,7 +152,7 @@ def test_the_class_report_has_its_figures_and_opens_in_a_browser(graded, browser
     shown = page.eval_on_selector_all("#figures img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
     assert shown == [True, True, True]
     page.locator("#students thead th", has_text="score").first.click()
-    scores = page.eval_on_selector_all("#students tbody tr", "rows => rows.map(r => parseFloat(r.cells[2].textContent))")
+    scores = page.eval_on_selector_all("#students tbody tr", "rows => rows.map(r => parseFloat(r.cells[1].textContent))")
     assert scores == sorted(scores) and scores[0] == 0  # the corrupt zip and the untouched template first
     warned = sorted(_other_course())[0]
     page.click(f"#students a.student >> text={warned}")

@@ -383,7 +383,8 @@ def test_nothing_of_the_trusted_layers_reaches_a_report(make_submission):
     assert fc and all(r.status == "failed" and r.message == "raised Exception" + isolation.OVER_TRUSTED for r in fc), \
         [r.message for r in fc]
     assert all(r.status == "failed" for r in report.results
-               if r.target in MODELS and r.max_score > 0 and "initialization" not in r.name)
+               if r.target in MODELS and r.max_score > 0 and "initialization" not in r.name
+               and "initial parameters" not in r.name)  # the hostile models initialise their parameters correctly
     sandwich = by_name["affine_bn_relu_backward: numerical gradient: dx"].message
     assert re.fullmatch(r"raised KeyError at layer_utils\.py:\d+" + re.escape(isolation.OVER_TRUSTED), sandwich)
 

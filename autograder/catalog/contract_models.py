@@ -10,7 +10,7 @@ student's own, is checked by numerical gradients of the student's loss instead. 
 """
 import numpy as np
 
-from .judges import Close, Predicate
+from .judges import Close, Predicate, singleton_only
 from ..model import Case, Test
 from .build import title_id
 from .models import _grad_tests
@@ -50,15 +50,19 @@ SHAPES = {"FullyConnectedNet": fc_shapes, "TwoLayerNet": two_layer_shapes, "Thre
 
 
 def _init_check(shapes, std, dtype):
-    """Documented names and shapes, zero biases, gamma ones and beta zeros, weights of std ``weight_scale`` (within
+    """Documented names and shapes (one that differs only by singleton axes, like a bias of shape (1, F), is a
+    0-point warning as in the notebook's own initialisation check), zero biases, gamma ones and beta zeros, weights of std ``weight_scale`` (within
     5 standard errors of a sample std, and at least 10 %), and the dtype asked for."""
     def check(outputs, inputs):
         params = outputs["params"]
+        warnings = []
         for name, shape in shapes.items():
             if name not in params:
                 return False, f"model.params has no {name!r} (expected shape {shape})", None
             value = np.asarray(params[name])
-            if value.shape != shape:
+            if singleton_only(value.shape, shape):  # b1 of shape (1, F) broadcasts like (F,): a contract detail
+                warnings.append(f"params[{name!r}] has shape {value.shape}, expected {shape}")
+            elif value.shape != shape:
                 return False, f"params[{name!r}] has shape {value.shape}, expected {shape}", None
             if dtype is not None and value.dtype != np.dtype(dtype):
                 return False, f"params[{name!r}] has dtype {value.dtype}, expected {dtype} (the dtype argument)", None
@@ -73,7 +77,7 @@ def _init_check(shapes, std, dtype):
         extra = sorted(set(params) - set(shapes))
         if extra:
             return False, f"model.params has entries the documented model does not have: {', '.join(extra)}", None
-        return True, "", None
+        return True, "", None, "; ".join(warnings)
     return check
 
 
