@@ -56,3 +56,29 @@ def grade_catalog_only(*args, **kwargs):
     report = grade(*args, **kwargs)
     report.results = [r for r in report.results if r.group != "notebooks"]
     return report
+
+
+def shared_once(tmp_path_factory, name, make):
+    """A folder that ``make(folder)`` fills once per test session, shared by every xdist worker.
+
+    The first worker to get here calls ``make`` (holding a file lock) in the session's common temporary folder (the
+    parent of each worker's, as pytest-xdist's docs show for session fixtures); the others wait and reuse it. A
+    ``.done`` marker is written only after ``make`` returns, so a failed ``make`` is retried rather than half-read.
+    Returns the folder; callers that change what is in it must copy it first.
+    """
+    import fcntl
+    import os
+    import shutil
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    folder, done = shared / f"shared-{name}", shared / f"shared-{name}.done"
+    with open(shared / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            make(folder)
+            done.touch()
+    return folder

@@ -1,25 +1,55 @@
 """Fixtures and the student template are generated, never hand-edited: regenerating must give the same bytes."""
+import shutil
+
 import numpy as np
 import pytest
+from conftest import shared_once
 
 from autograder.catalog import fixtures
 from autograder.editions import template
 from autograder.editions.template import TemplateError, stub_source
 
 
-def test_committed_fixtures_equal_a_rebuild():
-    """Bit for bit on the machine that built them; up to last-bit rounding on another CPU or BLAS."""
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """One ``fixtures.build`` (default seed) per test session, shared by the tests below (read-only: copy to change)."""
+    return shared_once(tmp_path_factory, "fixtures-build", fixtures.build)
+
+
+@pytest.fixture
+def rebuilt(built, tmp_path):
+    """A writable copy of the shared build."""
+    return shutil.copytree(built, tmp_path / "fixtures")
+
+
+@pytest.fixture
+def render_of_the_build(built, monkeypatch):
+    """``fixtures.render`` answers the default seed with the shared build's bytes, so that a check compares
+    against one rendering instead of rendering again (a second, real rendering is compared with it in
+    test_a_rebuild_is_bit_identical_on_the_same_machine)."""
+    render = fixtures.render
+
+    def cached(hidden_seed=fixtures.DEFAULT_HIDDEN_SEED):
+        if hidden_seed != fixtures.DEFAULT_HIDDEN_SEED:
+            return render(hidden_seed)
+        return {path.name: path.read_bytes() for path in sorted(built.iterdir())}
+
+    monkeypatch.setattr(fixtures, "render", cached)
+
+
+def test_committed_fixtures_equal_a_rebuild(render_of_the_build):
+    """Bit for bit on the machine that built them; up to last-bit rounding on another CPU or BLAS. The rebuild is
+    the session's shared one (``built``)."""
     assert fixtures.check() == []
 
 
-def test_a_rebuild_is_bit_identical_on_the_same_machine(tmp_path):
-    fixtures.build(tmp_path)
-    result = fixtures.check_result(tmp_path)
+def test_a_rebuild_is_bit_identical_on_the_same_machine(built):
+    result = fixtures.check_result(built)  # renders again and compares with the shared build
     assert result.problems == [] and result.bitwise and result.max_rounding == 0.0
 
 
-def test_values_beyond_rounding_are_a_mismatch(tmp_path):
-    fixtures.build(tmp_path)
+def test_values_beyond_rounding_are_a_mismatch(rebuilt, render_of_the_build):
+    tmp_path = rebuilt
     with np.load(tmp_path / "public.npz") as npz:
         arrays = {key: npz[key] for key in npz.files}
     key = next(k for k, v in sorted(arrays.items()) if v.dtype == np.float64 and v.size and np.abs(v).max() > 0.1)
@@ -33,10 +63,10 @@ def test_values_beyond_rounding_are_a_mismatch(tmp_path):
     assert len(problems) == 1 and key in problems[0] and "more than rounding" in problems[0]
 
 
-def test_a_course_can_rebuild_the_hidden_fixtures_from_its_own_seed(tmp_path):
-    fixtures.build(tmp_path / "default")  # built here, so that only the seed differs (not the CPU's rounding)
+def test_a_course_can_rebuild_the_hidden_fixtures_from_its_own_seed(built, tmp_path):
+    # `built` was built on this machine too, so that only the seed differs (not the CPU's rounding)
     fixtures.build(tmp_path / "course", hidden_seed=12345)
-    ours, theirs = fixtures.load(tmp_path / "default"), fixtures.load(tmp_path / "course")
+    ours, theirs = fixtures.load(built), fixtures.load(tmp_path / "course")
     assert theirs.hidden_seed == 12345
     public = [k for k in ours.arrays if k.split(":")[0] in {c.id for c in fixtures.all_cases() if c.visibility == "public"}]
     hidden = sorted(set(ours.arrays) - set(public))
@@ -51,8 +81,8 @@ def test_hidden_and_public_fixtures_are_kept_apart():
     assert all(key.split(":")[0] in public_ids for key in store.arrays)
 
 
-def test_tampered_fixtures_are_refused(tmp_path):
-    fixtures.build(tmp_path)
+def test_tampered_fixtures_are_refused(rebuilt):
+    tmp_path = rebuilt
     data = bytearray((tmp_path / "public.npz").read_bytes())
     data[-30] ^= 0xFF
     (tmp_path / "public.npz").write_bytes(bytes(data))

@@ -23,19 +23,23 @@ from autograder.editions.gradescope import GradescopeError, build, wheel_python
 from autograder.editions.gradescope_try import try_bundle
 from autograder.sandbox.confinement import reachable
 
-from conftest import ROOT
+from conftest import ROOT, shared_once
 
 ALICE = ROOT / "examples" / "other-courses" / "alice"
 NOBODY = "nobody"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def bundle(tmp_path_factory):
-    """The bundle built from the current source, with a config and the project's fixtures."""
-    folder = tmp_path_factory.mktemp("bundle")
-    config = folder / "course.toml"
-    config.write_text('hidden_visibility = "after_due_date"\n[limits]\ncheck_seconds = 20\n')
-    return build(out=folder / "autograder.zip", config_path=config, fixture_dir=ROOT / "fixtures"), config
+    """The bundle built from the current source, with a config and the project's fixtures: built once per session
+    (its wheel compiles the kernels) and shared by the xdist workers; read-only."""
+    def make(folder):
+        config = folder / "course.toml"
+        config.write_text('hidden_visibility = "after_due_date"\n[limits]\ncheck_seconds = 20\n')
+        build(out=folder / "autograder.zip", config_path=config, fixture_dir=ROOT / "fixtures")
+
+    folder = shared_once(tmp_path_factory, "gradescope-bundle", make)
+    return folder / "autograder.zip", folder / "course.toml"
 
 
 @pytest.mark.slow

@@ -224,11 +224,25 @@ def test_items_are_check_items_with_kind_and_visibility_markers(pytester):
     assert kinds["numerical gradient: does not modify x"] >= {"side_effect", "public"}  # affine_forward's
 
 
+@pytest.fixture(scope="module")
+def graded_public():
+    """``autograder grade`` of a submission's public checks without trusted layers, as the plugin grades; graded once
+    per path for this module's tests (read-only)."""
+    reports = {}
+
+    def graded(path):
+        if path not in reports:
+            reports[path] = grade(path, config=Config(include_hidden=False), trusted_layers=False)
+        return reports[path]
+
+    return graded
+
+
 @pytest.mark.slow
-def test_full_runs_equal_autograder_grade(pytester):
+def test_full_runs_equal_autograder_grade(pytester, graded_public):
     for path, score in ((REFERENCE, None), (TEMPLATE, 0)):
         result, checks = run(pytester, "--submission", path)
-        report = grade(path, config=Config(include_hidden=False), trusted_layers=False)
+        report = graded_public(path)
         assert {r.name: (r.status, r.message) for r in report.results} == {
             name: (fields["status"], fields["message"]) for name, (_, fields, _) in checks.items()}
         earned = report.score if score is None else score
@@ -237,7 +251,7 @@ def test_full_runs_equal_autograder_grade(pytester):
 
 
 @pytest.mark.slow
-def test_xdist_workers_give_the_same_verdicts(pytester):
+def test_xdist_workers_give_the_same_verdicts(pytester, graded_public):
     junit = pytester.path / "junit.xml"
     result = pytester.runpytest_subprocess("--submission", REFERENCE, "-n", "2", "-v", "-p", "no:cacheprovider",
                                            f"--junitxml={junit}", timeout=600)
@@ -247,7 +261,7 @@ def test_xdist_workers_give_the_same_verdicts(pytester):
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
         fields = ast.literal_eval(props["autograder"])  # junitxml writes str() of the property
         statuses[fields["name"]] = fields["status"]
-    report = grade(REFERENCE, config=Config(include_hidden=False), trusted_layers=False)
+    report = graded_public(REFERENCE)
     assert statuses == {r.name: r.status for r in report.results}
     assert json.dumps(sorted(set(statuses.values()))) == '["not_applicable", "passed"]'
 
