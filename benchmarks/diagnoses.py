@@ -54,13 +54,22 @@ def grade_files(files, select, tmp):
     return grade(root, config=Config(profile="all", select=select), runner=run_in_process)
 
 
+def checks_of(target):
+    """The selection that grades every check of ``target``: its own cases and the cases of other functions that
+    hold a test of it (a forward's output is judged inside its backward's cases)."""
+    from autograder.catalog import all_cases
+
+    return (target,) + tuple(sorted(c.id for c in all_cases()
+                                    if c.target != target and any(t.target == target for t in c.tests)))
+
+
 def measure_bug(bug, tmp):
     from corpus import layouts
 
     files = layouts.cs231n_student()
     key = f"cs231n/{bug.file}"
     files[key] = bug.apply(files[key])
-    report = grade_files(files, (bug.target,), tmp)
+    report = grade_files(files, checks_of(bug.target), tmp)
     seen, rows = set(), []
     for r in report.results:
         if r.status != "failed" or r.target != bug.target or r.message.startswith(WITHHELD):

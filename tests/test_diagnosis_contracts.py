@@ -205,3 +205,46 @@ def test_the_new_diagnoses_name_no_number_of_the_case():
         found = diagnose(_ev(got, want, target, path, 1e-5, inputs))
         assert found and not any(ch.isdigit() for ch in found.text.replace("axis (0)", "").replace("axis 1", "")), \
             found
+
+
+# ----------------------------------------------------------------------------- added at the merge
+def test_layernorm_and_groupnorm_with_the_default_eps_are_named():
+    x, gamma, beta = 2 * RNG.randn(4, 6) + 1, RNG.randn(6), RNG.randn(6)
+    mean, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
+    want, got = _normalized(x, gamma, beta, mean, var, 0.2), _normalized(x, gamma, beta, mean, var, 1e-5)
+    inputs = {"args": (x, gamma, beta, {"eps": 0.2})}
+    assert _relation(_ev(got, want, "layernorm_forward", "out", inputs=inputs)) == "norm_eps"
+    assert _relation(_ev(want, want, "layernorm_forward", "out", inputs=inputs)) is None
+    assert _relation(_ev(_noisy(want), want, "layernorm_forward", "out", inputs=inputs)) != "norm_eps"
+    x4 = RNG.randn(2, 4, 3, 3)
+    g4, b4 = RNG.randn(1, 4, 1, 1), RNG.randn(1, 4, 1, 1)
+    rows = x4.reshape(2, 2, -1)
+    m, v = rows.mean(axis=2, keepdims=True), rows.var(axis=2, keepdims=True)
+    want4 = g4 * ((rows - m) / np.sqrt(v + 0.3)).reshape(x4.shape) + b4
+    got4 = g4 * ((rows - m) / np.sqrt(v + 1e-5)).reshape(x4.shape) + b4
+    inputs4 = {"args": (x4, g4, b4, 2, {"eps": 0.3})}
+    assert _relation(_ev(got4, want4, "spatial_groupnorm_forward", "out", inputs=inputs4)) == "norm_eps"
+
+
+def test_a_pool_output_as_wide_as_the_window_is_high_is_named():
+    x = RNG.randn(2, 3, 7, 7)
+    pool = {"pool_height": 3, "pool_width": 1, "stride": 2}
+    want = np.zeros((2, 3, 3, 4))  # width 1 + (7 - 1) // 2
+    got = np.zeros((2, 3, 3, 3))  # width from pool_height: 1 + (7 - 3) // 2
+    inputs = {"args": (x, pool)}
+    assert _relation(_ev(got, want, "max_pool_forward_naive", "result.0", inputs=inputs)) == "width_from_height"
+    square = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    assert _relation(_ev(np.zeros((2, 3, 3, 2)), np.zeros((2, 3, 3, 3)), "max_pool_forward_naive", "result.0",
+                         inputs={"args": (x, square)})) != "width_from_height"
+
+
+def test_a_convolution_window_as_wide_as_the_filter_is_high_is_named():
+    x, w, b = RNG.randn(1, 2, 5, 5), RNG.randn(2, 2, 3, 5), RNG.randn(2)
+    inputs = {"args": (x, w, b, {"stride": 1, "pad": 3})}
+    ev = _said(_ev(None, None, "conv_forward_naive", "out", inputs=inputs),
+               "raised ValueError: shapes (1,18) and (30,2) not aligned: 18 (dim 1) != 30 (dim 0)")
+    found = diagnose(ev)
+    assert found and found.relation == "conv_window" and "filter's own width" in found.text
+    ev = _said(ev, "raised ValueError: shapes (1,50) and (30,2) not aligned: 50 (dim 1) != 30 (dim 0)")
+    found = diagnose(ev)
+    assert not found or "filter's own width" not in found.text

@@ -262,6 +262,10 @@ def _conv_window(ev):
         return None
     filter_size = int(np.prod(np.shape(args[1])[1:]))
     sizes = [n for shape in _shapes_in(ev.message) for n in shape if n != filter_size]
+    C, HH, WW = np.shape(args[1])[1:]
+    if HH != WW and C * HH * HH in sizes[:2]:
+        return {"how": "as wide as the filter is high: on a non-square filter the window's width must come from the "
+                       "filter's own width, not its height"}
     if any(n > filter_size and n % filter_size for n in sizes[:2]) or any(n > filter_size for n in sizes[:2]):
         return {"how": "larger than a filter: the padding went on more axes than height and width"}
     if any(0 < n < filter_size for n in sizes[:2]):

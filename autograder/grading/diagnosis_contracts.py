@@ -126,6 +126,29 @@ def bn_setting(ev):
     return None
 
 
+def norm_eps(ev):
+    """layer or group norm's output recomputed with the documented default eps instead of the param dict's
+    (``ln_param['eps']``, ``gn_param['eps']``)."""
+    args = _args(ev)
+    if not (ev.path == "out" or ev.path.startswith("result")):
+        return None
+    if len(args) == 4 and isinstance(args[3], dict) and np.ndim(args[0]) == 2:
+        x, gamma, beta, param, groups = *args, None
+    elif len(args) == 5 and isinstance(args[4], dict) and np.ndim(args[0]) == 4:
+        x, gamma, beta, groups, param = args
+    else:
+        return None
+    eps = float(param.get("eps", BN_DEFAULTS["eps"]))
+    if eps == BN_DEFAULTS["eps"]:
+        return None
+    x = np.asarray(x, np.float64)
+    rows = x if groups is None else x.reshape(x.shape[0], int(groups), -1)
+    axis = 1 if groups is None else 2
+    mean, var = rows.mean(axis=axis, keepdims=True), rows.var(axis=axis, keepdims=True)
+    normalized = ((rows - mean) / np.sqrt(var + BN_DEFAULTS["eps"])).reshape(x.shape)
+    return {"key": "eps"} if ev.fits(np.asarray(gamma) * normalized + np.asarray(beta)) else None
+
+
 def _bn_call(ev):
     """``(x, gamma, beta, bn_param, eps, momentum, name of the compared output)`` of a batchnorm call, or None."""
     args = _args(ev)
@@ -251,6 +274,29 @@ def non_square(ev):
         return None
     pool, shapes = pools[0], [np.shape(v) for v in images]
     return {} if pool.get("pool_height") != pool.get("pool_width") or any(s[2] != s[3] for s in shapes) else None
+
+
+def width_from_height(ev):
+    """A pooling or convolution output whose width is what the window's (filter's) height gives along the width axis:
+    pool_height for pool_width, or a filter's HH for its WW."""
+    got, want = ev.got, ev.want
+    if got is None or want is None or np.ndim(got) != 4 or np.ndim(want) != 4:
+        return None
+    if got.shape[:3] != want.shape[:3] or got.shape[3] == want.shape[3]:
+        return None
+    args = _flat_args(ev)
+    images = [np.shape(v) for v in args if isinstance(v, np.ndarray) and v.ndim == 4]
+    params = [v for v in args if isinstance(v, dict) and "stride" in v]
+    if not images or not params:
+        return None
+    param, width = params[0], images[0][3]
+    if "pool_height" in param:
+        height, pad = param["pool_height"], 0
+    elif len(images) > 1:  # conv: x, then w of shape (F, C, HH, WW)
+        height, pad = images[1][2], param.get("pad", 0)
+    else:
+        return None
+    return {} if got.shape[3] == 1 + (width + 2 * int(pad) - int(height)) // int(param["stride"]) else None
 
 
 # ----------------------------------------------------------------------------- models: constructor arguments

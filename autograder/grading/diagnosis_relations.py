@@ -22,7 +22,7 @@ from .diagnosis_cases import (_across_groups, _args, _bn_test_mode, _conv_stride
                               _params, _penalty_terms, _pool_overlaps, _pool_whole_window, _reg, _reg_gradient,
                               _relu_kink, _rule_variants, _running_variants, _shapes_in, _stats_axis, _unbiased_std,
                               _unflattened, _update_rule, _windows, quantities)
-from .diagnosis_contracts import (backward_eps, batch_axis_sum, bn_setting, channels_mixed, clamped_log, clipped_at_zero,
+from .diagnosis_contracts import (backward_eps, batch_axis_sum, bn_setting, norm_eps, width_from_height, channels_mixed, clamped_log, clipped_at_zero,
                                   conv_shrinks, dtype_ignored, epsilon_inside, filter_size, init_scale, no_eps,
                                   non_square, pool_missing, running_replaced, setting_default, square_images,
                                   test_mode_mask, unbound_variable)
@@ -319,6 +319,9 @@ RELATIONS = (
     Relation("bn_setting", "batchnorm's output or running statistics recomputed with bn_param's eps or momentum at "
              "its default", "{label} is what the default {key} gives: bn_param['{key}'] is not used (read every "
              "setting from bn_param).", bn_setting, targets=("batchnorm_forward", "spatial_batchnorm_forward")),
+    Relation("norm_eps", "layer or group norm's output recomputed with its param dict's eps at the default",
+             "{label} is what the default eps gives: the param dict's 'eps' is not used (read every setting from "
+             "ln_param / gn_param).", norm_eps, targets=("layernorm_forward", "spatial_groupnorm_forward")),
     Relation("backward_eps", "batchnorm's dx recomputed with the default eps in the backward pass's std",
              "{label} is what the default eps gives in the backward pass: use the eps of the forward pass "
              "(bn_param's), kept in the cache, not a constant.", backward_eps,
@@ -425,6 +428,9 @@ RELATIONS = (
     Relation("test_mode_mask", "dropout's backward pass failing on the mask in test mode", "in test mode the "
              "forward pass keeps no mask (it is None): the backward pass of test mode must not use it.",
              test_mode_mask, targets=("dropout_backward",), needs_values=False),
+    Relation("width_from_height", "a pooling or convolution output as wide as the window's height gives",
+             "{label} is as wide as the window's height would make it: the width axis must use pool_width (or "
+             "the filter's own width), not the height.", width_from_height, targets=("max_pool", "conv_forward")),
     Relation("non_square", "max pooling indexing past an axis on a non-square window or input", "an index runs past "
              "the end of an axis on a non-square window or input: height and width (pool_height and pool_width) "
              "are mixed up somewhere.", non_square, targets=("max_pool",), needs_values=False),
