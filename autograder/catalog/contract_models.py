@@ -10,10 +10,10 @@ student's own, is checked by numerical gradients of the student's loss instead. 
 """
 import numpy as np
 
-from .judges import Close, Predicate, singleton_only
+from .judges import Close, Predicate
 from ..model import Case, Test
 from .build import title_id
-from .models import _grad_tests
+from .models import _grad_tests, param_shape
 
 POINTS = 0.25
 GRADIENT_POINTS = 0.1
@@ -60,10 +60,10 @@ def _init_check(shapes, std, dtype):
             if name not in params:
                 return False, f"model.params has no {name!r} (expected shape {shape})", None
             value = np.asarray(params[name])
-            if singleton_only(value.shape, shape):  # b1 of shape (1, F) broadcasts like (F,): a contract detail
-                warnings.append(f"params[{name!r}] has shape {value.shape}, expected {shape}")
-            elif value.shape != shape:
-                return False, f"params[{name!r}] has shape {value.shape}, expected {shape}", None
+            error, warning = param_shape(name, value, shape)
+            if error:
+                return False, error, None
+            warnings += [warning] if warning else []
             if dtype is not None and value.dtype != np.dtype(dtype):
                 return False, f"params[{name!r}] has dtype {value.dtype}, expected {dtype} (the dtype argument)", None
             start = {"b": 0.0, "beta": 0.0, "gamma": 1.0}.get(name.rstrip("0123456789"))

@@ -27,6 +27,15 @@ def _two_layer_X():
     return np.linspace(-5.5, 4.5, num=N * D).reshape(D, N).T
 
 
+def param_shape(name, value, shape):
+    """``(error, warning)`` of a model parameter's shape: another shape is an error; one that differs only by
+    singleton axes (b1 of shape (1, H) broadcasts like (H,)) is a contract detail, a 0-point warning."""
+    if value.shape == shape:
+        return None, None
+    text = f"params[{name!r}] has shape {value.shape}, expected {shape}"
+    return (None, text) if singleton_only(value.shape, shape) else (text, None)
+
+
 def _init_check(shapes, std):
     def check(outputs, inputs):
         params = outputs["params"]
@@ -35,10 +44,10 @@ def _init_check(shapes, std):
             if name not in params:
                 return False, f"model.params has no {name!r}", None
             value = np.asarray(params[name])
-            if singleton_only(value.shape, shape):  # b1 of shape (1, H) broadcasts like (H,): a contract detail
-                warnings.append(f"params[{name!r}] has shape {value.shape}, expected {shape}")
-            elif value.shape != shape:
-                return False, f"params[{name!r}] has shape {value.shape}, expected {shape}", None
+            error, warning = param_shape(name, value, shape)
+            if error:
+                return False, error, None
+            warnings += [warning] if warning else []
             if name.startswith("b") and np.any(value != 0):
                 return False, f"params[{name!r}] should start at zero", None
             if name.startswith("W") and abs(value.std() - std) > std / 10:
