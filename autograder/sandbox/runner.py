@@ -443,6 +443,7 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
             outcome.failures[case_id] = f"the submission could not be loaded: {exc.reason}"
         return outcome
     pending = list(plan(outcome.manifest))
+    answered = 0  # cases the current child has answered: a death after one may be the earlier case's doing
     try:
         while pending:
             case_id, request, seconds = pending.pop(0)
@@ -461,9 +462,13 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
                 except ChildFailure as exc:
                     outcome.failures[case_id] = f"the submission could not be reloaded: {exc.reason}"
                     continue
+                answered = 0
             began = time.monotonic()
             try:
                 outcome.replies[case_id] = ask_case(child.ask, request, min(seconds, left), followup)
+                outcome.failures.pop(case_id, None)
+                outcome.progress.pop(case_id, None)
+                answered += 1
                 if hangs is not None:
                     hangs.answered(case_id, outcome.replies[case_id])
             except ChildFailure as exc:
@@ -478,8 +483,13 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
                     hangs.timed_out(case_id, request, outcome.progress.get(case_id))
                 close(child)
                 child = None
+                if answered and not timed_out:
+                    # The child died after answering earlier cases: what killed it may have been set off by one of
+                    # them (a thread, a signal, a killed parent arriving late). The case runs once more in a fresh
+                    # child and is charged only if it dies there too.
+                    pending.insert(0, (case_id, request, seconds))
             finally:
-                outcome.timings[case_id] = time.monotonic() - began  # its follow-up requests included (ask_case)
+                outcome.timings[case_id] = outcome.timings.get(case_id, 0.0) + time.monotonic() - began
     finally:
         if child is not None:
             close(child)
