@@ -64,8 +64,9 @@ def read_rows(path=LIST) -> list:
 
 
 def mirror_of(repo, mirrors=MIRRORS) -> Path:
-    """The bare git directory ``fetch`` left for ``repo``."""
-    return Path(mirrors) / repo.replace("/", "+") / "repo"
+    """The git directory ``fetch`` left for ``repo``: ``repo`` (bare) or, for a snapshot with a work tree, ``repo/.git``."""
+    root = Path(mirrors) / repo.replace("/", "+") / "repo"
+    return root / ".git" if (root / ".git").is_dir() else root
 
 
 def extract(row: Row, dest, mirrors=MIRRORS) -> Path:
@@ -108,7 +109,7 @@ def expected_work(row: Row, folder: Path):
     course of homeworks, those of the homeworks the folder's own files define) and a predicate telling whether a
     notebook file name is graded work."""
     from autograder.course_years import table_for
-    from autograder.profiles import PROFILES
+    from autograder.profiles import PROFILES, notebook_stems
     from autograder.cohort.rubric import defined_names
     from autograder.sandbox.submission import find_layout
 
@@ -118,7 +119,7 @@ def expected_work(row: Row, folder: Path):
     if profile.homeworks:
         found, broken = defined_names(find_layout(folder))
         names = set(found).union(*map(set, broken.values()))
-        assigned &= set(profile.scoped(names).assigned)
+        assigned &= set(profile.scoped(names, notebooks=notebook_stems(folder)).assigned)
     executed = {}
     for path in folder.rglob("*.ipynb"):
         if ".ipynb_checkpoints" not in path.parts:
@@ -126,10 +127,13 @@ def expected_work(row: Row, folder: Path):
     done = {min(group, key=lambda stem: -executed.get(stem, -1)) for group in table.either}
 
     def graded_notebook(stem):
-        """Whether the notebook is graded work: not a helper, and of an either-or group only the one done (the most
-        executed, as students do one of them)."""
+        """Whether the notebook is graded work: one of the year's notebooks (or one renamed, ``Q1_FullyConnectedNets``
+        when no ``FullyConnectedNets`` was submitted), not a helper, and of an either-or group only the one done (the
+        most executed, as students do one of them)."""
         if stem in table.helpers:
             return False
+        if stem not in table.notebooks:
+            return any(known in stem and known not in executed for known in table.notebooks)
         return not any(stem in group for group in table.either) or stem in done
     return assigned, graded_notebook, table
 
