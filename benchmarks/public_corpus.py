@@ -165,6 +165,29 @@ def classify(results: dict, assigned, graded_notebook) -> tuple:
     return unassigned, other
 
 
+def compare_table(before: list, after: list) -> str:
+    """Markdown: per submission of ``after`` (a ``--json`` list), its score, maximum and points lost on unassigned
+    work in ``before`` and in ``after``, then the totals."""
+    def cell(f):
+        share = 100 * f["unassigned_lost"] / f["max_score"] if f["max_score"] else 0.0
+        return f"{f['score']:.1f} / {f['max_score']:.1f}, {f['unassigned_lost']:.1f} ({share:.1f} %)"
+
+    earlier = {(f["repo"], f["folder"]): f for f in before}
+    lines = ["| submission | family year | before: score / max, lost on unassigned | after |", "|---|---|---|---|"]
+    for f in after:
+        old = earlier.get((f["repo"], f["folder"]))
+        where = f["repo"] + ("" if f["folder"] in ("", ".") else " " + f["folder"])
+        lines.append(f"| {where} | {f['family']} {f['year']} | {cell(old) if old else 'not graded'} | {cell(f)} |")
+    for name, run in (("before", [earlier[k] for k in earlier if k in {(f['repo'], f['folder']) for f in after}]),
+                      ("after", after)):
+        lost, top = sum(f["unassigned_lost"] for f in run), sum(f["max_score"] for f in run)
+        charged = sum(1 for f in run if f["unassigned_lost"] > 0)
+        grade = sum(f["score"] for f in run) / max(top, 1)
+        lines.append(f"\n{name}: {len(run)} submissions, {charged} charged for unassigned work, {lost:.1f} points "
+                     f"({100 * lost / max(top, 1):.1f} % of the maximum); score {100 * grade:.1f} % of the maximum")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--list", default=str(LIST), help="the CSV list (repo, commit, folder, family, year, note)")
@@ -174,9 +197,14 @@ def main(argv=None):
     parser.add_argument("--out", help="keep the extracted folders and the reports here")
     parser.add_argument("--only", help="only the rows whose repository contains this")
     parser.add_argument("--json", help="also write the per-submission figures to this JSON file")
+    parser.add_argument("--compare", help="a --json file of an earlier run (another grader): print a markdown table "
+                                          "of both runs, row by row, and stop (nothing is graded)")
     parser.add_argument("--reuse", action="store_true",
                         help="with --out: keep a submission's results.json from an earlier run instead of grading again")
     args = parser.parse_args(argv)
+    if args.compare:
+        print(compare_table(json.loads(Path(args.compare).read_text()), json.loads(Path(args.json).read_text())))
+        return
     rows = [r for r in read_rows(args.list) if not args.only or args.only in r.repo]
     work = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="public-corpus-"))
     figures = []
