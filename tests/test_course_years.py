@@ -47,6 +47,7 @@ def test_where_the_cs231n_starter_changed():
     assert "batchnorm_backward_alt" not in TABLES["nndl"].assigned
     assert table_for("cs231n-2019") is TABLES["cs231n-2018"] and ALIASES["cs231n-2024"] == "cs231n-2022"
     assert TABLES["cs231n-2016"].dropout_means == "drop" and TABLES["cs231n-2018"].dropout_means == "keep"
+    assert "Network_Visualization" in TABLES["cs231n-2022"].notebooks  # 2022's assignment 2 (lkck001, Chants77)
 
 
 def _starter(root, table):
