@@ -67,7 +67,8 @@ class Homework:
     left over from another homework, such as CS182 hw02's TwoLayerNet, then does not bring that homework in)."""
 
     def detected(self, found):
-        return all(any(name in found for name in group) for group in self.markers)
+        """Whether the submission defines a name of every marker group (never, for a homework without markers)."""
+        return bool(self.markers) and all(any(name in found for name in group) for group in self.markers)
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,11 @@ CS182_HOMEWORKS = (
     Homework("bn-drop-cnn", "batch normalization, dropout and convolutional nets (CS182 bn_drop.ipynb, cnn.ipynb)",
              ((*BN_DROPOUT, *CONV, "ThreeLayerConvNet"),),
              frozenset(BN_DROPOUT + CONV + ("ThreeLayerConvNet",)), ("bn_drop", "cnn")),
+    # spring 2022 hw2 (its starter, the first commit of every cs182_hw2_student repository: rnn_layers.py stubs, no
+    # layers.py, optim.py or cnn.py; students carry hw1's files over): nothing of this assignment is its work
+    Homework("captioning", "RNN captioning, network visualization and style transfer (CS182 spring 2022 hw2: "
+             "nothing of this assignment; hw1's layers carried over run as submitted)", (), frozenset(),
+             ("RNN_Captioning", "LSTM_Captioning", "NetworkVisualization", "StyleTransfer")),
 )
 COURSE_EXTRAS = {  # what a family spells differently (its starter's API), besides what its table assigns
     "nndl": {"homeworks": NNDL_HOMEWORKS, "state_names": {"rmsprop": {"cache": "a"}, "adam": {"m": "v", "v": "a"}},

@@ -282,6 +282,8 @@ def test_nndl_charges_twolayernet_only_where_its_homework_and_year_stub_it(found
     (("hw2_optimizer_init",), {"rmsprop", "FullyConnectedNet"}, {"TwoLayerNet", "affine_forward"}),
     (("q_optimizer_init",), {"adam", "FullyConnectedNet"}, {"TwoLayerNet"}),
     (("networks",), {"TwoLayerNet", "affine_forward", "FullyConnectedNet"}, {"rmsprop"}),
+    # spring 2022 hw2 (captioning, visualization, style transfer): its starter has no layers.py, optim.py or cnn.py
+    (("RNN_Captioning", "StyleTransfer"), set(), {"ThreeLayerConvNet", "affine_forward", "sgd_momentum"}),
 ])
 def test_a_cs182_homework_is_recognised_from_its_notebook(notebooks, charged, not_charged):
     found = _defines("affine_forward", "TwoLayerNet", "FullyConnectedNet", "sgd_momentum", "rmsprop", "adam")
