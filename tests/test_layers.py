@@ -387,10 +387,28 @@ def test_batchnorm_invalid_mode():
 
 
 @pytest.mark.parametrize("gamma, beta, name", [
-    (np.ones(4), np.zeros(3), "gamma"), (np.ones(3), np.zeros((1, 3)), "beta")])
+    (np.ones(4), np.zeros(3), "gamma"), (np.ones(3), np.zeros((3, 1)), "beta"), (np.ones((2, 3)), np.zeros(3), "gamma")])
 def test_batchnorm_parameter_shape_mismatch(gamma, beta, name):
     with pytest.raises(ValueError, match=rf"batchnorm_forward: {name} has shape .*\(2, 3\)"):
         batchnorm_forward(np.ones((2, 3)), gamma, beta, {'mode': 'train'})
+
+
+@pytest.mark.parametrize("forward, backward, param", [
+    (batchnorm_forward, batchnorm_backward, {"mode": "train"}), (batchnorm_forward, batchnorm_backward_alt, {"mode": "train"}),
+    (layernorm_forward, layernorm_backward, {})])
+def test_norm_parameters_kept_2d_by_a_model_broadcast_the_same_and_get_gradients_of_their_shape(forward, backward, param):
+    # A model that keeps gamma and beta as (1, D) (correct with its own layers) must work over the trusted layers too.
+    x, dout = np.random.RandomState(0).randn(2, 4, 3)
+    gamma, beta = np.arange(1.0, 4.0), np.array([0.5, -1.0, 2.0])
+    out, cache = forward(x, gamma, beta, dict(param))
+    out2, cache2 = forward(x, gamma.reshape(1, 3), beta.reshape(1, 3), dict(param))
+    np.testing.assert_allclose(out2, out)
+    dx, dgamma, dbeta = backward(dout, cache)
+    dx2, dgamma2, dbeta2 = backward(dout, cache2)
+    assert dgamma2.shape == dbeta2.shape == (1, 3) and dgamma.shape == (3,)
+    np.testing.assert_allclose(dx2, dx)
+    np.testing.assert_allclose(dgamma2[0], dgamma)
+    np.testing.assert_allclose(dbeta2[0], dbeta)
 
 
 # --------------------------------------------------------------------------- layer normalization
