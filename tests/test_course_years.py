@@ -305,6 +305,21 @@ def test_another_questions_notebook_and_a_starter_copy_are_not_counted(tmp_path)
     assert other and all("not one of the course's notebooks" in r.message for r in other)
 
 
+def test_a_scratch_notebook_is_not_counted_even_with_a_test_cell(tmp_path):
+    """nndl 2019 (quentintruong): Untitled.ipynb beside HW4's notebooks, a batch-norm test cell pasted in, never run."""
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": ["# Gradient check batchnorm backward pass\n", "print('dx error: ', rel_error(dx_num, dx))\n"]}]
+    for name in ("Untitled", "Untitled3", "Untitled-1"):
+        (tmp_path / f"{name}.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                                              "nbformat_minor": 5}))
+    _notebook(tmp_path / "Optimization.ipynb", 4)
+    results, _ = check_notebooks(tmp_path, settings={}, execute=False, course=TABLES["nndl"])
+    scratch = [r for r in results if r.target.startswith("Untitled")]
+    assert {r.target for r in scratch} == {"Untitled.ipynb", "Untitled3.ipynb", "Untitled-1.ipynb"}
+    assert all(r.max_score == 0 and "scratch notebook" in r.message for r in scratch if r.status != "passed")
+    assert not [r for r in scratch if r.max_score > 0]
+
+
 def test_a_renamed_course_notebook_still_counts(tmp_path):
     cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
               "source": ["# Test the affine_forward function\n", "print('Testing affine_forward function:')\n"]}]
