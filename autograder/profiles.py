@@ -122,11 +122,14 @@ class Profile:
 
     def scoped(self, found=(), pinned=(), notebooks=()):
         """The profile restricted to the homeworks in scope: ``pinned`` (homework names from the config), else
-        those whose own notebooks the submission holds (``notebooks``: file stems), else those whose markers the
-        submission defines (``found``: names). Every homework when none is detected."""
+        those whose own notebooks the submission holds (``notebooks``: file stems; when they are of several
+        homeworks, only those whose markers the code defines too, if any), else those whose markers the submission
+        defines (``found``: names). Every homework when none is detected."""
         if not self.homeworks:
             return self
         by_notebook = [h for h in self.homeworks if set(h.notebooks) & set(notebooks)]
+        if len(by_notebook) > 1:  # another homework's notebook left in this one's folder: not its work
+            by_notebook = [h for h in by_notebook if h.detected(found)] or by_notebook
         if pinned:
             chosen = [h for h in self.homeworks if h.name in pinned]
             how = "set in the course config"

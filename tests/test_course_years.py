@@ -267,6 +267,11 @@ HW4_2018 = _defines("affine_forward", "batchnorm_forward", "dropout_forward", "a
     # HW3 (every year 2018-2026 stubs TwoLayerNet in fc_net.py)
     (_defines("affine_forward", "TwoLayerNet", "FullyConnectedNet"), ("FC_nets", "two_layer_nn"),
      {"TwoLayerNet", "FullyConnectedNet", "affine_forward"}, {"adam", "batchnorm_forward"}),
+    # HW3 with HW4's Optimization.ipynb started in its folder (ningan233, 2019): its code has none of HW4's functions
+    (_defines("affine_forward", "TwoLayerNet", "FullyConnectedNet", "sgd"), ("FC_nets", "two_layer_nn", "Optimization"),
+     {"TwoLayerNet", "FullyConnectedNet"}, {"sgd_momentum", "batchnorm_forward", "dropout_forward"}),
+    # HW4 folder that also holds HW3's notebooks and defines both homeworks' functions: both in scope
+    ({**HW4_2018, **_defines("TwoLayerNet")}, ("FC_nets", "Optimization"), {"TwoLayerNet", "adam"}, set()),
     # HW3 whose TwoLayerNet the student deleted (no notebooks): no homework detected, so it is still charged
     (_defines("affine_forward", "FullyConnectedNet"), (), {"TwoLayerNet", "FullyConnectedNet"}, set()),
 ])
