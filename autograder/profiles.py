@@ -141,8 +141,14 @@ class Profile:
         if not chosen or len(chosen) == len(self.homeworks):
             return self
         names = ", ".join(h.name for h in chosen)
+        table = self.table
+        if table is not None:  # the other homeworks' notebooks are not this submission's work
+            own = {n for h in chosen for n in h.notebooks}
+            other = {n for h in self.homeworks for n in h.notebooks} - own
+            table = replace(table, notebooks=tuple(n for n in table.notebooks if n not in other),
+                            elsewhere=tuple(sorted(other)))
         return replace(self, assigned=frozenset().union(*(h.assigns for h in chosen)) & self.assigned,
-                       description=f"{self.description}, homework {names} ({how})")
+                       description=f"{self.description}, homework {names} ({how})", table=table)
 
 
 def check_scope(scope):

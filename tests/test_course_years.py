@@ -325,6 +325,20 @@ def test_a_scratch_notebook_is_not_counted_even_with_a_test_cell(tmp_path):
     assert not [r for r in scratch if r.max_score > 0]
 
 
+def test_another_homeworks_notebook_in_this_ones_folder_is_not_counted(tmp_path):
+    """nndl 2019 (ningan233): HW4's Optimization.ipynb, started, in the HW3 folder, whose code has no HW4 function."""
+    for name, executed in (("FC_nets", 4), ("two_layer_nn", 4), ("Optimization", 1)):
+        _notebook(tmp_path / f"{name}.ipynb", executed)
+    found = _defines("affine_forward", "TwoLayerNet", "FullyConnectedNet", "sgd")
+    course = PROFILES["nndl"].scoped(found, notebooks=("FC_nets", "two_layer_nn", "Optimization")).table
+    assert "Optimization" in course.elsewhere and "FC_nets" in course.notebooks
+    results, _ = check_notebooks(tmp_path, settings={}, execute=False, course=course)
+    assert {r.target for r in results if r.max_score > 0} == {"FC_nets.ipynb", "two_layer_nn.ipynb"}
+    other = [r for r in results if r.target == "Optimization.ipynb" and r.status != "passed"]
+    assert other and all("another homework of the course" in r.message for r in other)
+    assert "Optimization" in TABLES["nndl"].notebooks and not TABLES["nndl"].elsewhere  # the table itself unchanged
+
+
 def test_a_renamed_course_notebook_still_counts(tmp_path):
     cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
               "source": ["# Test the affine_forward function\n", "print('Testing affine_forward function:')\n"]}]

@@ -120,6 +120,8 @@ def uncounted(loaded, course):
         stem, name = Path(item.name).stem, Path(item.name).name
         if stem in course.helpers:
             reasons[item.path] = f"not counted: {name} is a helper of the course, not graded work"
+        elif stem in course.elsewhere:
+            reasons[item.path] = f"not counted: {name} is a notebook of another homework of the course"
         elif stem not in course.notebooks and course.notebooks:
             original = next((s for s in course.notebooks if s in stems and s in stem), None)
             if SCRATCH.fullmatch(stem):
