@@ -46,22 +46,31 @@ def relu_forward(x):
 '''
 
 
-@pytest.fixture(scope="module")
-def old_numpy_report(tmp_path_factory):
+def _relu_report(tmp_path_factory, name, code):
+    """The report of the reference submission with ``code`` (a new relu_forward) appended to its layers.py."""
     from autograder import paths
 
-    root = tmp_path_factory.mktemp("old_numpy") / "submission"
+    root = tmp_path_factory.mktemp(name) / "submission"
     paths.copy_reference_package(root / "cs231n")
     with open(root / "cs231n" / "layers.py", "a", encoding="utf-8") as handle:
-        handle.write("\n\n" + OLD_NUMPY)
+        handle.write("\n\n" + code)
     return grade(root, config=Config(select=("relu_forward",)))
+
+
+def _assert_full_marks(report):
+    relu = [r for r in report.results if r.target == "relu_forward"]
+    assert relu and all(r.status == "passed" for r in relu), [(r.name, r.message) for r in relu]
+    assert report.score == report.max_score > 0
+
+
+@pytest.fixture(scope="module")
+def old_numpy_report(tmp_path_factory):
+    return _relu_report(tmp_path_factory, "old_numpy", OLD_NUMPY)
 
 
 def test_numpy_1_code_gets_full_marks_and_a_warning_per_removed_construct(old_numpy_report):
     report = old_numpy_report
-    relu = [r for r in report.results if r.target == "relu_forward"]
-    assert relu and all(r.status == "passed" for r in relu), [(r.name, r.message) for r in relu]
-    assert report.score == report.max_score > 0
+    _assert_full_marks(report)
     warned = [r for r in report.results if r.target == "numpy"]
     expected = [r.key for r in numpy_compat.NUMPY_REMOVED if not (NUMPY_2 and r.back_in_2)]
     assert [r.name for r in warned] == [f"numpy: {key}" for key in expected]
@@ -126,20 +135,12 @@ def relu_forward(x):
 
 @pytest.fixture(scope="module")
 def python2_report(tmp_path_factory):
-    from autograder import paths
-
-    root = tmp_path_factory.mktemp("python2") / "submission"
-    paths.copy_reference_package(root / "cs231n")
-    with open(root / "cs231n" / "layers.py", "a", encoding="utf-8") as handle:
-        handle.write("\n\n" + PYTHON2)
-    return grade(root, config=Config(select=("relu_forward",)))
+    return _relu_report(tmp_path_factory, "python2", PYTHON2)
 
 
 def test_python_2_names_get_full_marks_and_a_warning_each(python2_report):
     report = python2_report
-    relu = [r for r in report.results if r.target == "relu_forward"]
-    assert relu and all(r.status == "passed" for r in relu), [(r.name, r.message) for r in relu]
-    assert report.score == report.max_score > 0
+    _assert_full_marks(report)
     assert not [r for r in report.results if r.target == "numpy"]
     warned = [r for r in report.results if r.target == "python"]
     assert [r.name for r in warned] == [f"python: {r.key}" for r in numpy_compat.PYTHON2_REMOVED]
