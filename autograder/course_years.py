@@ -61,6 +61,9 @@ class CourseYear:
     """Groups of notebooks of which a student does one (the executed one counts)."""
     helpers: tuple = ()
     """Notebooks that are never graded work (collect_submission)."""
+    elsewhere: tuple = ()
+    """Notebooks of the course's other homeworks, out of this submission's scope (set by
+    :meth:`autograder.profiles.Profile.scoped`): never counted."""
     dropout_means: str = "keep"
     """What dropout's ``p`` means in this starter's docstring: ``keep`` or ``drop``."""
     conventions: frozenset = frozenset()

@@ -122,11 +122,14 @@ class Profile:
 
     def scoped(self, found=(), pinned=(), notebooks=()):
         """The profile restricted to the homeworks in scope: ``pinned`` (homework names from the config), else
-        those whose own notebooks the submission holds (``notebooks``: file stems), else those whose markers the
-        submission defines (``found``: names). Every homework when none is detected."""
+        those whose own notebooks the submission holds (``notebooks``: file stems; when they are of several
+        homeworks, only those whose markers the code defines too, if any), else those whose markers the submission
+        defines (``found``: names). Every homework when none is detected."""
         if not self.homeworks:
             return self
         by_notebook = [h for h in self.homeworks if set(h.notebooks) & set(notebooks)]
+        if len(by_notebook) > 1:  # another homework's notebook left in this one's folder: not its work
+            by_notebook = [h for h in by_notebook if h.detected(found)] or by_notebook
         if pinned:
             chosen = [h for h in self.homeworks if h.name in pinned]
             how = "set in the course config"
@@ -138,8 +141,14 @@ class Profile:
         if not chosen or len(chosen) == len(self.homeworks):
             return self
         names = ", ".join(h.name for h in chosen)
+        table = self.table
+        if table is not None:  # the other homeworks' notebooks are not this submission's work
+            own = {n for h in chosen for n in h.notebooks}
+            other = {n for h in self.homeworks for n in h.notebooks} - own
+            table = replace(table, notebooks=tuple(n for n in table.notebooks if n not in other),
+                            elsewhere=tuple(sorted(other)))
         return replace(self, assigned=frozenset().union(*(h.assigns for h in chosen)) & self.assigned,
-                       description=f"{self.description}, homework {names} ({how})")
+                       description=f"{self.description}, homework {names} ({how})", table=table)
 
 
 def check_scope(scope):

@@ -267,6 +267,11 @@ HW4_2018 = _defines("affine_forward", "batchnorm_forward", "dropout_forward", "a
     # HW3 (every year 2018-2026 stubs TwoLayerNet in fc_net.py)
     (_defines("affine_forward", "TwoLayerNet", "FullyConnectedNet"), ("FC_nets", "two_layer_nn"),
      {"TwoLayerNet", "FullyConnectedNet", "affine_forward"}, {"adam", "batchnorm_forward"}),
+    # HW3 with HW4's Optimization.ipynb started in its folder (ningan233, 2019): its code has none of HW4's functions
+    (_defines("affine_forward", "TwoLayerNet", "FullyConnectedNet", "sgd"), ("FC_nets", "two_layer_nn", "Optimization"),
+     {"TwoLayerNet", "FullyConnectedNet"}, {"sgd_momentum", "batchnorm_forward", "dropout_forward"}),
+    # HW4 folder that also holds HW3's notebooks and defines both homeworks' functions: both in scope
+    ({**HW4_2018, **_defines("TwoLayerNet")}, ("FC_nets", "Optimization"), {"TwoLayerNet", "adam"}, set()),
     # HW3 whose TwoLayerNet the student deleted (no notebooks): no homework detected, so it is still charged
     (_defines("affine_forward", "FullyConnectedNet"), (), {"TwoLayerNet", "FullyConnectedNet"}, set()),
 ])
@@ -303,6 +308,35 @@ def test_another_questions_notebook_and_a_starter_copy_are_not_counted(tmp_path)
     assert copy and all("another copy of two_layer_nn.ipynb" in r.message for r in copy)
     other = [r for r in results if r.target == "coding_HW3.ipynb" and r.status != "passed"]
     assert other and all("not one of the course's notebooks" in r.message for r in other)
+
+
+def test_a_scratch_notebook_is_not_counted_even_with_a_test_cell(tmp_path):
+    """nndl 2019 (quentintruong): Untitled.ipynb beside HW4's notebooks, a batch-norm test cell pasted in, never run."""
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": ["# Gradient check batchnorm backward pass\n", "print('dx error: ', rel_error(dx_num, dx))\n"]}]
+    for name in ("Untitled", "Untitled3", "Untitled-1"):
+        (tmp_path / f"{name}.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                                              "nbformat_minor": 5}))
+    _notebook(tmp_path / "Optimization.ipynb", 4)
+    results, _ = check_notebooks(tmp_path, settings={}, execute=False, course=TABLES["nndl"])
+    scratch = [r for r in results if r.target.startswith("Untitled")]
+    assert {r.target for r in scratch} == {"Untitled.ipynb", "Untitled3.ipynb", "Untitled-1.ipynb"}
+    assert all(r.max_score == 0 and "scratch notebook" in r.message for r in scratch if r.status != "passed")
+    assert not [r for r in scratch if r.max_score > 0]
+
+
+def test_another_homeworks_notebook_in_this_ones_folder_is_not_counted(tmp_path):
+    """nndl 2019 (ningan233): HW4's Optimization.ipynb, started, in the HW3 folder, whose code has no HW4 function."""
+    for name, executed in (("FC_nets", 4), ("two_layer_nn", 4), ("Optimization", 1)):
+        _notebook(tmp_path / f"{name}.ipynb", executed)
+    found = _defines("affine_forward", "TwoLayerNet", "FullyConnectedNet", "sgd")
+    course = PROFILES["nndl"].scoped(found, notebooks=("FC_nets", "two_layer_nn", "Optimization")).table
+    assert "Optimization" in course.elsewhere and "FC_nets" in course.notebooks
+    results, _ = check_notebooks(tmp_path, settings={}, execute=False, course=course)
+    assert {r.target for r in results if r.max_score > 0} == {"FC_nets.ipynb", "two_layer_nn.ipynb"}
+    other = [r for r in results if r.target == "Optimization.ipynb" and r.status != "passed"]
+    assert other and all("another homework of the course" in r.message for r in other)
+    assert "Optimization" in TABLES["nndl"].notebooks and not TABLES["nndl"].elsewhere  # the table itself unchanged
 
 
 def test_a_renamed_course_notebook_still_counts(tmp_path):

@@ -13,6 +13,9 @@ the same way, so a submission gets the same grade and the same warnings on every
 ``np.long``, gone from numpy 1.24 to 1.26 and back (as numpy scalar types) in numpy 2.0, are served only where
 they are missing.
 
+The Python 2 names Python 3 removed (``xrange``, ``dict.iteritems``, ...: :data:`PYTHON2_REMOVED`, served by
+:mod:`.python2_compat`) are counted and warned about the same way.
+
 Nothing here weakens the sandbox: it only adds names to numpy's namespace and wraps two functions, in the child,
 where student code could do the same.
 """
@@ -38,13 +41,15 @@ class Removed:
     """``value(np)``: what the name stands for (None for the constructs served by a wrapper, not a name)."""
     back_in_2: bool = False
     """numpy 2.0 defines the name again (``np.bool``, ``np.long``): served only where it is missing."""
+    library: str = "numpy"
+    """What removed it, as the warning names it: ``numpy``, or ``Python`` for :data:`PYTHON2_REMOVED`."""
 
 
 def _attr(name):
     return lambda np: getattr(np, name)
 
 
-REMOVED = (
+NUMPY_REMOVED = (
     Removed("np.int", "1.24", "int (or np.int64)", lambda np: int),
     Removed("np.float", "1.24", "float (or np.float64)", lambda np: float),
     Removed("np.complex", "1.24", "complex (or np.complex128)", lambda np: complex),
@@ -88,8 +93,20 @@ REMOVED = (
             "np.random.seed(int(seed))"),
     Removed("np.reshape(newshape=...)", "2.4 (deprecated in 2.1)", "np.reshape(a, shape) or a.reshape(shape)"),
 )
-"""Every construct the shim serves (learnt from real student code of the supported courses and numpy's release
+"""Every numpy construct the shim serves (learnt from real student code of the supported courses and numpy's release
 notes, checked on numpy 1.26.4, 2.3.5 and 2.4.6), in the order the warnings list them."""
+PYTHON2_REMOVED = (
+    Removed("xrange", "3.0", "range", library="Python"),
+    Removed("reduce", "3.0 (as a builtin)", "functools.reduce", library="Python"),
+    Removed("dict.iteritems", "3.0", "d.items()", library="Python"),
+    Removed("dict.itervalues", "3.0", "d.values()", library="Python"),
+    Removed("dict.iterkeys", "3.0", "d.keys()", library="Python"),
+    Removed("dict.has_key", "3.0", "key in d", library="Python"),
+)
+"""The Python 2 names Python 3 removed that the child serves too (:mod:`.python2_compat`, learnt from the 2016
+course's Python 2.7 solutions)."""
+REMOVED = NUMPY_REMOVED + PYTHON2_REMOVED
+"""Every construct the child serves, in the order the warnings list them."""
 BY_KEY = {removed.key: removed for removed in REMOVED}
 
 _used = {}  # key -> True, in first-use order
@@ -116,20 +133,23 @@ def _note(key, depth=3):
 
 
 def install(np, roots):
-    """Serve every construct of :data:`REMOVED` in ``np`` (the child's numpy); count uses from files under
-    ``roots`` (the staged submission's folder). Call once, before any student code is imported."""
+    """Serve every construct of :data:`REMOVED` in ``np`` (the child's numpy) and in Python's builtins; count uses
+    from files under ``roots`` (the staged submission's folder). Call once, before any student code is imported."""
     global _roots
     _roots = tuple(os.path.join(os.path.abspath(root), "") for root in roots)
     _serve(np, np, "np.")
     _serve(np, np.lib, "np.lib.")
     _wrap_seed(np)
     _wrap_reshape(np)
+    from .python2_compat import install as install_python2
+
+    install_python2(_note)
 
 
 def _serve(np, module, prefix):
     """Names of ``module`` (numpy or numpy.lib) that numpy removed, served by the module's ``__getattr__``."""
     names = {}
-    for removed in REMOVED:
+    for removed in NUMPY_REMOVED:
         if removed.value is None or not removed.key.startswith(prefix) or "." in removed.key[len(prefix):]:
             continue
         name = removed.key[len(prefix):]

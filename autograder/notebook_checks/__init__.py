@@ -11,6 +11,7 @@ The grader calls :func:`check_notebooks` for every submission.
 """
 from __future__ import annotations
 
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -95,14 +96,20 @@ def _counted(loaded, required):
     return set(counted.values())
 
 
+SCRATCH = re.compile(r"untitled[ _-]?\d*", re.IGNORECASE)
+"""The stem Jupyter, Colab or VS Code gives a new notebook (``Untitled``, ``Untitled1``, ``Untitled-2``): no course
+hands one out, so it is never graded work (nndl 2019 students kept one beside each homework's notebooks)."""
+
+
 def uncounted(loaded, course):
     """Path -> why it does not count, for the notebooks that are not graded work in ``course``'s starter (a
     :class:`~autograder.course_years.CourseYear`, or None): its helpers (collect_submission), in each either-or
     group (PyTorch / TensorFlow) every notebook but the one with the most executed code cells, and a notebook that
     is not one of the year's (``course.notebooks``) when it is a copy of one that was submitted too
     (``two_layer_nn_nosol.ipynb`` beside ``two_layer_nn.ipynb``) or holds none of the course's test cells (another
-    question's notebook, such as nndl's ``coding_HW3.ipynb``). A renamed course notebook (``Q1_FullyConnectedNets``)
-    holds its test cells and still counts."""
+    question's notebook, such as nndl's ``coding_HW3.ipynb``) or is a scratch notebook (:data:`SCRATCH`, even with a
+    test cell pasted into it). A renamed course notebook (``Q1_FullyConnectedNets``) holds its test cells and still
+    counts."""
     from .static import execution_problems, rules_for
 
     if course is None:
@@ -113,9 +120,14 @@ def uncounted(loaded, course):
         stem, name = Path(item.name).stem, Path(item.name).name
         if stem in course.helpers:
             reasons[item.path] = f"not counted: {name} is a helper of the course, not graded work"
+        elif stem in course.elsewhere:
+            reasons[item.path] = f"not counted: {name} is a notebook of another homework of the course"
         elif stem not in course.notebooks and course.notebooks:
             original = next((s for s in course.notebooks if s in stems and s in stem), None)
-            if original:
+            if SCRATCH.fullmatch(stem):
+                reasons[item.path] = (f"not counted: {name} is a scratch notebook (the name Jupyter gives a new one), "
+                                      f"not one of the course's notebooks")
+            elif original:
                 reasons[item.path] = f"not counted: {name} is another copy of {original}.ipynb, which was checked"
             elif not item.error and not rules_for(item):
                 reasons[item.path] = (f"not counted: {name} is not one of the course's notebooks "
