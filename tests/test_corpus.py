@@ -23,6 +23,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -89,10 +90,19 @@ def unexplained(failed):
     return [r for r in failed if (r.case_id, r.name) not in known]
 
 
-def applicable_cases(profile, found=()):
-    """The cases ``profile`` grades, with the optional helpers the submission has (``found``: names)."""
-    graded = PROFILES[profile].with_present(found)
+def applicable_cases(profile, found=(), notebooks=()):
+    """The cases ``profile`` grades, with the optional helpers the submission has (``found``: names), restricted to
+    the homeworks its notebooks (``notebooks``: file stems) belong to, as the grader scopes a homework course."""
+    graded = PROFILES[profile].scoped(found, (), notebooks).with_present(found)
     return {case.id for case in all_cases() if graded.applies(case.all_requires())}
+
+
+def _notebook_stems(path):
+    """The file stems of the notebooks in a submission folder or zip."""
+    import zipfile
+
+    names = zipfile.ZipFile(path).namelist() if zipfile.is_zipfile(path) else [str(p) for p in Path(path).rglob("*")]
+    return tuple(Path(n).stem for n in names if n.endswith(".ipynb"))
 
 
 def course_toml(config):
@@ -134,7 +144,7 @@ def test_layout(layout, tmp_path):
     if report.profile != layout.profile:
         problems.append(f"profile {report.profile!r} was detected, expected {layout.profile!r}")
     graded = {r.case_id for r in report.results if r.status != "not_applicable"}
-    applicable = applicable_cases(layout.profile, seen["where"])
+    applicable = applicable_cases(layout.profile, seen["where"], _notebook_stems(path))
     if not report.error and graded != applicable:
         problems.append(f"graded cases differ from the profile's: missing {sorted(applicable - graded)}, "
                         f"extra {sorted(graded - applicable)}")

@@ -29,7 +29,7 @@ from typing import Callable
 from . import (EditError, fresh, pass_in_front, reference_sources, student_files, write_tree,
                zip_tree)
 
-PRIVATE_HELPERS = {"_shapes", "_check_shape", "_check_ndim", "_check_affine_shapes",
+PRIVATE_HELPERS = {"_shapes", "_check_shape", "_check_param_shape", "_check_ndim", "_check_affine_shapes",
                    "_conv_output_shape", "_pool_output_shape"}
 INLINE_SHAPES = {
     "_conv_output_shape": ('H_out = 1 + (x.shape[2] + 2 * conv_param["pad"] - w.shape[2]) // conv_param["stride"]',
