@@ -11,6 +11,8 @@ import copy
 import hashlib
 import io
 import json
+import math
+import re
 import tempfile
 import zipfile
 import zlib
@@ -45,13 +47,19 @@ def case_seed(case, hidden_seed):
 _INPUTS = {}
 
 
-def make_inputs(case, hidden_seed):
-    """The probe's inputs for a case: a pure function of the case and the seed (made once per process and case, a
-    fresh copy each time: a batch worker grades many submissions on the same inputs)."""
+def cached_inputs(case, hidden_seed):
+    """A case's inputs as made once per process (a batch worker grades many submissions on the same inputs): shared,
+    so never to be modified; :func:`make_inputs` returns a copy."""
     key = (case.id, case.make_inputs, hidden_seed)
     if key not in _INPUTS:
         _INPUTS[key] = case.make_inputs(np.random.RandomState(case_seed(case, hidden_seed)))
-    return copy.deepcopy(_INPUTS[key])
+    return _INPUTS[key]
+
+
+def make_inputs(case, hidden_seed):
+    """The probe's inputs for a case: a pure function of the case and the seed (a fresh copy of
+    :func:`cached_inputs`)."""
+    return copy.deepcopy(cached_inputs(case, hidden_seed))
 
 
 def expected_paths(case):
@@ -239,6 +247,30 @@ class Store:
         return bool(paths) and all(f"{case.id}:{path}" in self.arrays for path in paths)
 
 
+_HEADER = re.compile(rb"\{'descr': '([<>|][a-z]\d+)', 'fortran_order': False, 'shape': \(((?:\d+, ?)*\d*)\), \}")
+"""The header :func:`_npz_bytes` writes for every array (a plain dtype, C order), read without ``ast``."""
+
+
+def _npz_arrays(data: bytes) -> dict:
+    """Key -> array of an archive written by :func:`_npz_bytes`, as ``np.load`` reads it but about 3x faster (its
+    hundreds of small arrays each cost ``np.load`` a header parsed by ``ast``); an array whose header is not the one
+    :func:`_npz_bytes` writes is read by numpy itself."""
+    arrays = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            raw = archive.read(info)
+            key = info.filename[:-len(".npy")] if info.filename.endswith(".npy") else info.filename
+            size = int.from_bytes(raw[8:10], "little") if raw[:8] == b"\x93NUMPY\x01\x00" else None
+            match = _HEADER.fullmatch(raw[10:10 + size].rstrip(b" \n")) if size is not None else None
+            if match is None:
+                arrays[key] = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
+                continue
+            shape = tuple(int(n) for n in match.group(2).split(b",") if n.strip())
+            dtype = np.dtype(match.group(1).decode())
+            arrays[key] = np.frombuffer(raw, dtype, count=math.prod(shape), offset=10 + size).reshape(shape)
+    return arrays
+
+
 def _insert(tree, parts, value):
     for part in parts[:-1]:
         tree = tree.setdefault(part, {})
@@ -274,8 +306,7 @@ def _read(fixture_dir, manifest_path, include_hidden):
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != manifest["files"].get(name):
             raise FixtureError(f"{name} does not match the manifest's hash; rebuild with `autograder fixtures build`")
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays.update({key: npz[key] for key in npz.files})
+        arrays.update(_npz_arrays(data))
         has_hidden = has_hidden or visibility == "hidden"
     for array in arrays.values():
         array.setflags(write=False)

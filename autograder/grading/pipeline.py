@@ -208,10 +208,17 @@ def run_children(ctx, opened: OpenedSubmission, scratch) -> ChildRun:
     if ctx.runner is None:
         hangs = Hangs.for_submission(ctx.cases, opened.stage_dir, opened.packages)
         outcome = run_cases(Path(scratch), settings, requests, ctx.config.limits, ctx.sandbox, followup=more,
-                            hangs=hangs)
+                            hangs=hangs, meanwhile=lambda: warm_inputs(ctx))
     else:
         outcome = ctx.runner(settings, requests, followup=more)
     return ChildRun(outcome, plans[-1] if plans else make_plan(ctx, opened, outcome.manifest, signs))
+
+
+def warm_inputs(ctx):
+    """Make every selected case's inputs (:func:`~autograder.catalog.fixtures.cached_inputs`) while the child
+    starts: the plan, made once its manifest arrives, then only copies and adapts them."""
+    for case in ctx.cases:
+        fixture_store.cached_inputs(case, ctx.store.hidden_seed)
 
 
 def request(ctx, case, root, plan: Plan):

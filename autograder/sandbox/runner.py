@@ -56,11 +56,21 @@ def scrubbed_env(scratch):
 
 
 def install_child_code(scratch):
-    """Copy the self-contained child package into the scratch directory."""
+    """Copy the self-contained child package into the scratch directory, with this interpreter's compiled modules
+    when the installed grader has them (the child then starts without compiling its own code; ``copytree`` keeps
+    the sources' times, by which Python checks that a compiled module is current)."""
     source = paths.package_dir() / "child"
     target = Path(scratch) / CHILD_PACKAGE
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
+    shutil.copytree(source, target, ignore=_not_child_code, dirs_exist_ok=True)
     return target
+
+
+def _not_child_code(folder, names):
+    """What :func:`install_child_code` leaves out: compiled modules of another interpreter, anything but modules."""
+    if Path(folder).name == "__pycache__":
+        tag = f".{sys.implementation.cache_tag}.pyc"
+        return [n for n in names if not n.endswith(tag)]
+    return [n for n in names if not (n.endswith(".py") or n == "__pycache__")]
 
 
 def die_with_parent():
@@ -93,11 +103,13 @@ class Child:
         self.channel = None
         """The portable child's :class:`~autograder.sandbox.portable_child.PipeChannel` (None: descriptors and select)."""
 
-    def start(self):
+    def start(self, meanwhile=None):
         """Start the child and load the submission; returns its manifest or raises :class:`ChildFailure`
-        (also when the process cannot be started or its sandbox cannot be set up)."""
+        (also when the process cannot be started or its sandbox cannot be set up). ``meanwhile()`` is called once
+        the child is started and its settings are sent, before waiting for its manifest: the grader's own work
+        (the cases' inputs) then overlaps the child's start-up (Python, numpy, the submission's imports)."""
         if portable_child.portable():
-            return self._start_portable()
+            return self._start_portable(meanwhile)
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         self.req_w, self.rep_r = req_w, rep_r
@@ -117,7 +129,7 @@ class Child:
             os.close(req_r)
             os.close(rep_w)
         os.set_blocking(self.req_w, False)
-        return self._handshake()
+        return self._handshake(meanwhile)
 
     def _settings(self, request_fd, reply_fd):
         settings = {
@@ -133,7 +145,7 @@ class Child:
                      f"from {CHILD_PACKAGE}.boot import main; main()")
         return [sys.executable, "-I", "-c", bootstrap, json.dumps(settings)]
 
-    def _start_portable(self):
+    def _start_portable(self, meanwhile=None):
         """Start the child the portable way (:mod:`autograder.sandbox.portable_child`): a new interpreter, nothing forked,
         the protocol on its stdin and stdout, deadlines kept by threads here."""
         command = self._command(self._settings(portable_child.STDIO, portable_child.STDIO))
@@ -145,12 +157,14 @@ class Child:
         except (OSError, subprocess.SubprocessError) as exc:
             raise ChildFailure(f"the child process could not be started ({exc})") from None
         self.channel = portable_child.PipeChannel(self.proc)
-        return self._handshake()
+        return self._handshake(meanwhile)
 
-    def _handshake(self):
+    def _handshake(self, meanwhile=None):
         deadline = time.monotonic() + self.limits.startup_seconds
         try:
             self._send(self.config, deadline)
+            if meanwhile is not None:
+                meanwhile()  # the child's start-up time still counts from here: it was running meanwhile
             self.manifest = self._receive(deadline, "importing the submission")
         except ChildFailure:
             problem = self._setup_failure()
@@ -404,7 +418,7 @@ class RunOutcome:
     """The credit-isolation child's outcome for this submission, when it ran (its timings and memory)."""
 
 
-def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None, *, hangs=None):
+def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None, *, hangs=None, meanwhile=None):
     """Run a submission's cases in a child, restarting the child after a case that kills it.
 
     ``plan(manifest)`` returns the list of ``(case id, request, seconds)`` to run once the child has said
@@ -413,6 +427,7 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
     later cases that would call one of them are not run (or stop before calling it).
     ``followup(request, reply)`` may ask the same case again with another request once it has seen
     a successful reply (the numerical gradients a first reply could not spare, see :func:`ask_case`).
+    ``meanwhile()`` is the grader's work done while the first child starts (:meth:`Child.start`).
     """
     outcome = RunOutcome()
     install_child_code(scratch)
@@ -423,8 +438,8 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
         child = Child(scratch, config, limits, sandbox)
         outcome.children += 1
         try:
-            return child, child.start()
-        except ChildFailure:
+            return child, child.start(meanwhile if outcome.children == 1 else None)
+        except BaseException:  # a ChildFailure, or the grader's own work meanwhile failed: no child is left behind
             close(child)
             raise
         finally:
