@@ -76,6 +76,8 @@ class ChildRun:
     """Replies, failures, progress and the manifest of the submission's child."""
     plan: Plan
     """The profile chosen from the manifest and the inputs each case was given."""
+    judged: dict = field(default_factory=dict)
+    """Case id -> its results judged on ``outcome`` while the child computed the next cases (see :func:`judge`)."""
 
     @property
     def found(self) -> dict:
@@ -205,13 +207,18 @@ def run_children(ctx, opened: OpenedSubmission, scratch) -> ChildRun:
 
     settings = child_config(ctx, opened)
     more = followups(ctx)
+    cases, judged = {case.id: case for case in ctx.cases}, {}
+
+    def answered(case_id, outcome):  # judged while the child computes the next case (the same judge as later)
+        judged[case_id] = judge(ctx, ChildRun(outcome, plans[-1]), cases[case_id])
+
     if ctx.runner is None:
         hangs = Hangs.for_submission(ctx.cases, opened.stage_dir, opened.packages)
         outcome = run_cases(Path(scratch), settings, requests, ctx.config.limits, ctx.sandbox, followup=more,
-                            hangs=hangs, meanwhile=lambda: warm_inputs(ctx))
+                            hangs=hangs, meanwhile=lambda: warm_inputs(ctx), answered=answered)
     else:
         outcome = ctx.runner(settings, requests, followup=more)
-    return ChildRun(outcome, plans[-1] if plans else make_plan(ctx, opened, outcome.manifest, signs))
+    return ChildRun(outcome, plans[-1] if plans else make_plan(ctx, opened, outcome.manifest, signs), judged)
 
 
 def warm_inputs(ctx):
@@ -257,8 +264,11 @@ def followups(ctx):
 
 
 def judge(ctx, run: ChildRun, case, outcome=None) -> list:
-    """One case's results judged on ``outcome`` (by default the submission's child's), with the inputs of the plan."""
+    """One case's results judged on ``outcome`` (by default the submission's child's), with the inputs of the plan
+    (those of the submission's child judged already while it ran are not judged again)."""
     outcome = run.outcome if outcome is None else outcome
+    if outcome is run.outcome and case.id in run.judged:
+        return list(run.judged[case.id])
     return _judge_case(case, outcome, run.found, run.import_errors, ctx.store, ctx.config, run.plan.inputs[case.id])
 
 
@@ -355,11 +365,12 @@ def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
 
 def instructor_data(outcome: RunOutcome):
     """``(timings, peak child memory in bytes or None)`` of a run, for the report's instructor-only data: seconds
-    spent starting the children, per case (as the grader waited for it), and the same for the credit-isolation
-    child under ``isolation``."""
+    spent starting the children, per case (as the grader waited for it), the children's CPU seconds (``cpu``, where
+    measured), and the same for the credit-isolation child under ``isolation``."""
     def timed(run):
         return {"startup": round(run.startup_seconds, 4), "children": run.children,
-                "cases": {case_id: round(seconds, 4) for case_id, seconds in run.timings.items()}}
+                "cases": {case_id: round(seconds, 4) for case_id, seconds in run.timings.items()},
+                **({"cpu": round(run.cpu_seconds, 3)} if run.cpu_seconds else {})}
 
     timings = timed(outcome)
     peak = outcome.peak_memory

@@ -98,6 +98,9 @@ class Child:
         self.progress = None
         self.peak_memory = 0
         """Peak resident memory in bytes of the process that ran student code (0 until known; see :meth:`close`)."""
+        self.cpu_seconds = 0.0
+        """CPU seconds (user + system) of the child's processes (0 until known; see :meth:`close`): a child in its own
+        PID namespace is never waited for by the grader, so the grader's ``RUSAGE_CHILDREN`` does not count it."""
         self.inherited_peak = 0
         """The grader's own peak when the child was started, which a forked child's ``ru_maxrss`` starts from."""
         self.channel = None
@@ -184,12 +187,18 @@ class Child:
             return ""
         return self.sandbox.setup_failure(self.scratch)
 
-    def ask(self, request, seconds):
+    def ask(self, request, seconds, meanwhile=None):
         """Send one probe request and wait for its reply at most ``seconds``. Progress reports (which function
-        the probe is about to call, and its outputs so far) are kept in ``self.progress``."""
+        the probe is about to call, and its outputs so far) are kept in ``self.progress``. ``meanwhile()``, the
+        grader's own work, runs once the request is sent, while the child computes; the time it takes is added
+        to the wait (the limit is on the child, which can only be late once the grader listens again)."""
         deadline = time.monotonic() + seconds
         self.progress = None
         self._send(request, deadline)
+        if meanwhile is not None:
+            began = time.monotonic()
+            meanwhile()
+            deadline += time.monotonic() - began
         while True:
             reply = self._receive(deadline, "this check")
             if not (isinstance(reply, dict) and reply.get("progress") is True):
@@ -281,6 +290,7 @@ class Child:
             except ChildProcessError:  # reaped elsewhere
                 return self.proc.wait(timeout=seconds)
             if pid:
+                self.cpu_seconds = max(self.cpu_seconds, usage.ru_utime + usage.ru_stime)
                 if usage.ru_maxrss * 1024 > self.inherited_peak:
                     self.peak_memory = max(self.peak_memory, usage.ru_maxrss * 1024)  # KiB on Linux
                 self.proc.returncode = os.waitstatus_to_exitcode(status)
@@ -305,6 +315,7 @@ class Child:
         if self.proc is not None:
             if self.proc.returncode is None:
                 self.peak_memory = max(self.peak_memory, peak_memory_of_tree(self.proc.pid))
+                self.cpu_seconds = max(self.cpu_seconds, cpu_of_tree(self.proc.pid))
             self._kill()
             try:
                 self._wait(5)
@@ -351,6 +362,29 @@ def peak_memory_of_tree(pid, descendants=True):
     return peak
 
 
+def cpu_of_tree(pid):
+    """CPU seconds (user + system) used so far by ``pid`` and its descendants (``/proc/<pid>/stat``; 0 when none can
+    be read)."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+    except (ValueError, OSError, AttributeError):
+        return 0.0
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            with open(f"/proc/{current}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        except (OSError, ValueError, IndexError):
+            continue
+        todo.extend(_children(current))
+    return total / tick
+
+
 def _children(pid):
     """The process ids whose parent is ``pid`` (``/proc/<pid>/task/*/children``, else a scan of ``/proc``)."""
     try:
@@ -379,12 +413,32 @@ FOLLOWUPS = 4
 """Most requests of one case: a first one and its follow-ups (each follow-up asks for more than the last)."""
 
 
-def ask_case(ask, request, seconds, followup=None):
+class Meanwhile:
+    """The grader's own work done while a child computes (:meth:`Child.ask`), and the seconds it took."""
+
+    def __init__(self, work):
+        self.work, self.seconds = work, 0.0
+
+    def __call__(self):
+        began = time.monotonic()
+        try:
+            self.work()
+        finally:
+            self.seconds += time.monotonic() - began
+
+
+def ask_case(ask, request, seconds, followup=None, meanwhile=None):
     """The :class:`Reply` a case ends with: ``ask(request, seconds)`` (a child's, or the in-process runner's), then
-    while ``followup(request, reply)`` returns another request, that one, all within ``seconds`` in total."""
+    while ``followup(request, reply)`` returns another request, that one, all within ``seconds`` in total.
+    ``meanwhile`` (a :class:`Meanwhile`) is handed to the first ``ask``, and the time it takes is not counted."""
     deadline = time.monotonic() + seconds
     for _ in range(FOLLOWUPS):
-        raw = ask(request, deadline - time.monotonic())
+        if meanwhile is None:
+            raw = ask(request, deadline - time.monotonic())
+        else:
+            raw = ask(request, deadline - time.monotonic(), meanwhile)
+            deadline += meanwhile.seconds
+            meanwhile = None
         if not isinstance(raw, dict) or raw.get("id") != request["id"]:
             raise ChildFailure("the process sent a reply that does not belong to this check")
         reply = Reply.from_dict(raw)
@@ -412,13 +466,16 @@ class RunOutcome:
     """How many children were started."""
     peak_memory: int = 0
     """The largest peak resident memory of the children, in bytes (0 where not measured)."""
+    cpu_seconds: float = 0.0
+    """CPU seconds (user + system) the children used (0 where not measured, e.g. on Windows)."""
     hung: dict = field(default_factory=dict)
     """Function -> id of the case in which it ran out of time (see :class:`autograder.grading.hangs.Hangs`)."""
     isolation: "RunOutcome | None" = None
     """The credit-isolation child's outcome for this submission, when it ran (its timings and memory)."""
 
 
-def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None, *, hangs=None, meanwhile=None):
+def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None, *, hangs=None, meanwhile=None,
+              answered=None):
     """Run a submission's cases in a child, restarting the child after a case that kills it.
 
     ``plan(manifest)`` returns the list of ``(case id, request, seconds)`` to run once the child has said
@@ -428,6 +485,9 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
     ``followup(request, reply)`` may ask the same case again with another request once it has seen
     a successful reply (the numerical gradients a first reply could not spare, see :func:`ask_case`).
     ``meanwhile()`` is the grader's work done while the first child starts (:meth:`Child.start`).
+    ``answered(case_id, outcome)`` is told of every case once it is settled (its reply or failure is in
+    ``outcome``), where it can be while the child computes the next case: the grader judges it then. An exception
+    it raises is ignored (the grader judges that case again afterwards).
     """
     outcome = RunOutcome()
     install_child_code(scratch)
@@ -448,6 +508,7 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
     def close(child):
         child.close()
         outcome.peak_memory = max(outcome.peak_memory, child.peak_memory)
+        outcome.cpu_seconds += child.cpu_seconds
 
     try:
         child, manifest = start()
@@ -458,43 +519,62 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
             outcome.failures[case_id] = f"the submission could not be loaded: {exc.reason}"
         return outcome
     pending = list(plan(outcome.manifest))
+    settled = []  # cases settled whose `answered` waits for the next request to be sent
+
+    def tell():
+        while settled:
+            try:
+                answered(settled.pop(0), outcome)
+            except Exception:  # noqa: BLE001 - the grader's early judging only; it judges the case again later
+                pass
+
+    def run_one(case_id, request, seconds, work):
+        """Run one case (``work``: the grader's own meanwhile) in ``child``, started again if the last one died."""
+        nonlocal child
+        left = budget_end - time.monotonic()
+        if left <= 0:
+            outcome.failures[case_id] = f"the submission's total time limit of {limits.submission_seconds:g} s was exceeded"
+            return
+        if hangs is not None:
+            request, skipped = hangs.before(case_id, request)
+            if skipped:
+                outcome.failures[case_id] = skipped
+                return
+        if child is None:
+            try:
+                child, _ = start()
+            except ChildFailure as exc:
+                outcome.failures[case_id] = f"the submission could not be reloaded: {exc.reason}"
+                return
+        began = time.monotonic()
+        try:
+            outcome.replies[case_id] = ask_case(child.ask, request, min(seconds, left), followup, work)
+            if hangs is not None:
+                hangs.answered(case_id, outcome.replies[case_id])
+        except ChildFailure as exc:
+            reason = exc.reason
+            timed_out = reason.startswith("time limit exceeded") and seconds <= left
+            if timed_out:
+                reason = f"time limit of {seconds:g} s exceeded"
+            outcome.failures[case_id] = reason
+            if getattr(child, "progress", None) is not None:
+                outcome.progress[case_id] = child.progress
+            if timed_out and hangs is not None:
+                hangs.timed_out(case_id, request, outcome.progress.get(case_id))
+            close(child)
+            child = None
+        finally:  # its follow-up requests included (ask_case), the grader's own work meanwhile not
+            outcome.timings[case_id] = time.monotonic() - began - (work.seconds if work is not None else 0.0)
+
     try:
         while pending:
             case_id, request, seconds = pending.pop(0)
-            left = budget_end - time.monotonic()
-            if left <= 0:
-                outcome.failures[case_id] = f"the submission's total time limit of {limits.submission_seconds:g} s was exceeded"
-                continue
-            if hangs is not None:
-                request, skipped = hangs.before(case_id, request)
-                if skipped:
-                    outcome.failures[case_id] = skipped
-                    continue
-            if child is None:
-                try:
-                    child, _ = start()
-                except ChildFailure as exc:
-                    outcome.failures[case_id] = f"the submission could not be reloaded: {exc.reason}"
-                    continue
-            began = time.monotonic()
             try:
-                outcome.replies[case_id] = ask_case(child.ask, request, min(seconds, left), followup)
-                if hangs is not None:
-                    hangs.answered(case_id, outcome.replies[case_id])
-            except ChildFailure as exc:
-                reason = exc.reason
-                timed_out = reason.startswith("time limit exceeded") and seconds <= left
-                if timed_out:
-                    reason = f"time limit of {seconds:g} s exceeded"
-                outcome.failures[case_id] = reason
-                if getattr(child, "progress", None) is not None:
-                    outcome.progress[case_id] = child.progress
-                if timed_out and hangs is not None:
-                    hangs.timed_out(case_id, request, outcome.progress.get(case_id))
-                close(child)
-                child = None
+                run_one(case_id, request, seconds, Meanwhile(tell) if settled else None)
             finally:
-                outcome.timings[case_id] = time.monotonic() - began  # its follow-up requests included (ask_case)
+                if answered is not None:
+                    settled.append(case_id)
+        tell()
     finally:
         if child is not None:
             close(child)
