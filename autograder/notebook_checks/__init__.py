@@ -12,7 +12,6 @@ The grader calls :func:`check_notebooks` for every submission.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .checks import environment_problems, not_counted, notebook_results, required_missing
@@ -155,6 +154,8 @@ def _required(loaded, required, config, execute, profile):
 
 def _execute_all(folder, loaded, config, stage, sandbox, limits, packages=None):
     """Re-execute every readable notebook; returns ``({path: NotebookRun}, problem)``."""
+    from concurrent.futures import ThreadPoolExecutor  # only when notebooks are executed
+
     from .execute import run_notebook
 
     readable = [item for item in loaded if item.notebook is not None]
