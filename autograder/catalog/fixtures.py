@@ -49,11 +49,25 @@ _INPUTS = {}
 
 def cached_inputs(case, hidden_seed):
     """A case's inputs as made once per process (a batch worker grades many submissions on the same inputs): shared,
-    so never to be modified; :func:`make_inputs` returns a copy."""
+    their arrays read-only (the grader only sends and reads them; a probe run in this process gets a copy), so a
+    grading copies none of them; :func:`make_inputs` returns a writable copy."""
     key = (case.id, case.make_inputs, hidden_seed)
     if key not in _INPUTS:
-        _INPUTS[key] = case.make_inputs(np.random.RandomState(case_seed(case, hidden_seed)))
+        _INPUTS[key] = _read_only(case.make_inputs(np.random.RandomState(case_seed(case, hidden_seed))))
     return _INPUTS[key]
+
+
+def _read_only(value, depth=0):
+    """``value`` with every array in it (in lists, tuples and dicts) made read-only."""
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif isinstance(value, (list, tuple)) and depth < 20:
+        for item in value:
+            _read_only(item, depth + 1)
+    elif isinstance(value, dict) and depth < 20:
+        for item in value.values():
+            _read_only(item, depth + 1)
+    return value
 
 
 def make_inputs(case, hidden_seed):

@@ -10,7 +10,6 @@ isolation: failed model and sandwich checks rerun over trusted layers in a secon
 """
 from __future__ import annotations
 
-import copy
 import shutil
 import time
 from contextlib import contextmanager
@@ -191,7 +190,7 @@ def make_plan(ctx, opened: OpenedSubmission, manifest: dict, signs=None) -> Plan
         signs = submission_signs(opened.layout.root, opened.layout.packages)
     profile = choose(ctx.config.profile, opened.packages, manifest, signs, ctx.config.scope,
                      ctx.config.required.functions)
-    inputs = {case.id: adapt_inputs(fixture_store.make_inputs(case, ctx.store.hidden_seed), profile)
+    inputs = {case.id: adapt_inputs(fixture_store.cached_inputs(case, ctx.store.hidden_seed), profile)
               for case in ctx.cases if profile.applies(case.all_requires())}
     return Plan(profile, inputs)
 
@@ -230,10 +229,10 @@ def warm_inputs(ctx):
 
 def request(ctx, case, root, plan: Plan):
     """The probe request ``(case id, request, seconds)`` of one case, for a child whose staged submission is at
-    ``root`` (each request holds its own copy of the plan's inputs). A model whose numerical gradients the
-    fixtures can spare (:meth:`~autograder.catalog.fixtures.Store.has_optional`) is asked without them first; see
-    :func:`followups`."""
-    inputs = copy.deepcopy(plan.inputs[case.id])
+    ``root`` (its inputs are the plan's, whose arrays are read-only and shared: a request is only encoded, or copied
+    by the in-process runner). A model whose numerical gradients the fixtures can spare
+    (:meth:`~autograder.catalog.fixtures.Store.has_optional`) is asked without them first; see :func:`followups`."""
+    inputs = dict(plan.inputs[case.id])
     if inputs.get("numeric") and ctx.store.has_optional(case):
         inputs["numeric"] = ()
     return (case.id, {"id": case.id, "probe": case.probe, "root": str(root), "inputs": inputs,

@@ -246,20 +246,20 @@ class Child:
             if len(data) < n:
                 raise ChildFailure(self._death_reason(during))
             return data
-        chunks, remaining = [], n
-        while remaining:
+        buffer = bytearray(n)
+        view, done = memoryview(buffer), 0
+        while done < n:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise ChildFailure(f"time limit exceeded during {during}")
             readable, _, _ = select.select([self.rep_r], [], [], left)
             if not readable:
                 continue
-            chunk = os.read(self.rep_r, min(remaining, 1 << 20))
-            if not chunk:
+            got = codec.read_into(self.rep_r, view[done:])
+            if not got:
                 raise ChildFailure(self._death_reason(during))
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
+            done += got
+        return buffer
 
     def _death_reason(self, during="this check"):
         try:
