@@ -77,6 +77,8 @@ class ChildRun:
     """The profile chosen from the manifest and the inputs each case was given."""
     judged: dict = field(default_factory=dict)
     """Case id -> its results judged on ``outcome`` while the child computed the next cases (see :func:`judge`)."""
+    edited: dict | None = None
+    """The provided functions the student changed (:func:`provided_edits`), read while the child started."""
 
     @property
     def found(self) -> dict:
@@ -119,22 +121,29 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
             return _unopened(ctx, report, exc)
         run = run_children(ctx, opened, scratch)
         judged = judge_and_credit(ctx, opened, run)
-        judged = _name_provided_changes(judged, opened)
+        judged = _name_provided_changes(judged, run.edited)
         notebooks = check_notebooks_step(ctx, opened.folder, stage=opened.stage,
                                          execute=bool(config.notebooks.get("execute", False)),
                                          profile=run.plan.profile)
     return finish_report(ctx, report, run, judged, notebooks)
 
 
-def _name_provided_changes(results, opened):
-    """Failures of provided functions the student changed say so first (:mod:`autograder.grading.provided_changes`)."""
-    from dataclasses import replace
-
+def provided_edits(opened):
+    """The provided functions the student changed (:func:`autograder.grading.provided_changes.changed`), or None
+    when that cannot be told."""
     from . import provided_changes
 
     try:
-        edited = provided_changes.changed(opened.stage_dir, opened.packages)
+        return provided_changes.changed(opened.stage_dir, opened.packages)
     except (OSError, ValueError):
+        return None
+
+
+def _name_provided_changes(results, edited):
+    """Failures of provided functions the student changed (``edited``: :func:`provided_edits`) say so first."""
+    from . import provided_changes
+
+    if edited is None:
         return results
     return [replace(r, message=f"{provided_changes.note(r.target, edited[r.target])}. {r.message}")
             if r.status == "failed" and r.target in edited and not r.message.startswith("not credited") else r
@@ -206,18 +215,24 @@ def run_children(ctx, opened: OpenedSubmission, scratch) -> ChildRun:
 
     settings = child_config(ctx, opened)
     more = followups(ctx)
-    cases, judged = {case.id: case for case in ctx.cases}, {}
+    cases, judged, edited = {case.id: case for case in ctx.cases}, {}, []
 
     def answered(case_id, outcome):  # judged while the child computes the next case (the same judge as later)
         judged[case_id] = judge(ctx, ChildRun(outcome, plans[-1]), cases[case_id])
 
+    def meanwhile():  # while the child starts: what the plan and the checks will need
+        warm_inputs(ctx)
+        hangs.prepare()
+        edited.append(provided_edits(opened))
+
     if ctx.runner is None:
         hangs = Hangs.for_submission(ctx.cases, opened.stage_dir, opened.packages)
         outcome = run_cases(Path(scratch), settings, requests, ctx.config.limits, ctx.sandbox, followup=more,
-                            hangs=hangs, meanwhile=lambda: warm_inputs(ctx), answered=answered)
+                            hangs=hangs, meanwhile=meanwhile, answered=answered)
     else:
         outcome = ctx.runner(settings, requests, followup=more)
-    return ChildRun(outcome, plans[-1] if plans else make_plan(ctx, opened, outcome.manifest, signs), judged)
+    plan = plans[-1] if plans else make_plan(ctx, opened, outcome.manifest, signs)
+    return ChildRun(outcome, plan, judged, edited[0] if edited else provided_edits(opened))
 
 
 def warm_inputs(ctx):
