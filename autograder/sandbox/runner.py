@@ -343,12 +343,8 @@ def _own_peak_memory():
 def peak_memory_of_tree(pid, descendants=True):
     """The largest peak resident memory (``VmHWM``, bytes) of ``pid`` and its descendants: the sandbox's wrappers
     (``unshare``, a shell) are tiny, so this is the process running student code; 0 when none can be read."""
-    peak, todo, seen = 0, [pid], set()
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
+    peak = 0
+    for current in _tree(pid, descendants):
         try:
             with open(f"/proc/{current}/status", "rb") as handle:
                 for line in handle:
@@ -357,8 +353,6 @@ def peak_memory_of_tree(pid, descendants=True):
                         break
         except (OSError, ValueError, IndexError):
             continue
-        if descendants:
-            todo.extend(_children(current))
     return peak
 
 
@@ -369,20 +363,28 @@ def cpu_of_tree(pid):
         tick = os.sysconf("SC_CLK_TCK")
     except (ValueError, OSError, AttributeError):
         return 0.0
-    total, todo, seen = 0, [pid], set()
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
+    total = 0
+    for current in _tree(pid):
         try:
             with open(f"/proc/{current}/stat", "rb") as handle:
                 fields = handle.read().rsplit(b")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
         except (OSError, ValueError, IndexError):
             continue
-        todo.extend(_children(current))
     return total / tick
+
+
+def _tree(pid, descendants=True):
+    """``pid`` and, with ``descendants``, every process below it (each once; one that is gone has none)."""
+    todo, seen = [pid], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        yield current
+        if descendants:
+            todo.extend(_children(current))
 
 
 def _children(pid):
