@@ -5,7 +5,9 @@ Measures (issue 16, items 2 and 4), each for the installed grader AND for the gr
 ``--runs`` runs:
 The current grader is ``--current`` (default HEAD) built the same way, so that both run from installed, byte-compiled
 packages; ``--current installed`` measures this environment's grader instead.
-(a) ``autograder grade SUBMISSION``, sandboxed, on a copy of the complete reference (wall time of the command);
+(a) ``autograder grade SUBMISSION``, sandboxed, on a copy of the complete reference (wall time of the command; its
+    CPU time, the grader's and the waited-for children's, and the sandboxed child's as its results.json reports it:
+    that child runs in its own PID namespace and is never waited for, so the first figure misses it);
 (b) ``autograder batch SUBMISSIONS -j 2`` on a class of ``--n`` complete submissions (copies of the reference and
     of the correct variants of ``tests/corpus/variants``, every one expected to keep full marks), as submissions
     per minute.

@@ -230,6 +230,7 @@ class _State:
             shares = shares_of([by_id[c] for c in case_ids], children)
         configs = [replace(self.config, select=tuple(_escape(c) for c in share), include_hidden=self.hidden)
                    for share in shares]
+        configs[1:] = [without_notebooks(config) for config in configs[1:]]  # the first share checks them
         try:
             reports = grade_shares(self.submission, configs, self.fixture_dir)
         except Exception as exc:  # noqa: BLE001 - every check of the batch reports it
@@ -275,6 +276,12 @@ def shares_of(cases, n) -> list:
         loads[lightest] += work(case)
         shares[lightest].append(index)
     return [[cases[i].id for i in sorted(share)] for share in shares if share]
+
+
+def without_notebooks(config):
+    """``config`` checking no notebook (none included, none required)."""
+    return replace(config, notebooks={**config.notebooks, "include": []},
+                   required=replace(config.required, notebooks=None))
 
 
 def grade_shares(submission, configs, fixture_dir=None) -> list:
