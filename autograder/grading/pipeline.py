@@ -338,13 +338,26 @@ def unscored(results, profile):
 def check_notebooks_step(ctx, folder, *, execute, stage=None, profile=None):
     """The notebook checks (static, and re-execution when asked) of the submission's notebooks under ``folder``:
     ``(results, notes)``."""
+    config = ctx.config
+    if not config.required.notebooks and not _has_notebooks(folder):
+        return [], []  # what check_notebooks returns then, without importing the notebooks' rules
     from ..notebook_checks import check_notebooks
 
-    config = ctx.config
     named = profile_named(config.profile).name if config.profile else None
     return check_notebooks(folder, settings=config.notebooks, execute=execute, stage=stage, sandbox=ctx.sandbox,
                            limits=config.limits, profile=named, packages=config.packages,
                            required=config.required.notebooks, course=getattr(profile, "table", None))
+
+
+def _has_notebooks(folder) -> bool:
+    """Whether anything under ``folder`` (a file is a folder of one) is named ``*.ipynb``: the notebook checks find
+    nothing otherwise."""
+    if folder is None:
+        return False
+    folder = Path(folder)
+    if folder.is_file():
+        return folder.suffix.lower() == ".ipynb"
+    return any(path.suffix.lower() == ".ipynb" for path in folder.rglob("*"))
 
 
 def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
