@@ -110,7 +110,10 @@ CS231N_2021 = replace(
     provided=(CS231N_2020.provided - LOSSES),
     learnt_from=(Source("fqhank/CS231n-2021spring", "6a20016d55b785923b0809ea4b17d3fdcf5cb5e3", "assignment2"),))
 CS231N_2022 = replace(
-    CS231N_2021, id="cs231n-2022", years=(2022, 2023, 2024), notebooks=FOUR + ("PyTorch",), either=(),
+    # Network_Visualization.ipynb is 2022's only (moved from assignment 3; the 2023-2024 starters have no such file,
+    # and a table notebook a submission lacks is never charged)
+    CS231N_2021, id="cs231n-2022", years=(2022, 2023, 2024), notebooks=FOUR + ("PyTorch", "Network_Visualization"),
+    either=(),
     learnt_from=(Source("lkck001/CS231n-2022", "cd4cd3907601c7877eec74cfb3a5e5b6ad4b6717", "assignment2"),
                  Source("xxayt/CS231n-2023-Assignments", "e6fbf276c80c83a948779a106d5f5ae2284949be", "assignment2")))
 CS231N_2025 = replace(

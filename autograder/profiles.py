@@ -62,9 +62,13 @@ class Homework:
     (the starter code of a homework defines its stubs, so a stub counts)."""
     assigns: frozenset
     """Functions and classes the homework asks for."""
+    notebooks: tuple = ()
+    """The file stems of the homework's own notebooks: a submission holding one of them is that homework (a stub
+    left over from another homework, such as CS182 hw02's TwoLayerNet, then does not bring that homework in)."""
 
     def detected(self, found):
-        return all(any(name in found for name in group) for group in self.markers)
+        """Whether the submission defines a name of every marker group (never, for a homework without markers)."""
+        return bool(self.markers) and all(any(name in found for name in group) for group in self.markers)
 
 
 @dataclass(frozen=True)
@@ -116,14 +120,18 @@ class Profile:
         return replace(self, assigned=self.assigned | extra,
                        description=f"{self.description}; also required by the course config: {', '.join(sorted(extra))}")
 
-    def scoped(self, found=(), pinned=()):
-        """The profile restricted to the homeworks in scope: ``pinned`` (homework names from the config), or
-        those whose markers the submission defines (``found``: names). Every homework when none is detected."""
+    def scoped(self, found=(), pinned=(), notebooks=()):
+        """The profile restricted to the homeworks in scope: ``pinned`` (homework names from the config), else
+        those whose own notebooks the submission holds (``notebooks``: file stems), else those whose markers the
+        submission defines (``found``: names). Every homework when none is detected."""
         if not self.homeworks:
             return self
+        by_notebook = [h for h in self.homeworks if set(h.notebooks) & set(notebooks)]
         if pinned:
             chosen = [h for h in self.homeworks if h.name in pinned]
             how = "set in the course config"
+        elif by_notebook:
+            chosen, how = by_notebook, "detected from its notebooks"
         else:
             chosen = [h for h in self.homeworks if h.detected(found)]
             how = "detected from what was submitted"
@@ -153,20 +161,24 @@ BN_DROPOUT = ("batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt
               "dropout_backward")
 CONV = ("conv_forward_naive", "conv_backward_naive", "max_pool_forward_naive", "max_pool_backward_naive",
         "spatial_batchnorm_forward", "spatial_batchnorm_backward")
+NNDL_FC = BASIC + ("affine_relu_forward", "affine_relu_backward", "FullyConnectedNet")
 NNDL_HOMEWORKS = (
-    # nndl's fully connected homework (HW3: layers.py with affine, ReLU and the losses, fc_net.py, optim.py
-    # with sgd only), the optimization homework (HW4: optimizers, batchnorm, dropout) and the convolutional one
+    # nndl's fully connected homework (HW3: layers.py with affine, ReLU and the losses, fc_net.py with TwoLayerNet
+    # and FullyConnectedNet, neural_net.py, optim.py with sgd only; the same stubs 2018-2026), the optimization
+    # homework (HW4: optimizers, batchnorm, dropout; its starter stubs HW3's layers and FullyConnectedNet again, and
+    # from 2022 also HW3's TwoLayerNet, which the 2018-2019 fc_net.py does not have) and the convolutional one
     # (HW5: conv_layers.py, conv_layer_utils.py and cnn.py; layers.py is carried over, fc_net.py is not there).
-    Homework("fc-nets", "fully connected networks (nndl HW3)", (("FullyConnectedNet", "TwoLayerNet"),),
-             frozenset(BASIC + ("affine_relu_forward", "affine_relu_backward", "TwoLayerNet", "FullyConnectedNet"))),
+    # TwoLayerNet marks HW3 (or a 2022+ HW4), so a 2018-2019 HW4 is never charged for it.
+    Homework("fc-nets", "fully connected networks (nndl HW3)", (("TwoLayerNet",),),
+             frozenset(NNDL_FC + ("TwoLayerNet",)), ("FC_nets", "two_layer_nn")),
     Homework("optimization", "optimizers, batch normalization and dropout (nndl HW4)",
              (("FullyConnectedNet", "TwoLayerNet"), ("sgd_momentum", "rmsprop", "adam") + BN_DROPOUT),
-             frozenset(BN_DROPOUT + ("sgd", "sgd_momentum", "rmsprop", "adam", "affine_bn_relu_forward",
-                                     "affine_bn_relu_backward", "FullyConnectedNet"))),
+             frozenset(NNDL_FC + BN_DROPOUT + ("sgd", "sgd_momentum", "rmsprop", "adam", "affine_bn_relu_forward",
+                                               "affine_bn_relu_backward")), ("Optimization", "Batch-Normalization")),
     Homework("cnn", "convolutional networks (nndl HW5)", (CONV + ("ThreeLayerConvNet",),),
              frozenset(CONV + ("conv_relu_forward", "conv_relu_backward", "conv_relu_pool_forward",
                                "conv_relu_pool_backward", "conv_bn_relu_forward", "conv_bn_relu_backward",
-                               "ThreeLayerConvNet"))),
+                               "ThreeLayerConvNet")), ("CNN-Layers", "CNN-BatchNorm", "CNN")),
 )
 # What student_template/ asks for: every function with a solution region in the reference (tests check this
 # against the reference), TwoLayerNet included; the plain sandwiches and sgd are provided code there.
@@ -180,15 +192,23 @@ OWN_LAYERS = tuple(n for n in LAYERS if n not in LOSSES)
 
 CS182_HOMEWORKS = (
     # Berkeley CS182: hw00 networks.ipynb (affine, ReLU, the two nets), hw02 the update rules, hw04/05 bn_drop.ipynb
-    # and cnn.ipynb (batch normalization, dropout, convolution); each starter stubs the earlier layers again.
+    # and cnn.ipynb (batch normalization, dropout, convolution); each starter stubs the earlier layers again. hw02's
+    # fc_net.py stubs TwoLayerNet and FullyConnectedNet, but its notebook (hw2_optimizer_init.ipynb in spring 2025,
+    # q_optimizer_init.ipynb in fall 2025) trains only FullyConnectedNet: TwoLayerNet is not hw02's work.
     Homework("networks", "fully connected networks (CS182 networks.ipynb)", (("FullyConnectedNet", "TwoLayerNet"),),
              frozenset(("affine_forward", "affine_backward", "relu_forward", "relu_backward", "TwoLayerNet",
-                        "FullyConnectedNet"))),
+                        "FullyConnectedNet")), ("networks",)),
     Homework("optimizers", "update rules (CS182 hw2_optimizer_init.ipynb)", (("sgd_momentum", "rmsprop", "adam"),),
-             frozenset(("sgd_momentum", "rmsprop", "adam"))),
+             frozenset(("sgd_momentum", "rmsprop", "adam", "FullyConnectedNet")),
+             ("hw2_optimizer_init", "q_optimizer_init")),
     Homework("bn-drop-cnn", "batch normalization, dropout and convolutional nets (CS182 bn_drop.ipynb, cnn.ipynb)",
              ((*BN_DROPOUT, *CONV, "ThreeLayerConvNet"),),
-             frozenset(BN_DROPOUT + CONV + ("ThreeLayerConvNet",))),
+             frozenset(BN_DROPOUT + CONV + ("ThreeLayerConvNet",)), ("bn_drop", "cnn")),
+    # spring 2022 hw2 (its starter, the first commit of every cs182_hw2_student repository: rnn_layers.py stubs, no
+    # layers.py, optim.py or cnn.py; students carry hw1's files over): nothing of this assignment is its work
+    Homework("captioning", "RNN captioning, network visualization and style transfer (CS182 spring 2022 hw2: "
+             "nothing of this assignment; hw1's layers carried over run as submitted)", (), frozenset(),
+             ("RNN_Captioning", "LSTM_Captioning", "NetworkVisualization", "StyleTransfer")),
 )
 COURSE_EXTRAS = {  # what a family spells differently (its starter's API), besides what its table assigns
     "nndl": {"homeworks": NNDL_HOMEWORKS, "state_names": {"rmsprop": {"cache": "a"}, "adam": {"m": "v", "v": "a"}},
@@ -336,7 +356,7 @@ def choose(name, packages, manifest, signs=None, scope=(), required=()):
     # A homework's functions count as submitted even when their file does not import: a syntax error in
     # conv_layers.py must cost the homework's points, not take it out of scope.
     defined = set(found).union(*manifest.broken_defines.values())
-    profile = profile.scoped(defined, scope).requiring(required).with_present(defined)
+    profile = profile.scoped(defined, scope, signs.get("notebooks", ())).requiring(required).with_present(defined)
     means = signs.get("dropout_means")
     if means and means != profile.dropout_means:
         profile = replace(profile, dropout_means=means, description=(

@@ -64,8 +64,9 @@ def read_rows(path=LIST) -> list:
 
 
 def mirror_of(repo, mirrors=MIRRORS) -> Path:
-    """The bare git directory ``fetch`` left for ``repo``."""
-    return Path(mirrors) / repo.replace("/", "+") / "repo"
+    """The git directory ``fetch`` left for ``repo``: ``repo`` (bare) or, for a snapshot with a work tree, ``repo/.git``."""
+    root = Path(mirrors) / repo.replace("/", "+") / "repo"
+    return root / ".git" if (root / ".git").is_dir() else root
 
 
 def extract(row: Row, dest, mirrors=MIRRORS) -> Path:
@@ -108,7 +109,7 @@ def expected_work(row: Row, folder: Path):
     course of homeworks, those of the homeworks the folder's own files define) and a predicate telling whether a
     notebook file name is graded work."""
     from autograder.course_years import table_for
-    from autograder.profiles import PROFILES
+    from autograder.profiles import PROFILES, notebook_stems
     from autograder.cohort.rubric import defined_names
     from autograder.sandbox.submission import find_layout
 
@@ -118,7 +119,7 @@ def expected_work(row: Row, folder: Path):
     if profile.homeworks:
         found, broken = defined_names(find_layout(folder))
         names = set(found).union(*map(set, broken.values()))
-        assigned &= set(profile.scoped(names).assigned)
+        assigned &= set(profile.scoped(names, notebooks=notebook_stems(folder)).assigned)
     executed = {}
     for path in folder.rglob("*.ipynb"):
         if ".ipynb_checkpoints" not in path.parts:
@@ -126,10 +127,13 @@ def expected_work(row: Row, folder: Path):
     done = {min(group, key=lambda stem: -executed.get(stem, -1)) for group in table.either}
 
     def graded_notebook(stem):
-        """Whether the notebook is graded work: not a helper, and of an either-or group only the one done (the most
-        executed, as students do one of them)."""
+        """Whether the notebook is graded work: one of the year's notebooks (or one renamed, ``Q1_FullyConnectedNets``
+        when no ``FullyConnectedNets`` was submitted), not a helper, and of an either-or group only the one done (the
+        most executed, as students do one of them)."""
         if stem in table.helpers:
             return False
+        if stem not in table.notebooks:
+            return any(known in stem and known not in executed for known in table.notebooks)
         return not any(stem in group for group in table.either) or stem in done
     return assigned, graded_notebook, table
 
@@ -161,6 +165,29 @@ def classify(results: dict, assigned, graded_notebook) -> tuple:
     return unassigned, other
 
 
+def compare_table(before: list, after: list) -> str:
+    """Markdown: per submission of ``after`` (a ``--json`` list), its score, maximum and points lost on unassigned
+    work in ``before`` and in ``after``, then the totals."""
+    def cell(f):
+        share = 100 * f["unassigned_lost"] / f["max_score"] if f["max_score"] else 0.0
+        return f"{f['score']:.1f} / {f['max_score']:.1f}, {f['unassigned_lost']:.1f} ({share:.1f} %)"
+
+    earlier = {(f["repo"], f["folder"]): f for f in before}
+    lines = ["| submission | family year | before: score / max, lost on unassigned | after |", "|---|---|---|---|"]
+    for f in after:
+        old = earlier.get((f["repo"], f["folder"]))
+        where = f["repo"] + ("" if f["folder"] in ("", ".") else " " + f["folder"])
+        lines.append(f"| {where} | {f['family']} {f['year']} | {cell(old) if old else 'not graded'} | {cell(f)} |")
+    for name, run in (("before", [earlier[k] for k in earlier if k in {(f['repo'], f['folder']) for f in after}]),
+                      ("after", after)):
+        lost, top = sum(f["unassigned_lost"] for f in run), sum(f["max_score"] for f in run)
+        charged = sum(1 for f in run if f["unassigned_lost"] > 0)
+        grade = sum(f["score"] for f in run) / max(top, 1)
+        lines.append(f"\n{name}: {len(run)} submissions, {charged} charged for unassigned work, {lost:.1f} points "
+                     f"({100 * lost / max(top, 1):.1f} % of the maximum); score {100 * grade:.1f} % of the maximum")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--list", default=str(LIST), help="the CSV list (repo, commit, folder, family, year, note)")
@@ -170,9 +197,14 @@ def main(argv=None):
     parser.add_argument("--out", help="keep the extracted folders and the reports here")
     parser.add_argument("--only", help="only the rows whose repository contains this")
     parser.add_argument("--json", help="also write the per-submission figures to this JSON file")
+    parser.add_argument("--compare", help="a --json file of an earlier run (another grader): print a markdown table "
+                                          "of both runs, row by row, and stop (nothing is graded)")
     parser.add_argument("--reuse", action="store_true",
                         help="with --out: keep a submission's results.json from an earlier run instead of grading again")
     args = parser.parse_args(argv)
+    if args.compare:
+        print(compare_table(json.loads(Path(args.compare).read_text()), json.loads(Path(args.json).read_text())))
+        return
     rows = [r for r in read_rows(args.list) if not args.only or args.only in r.repo]
     work = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="public-corpus-"))
     figures = []

@@ -74,3 +74,22 @@ def test_grading_benchmark_compares_with_the_baseline_in_one_run():
     assert re.search(r"batch of 2, -j 2, submissions/min\s+[\d.]+\s+[\d.]+\s+[\d.]+  >= 60", out), out
     assert "same results (every check's name, status and score) from both graders: yes" in out, out
     assert "at full marks: 2 of 2" in out, out
+
+
+def test_public_corpus_compares_two_runs_and_reads_a_snapshot_with_a_work_tree(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks.public_corpus import compare_table, mirror_of
+
+    row = {"repo": "a/b", "folder": "assignment2", "family": "cs231n", "year": "2019", "max_score": 100.0}
+    before = [dict(row, score=80.0, unassigned_lost=10.0)]
+    after = [dict(row, score=95.0, unassigned_lost=0.0),
+             dict(row, repo="c/d", folder=".", score=50.0, unassigned_lost=0.0)]
+    table = compare_table(before, after)
+    assert "| a/b assignment2 | cs231n 2019 | 80.0 / 100.0, 10.0 (10.0 %) | 95.0 / 100.0, 0.0 (0.0 %) |" in table
+    assert "| c/d | cs231n 2019 | not graded |" in table
+    assert "before: 1 submissions, 1 charged for unassigned work, 10.0 points (10.0 % of the maximum)" in table
+    assert "after: 2 submissions, 0 charged for unassigned work, 0.0 points" in table
+    (tmp_path / "a+b" / "repo").mkdir(parents=True)
+    assert mirror_of("a/b", tmp_path) == tmp_path / "a+b" / "repo"
+    (tmp_path / "a+b" / "repo" / ".git").mkdir()
+    assert mirror_of("a/b", tmp_path) == tmp_path / "a+b" / "repo" / ".git"

@@ -47,6 +47,7 @@ def test_where_the_cs231n_starter_changed():
     assert "batchnorm_backward_alt" not in TABLES["nndl"].assigned
     assert table_for("cs231n-2019") is TABLES["cs231n-2018"] and ALIASES["cs231n-2024"] == "cs231n-2022"
     assert TABLES["cs231n-2016"].dropout_means == "drop" and TABLES["cs231n-2018"].dropout_means == "keep"
+    assert "Network_Visualization" in TABLES["cs231n-2022"].notebooks  # 2022's assignment 2 (lkck001, Chants77)
 
 
 def _starter(root, table):
@@ -248,3 +249,67 @@ def test_the_keep_rate_check_reads_p_both_ways_only_where_the_course_passes_a_dr
     keep_course = {"args": (x, {"mode": "train", "p": 0.75})}
     assert _keep_rate(0.75)(kept_quarter, drop_course)[0]  # p = 0.25 read as keep: the 2016-2017 notebooks allow it
     assert not _keep_rate(0.75)(kept_quarter, keep_course)[0]  # 2018+: p keeps, a quarter kept is wrong
+
+
+def _defines(*names):
+    return {name: ("nndl.layers", []) for name in names}
+
+
+HW4_2018 = _defines("affine_forward", "batchnorm_forward", "dropout_forward", "adam", "rmsprop", "FullyConnectedNet")
+
+
+@pytest.mark.parametrize("found, notebooks, charged, not_charged", [
+    # nndl HW4 of 2018-2019: fc_net.py has FullyConnectedNet only (Andreachen0707, EricMFischer): no TwoLayerNet
+    (HW4_2018, (), {"FullyConnectedNet", "adam", "batchnorm_backward", "affine_forward"}, {"TwoLayerNet"}),
+    # HW4 of 2022+ carries HW3's TwoLayerNet stub over, but its notebooks train FullyConnectedNet only
+    ({**HW4_2018, **_defines("TwoLayerNet")}, ("Optimization", "Batch-Normalization", "Dropout"),
+     {"FullyConnectedNet", "adam", "affine_forward"}, {"TwoLayerNet", "conv_forward_naive"}),
+    # HW3 (every year 2018-2026 stubs TwoLayerNet in fc_net.py)
+    (_defines("affine_forward", "TwoLayerNet", "FullyConnectedNet"), ("FC_nets", "two_layer_nn"),
+     {"TwoLayerNet", "FullyConnectedNet", "affine_forward"}, {"adam", "batchnorm_forward"}),
+    # HW3 whose TwoLayerNet the student deleted (no notebooks): no homework detected, so it is still charged
+    (_defines("affine_forward", "FullyConnectedNet"), (), {"TwoLayerNet", "FullyConnectedNet"}, set()),
+])
+def test_nndl_charges_twolayernet_only_where_its_homework_and_year_stub_it(found, notebooks, charged, not_charged):
+    profile = PROFILES["nndl"].scoped(found, notebooks=notebooks)
+    assert all(profile.applies([name]) for name in charged)
+    assert not any(profile.applies([name]) for name in not_charged)
+
+
+@pytest.mark.parametrize("notebooks, charged, not_charged", [
+    # CS182 hw02 (spring 2025 hw2_optimizer_init.ipynb, fall 2025 q_optimizer_init.ipynb): fc_net.py stubs both nets
+    # again, the notebook trains FullyConnectedNet only
+    (("hw2_optimizer_init",), {"rmsprop", "FullyConnectedNet"}, {"TwoLayerNet", "affine_forward"}),
+    (("q_optimizer_init",), {"adam", "FullyConnectedNet"}, {"TwoLayerNet"}),
+    (("networks",), {"TwoLayerNet", "affine_forward", "FullyConnectedNet"}, {"rmsprop"}),
+    # spring 2022 hw2 (captioning, visualization, style transfer): its starter has no layers.py, optim.py or cnn.py
+    (("RNN_Captioning", "StyleTransfer"), set(), {"ThreeLayerConvNet", "affine_forward", "sgd_momentum"}),
+])
+def test_a_cs182_homework_is_recognised_from_its_notebook(notebooks, charged, not_charged):
+    found = _defines("affine_forward", "TwoLayerNet", "FullyConnectedNet", "sgd_momentum", "rmsprop", "adam")
+    profile = PROFILES["cs182"].scoped(found, notebooks=notebooks)
+    assert all(profile.applies([name]) for name in charged)
+    assert not any(profile.applies([name]) for name in not_charged)
+    assert "detected from its notebooks" in profile.description
+
+
+def test_another_questions_notebook_and_a_starter_copy_are_not_counted(tmp_path):
+    for name, executed in (("FC_nets", 4), ("two_layer_nn", 4), ("two_layer_nn_nosol", 0), ("coding_HW3", 0)):
+        _notebook(tmp_path / f"{name}.ipynb", executed)
+    results, _ = check_notebooks(tmp_path, settings={}, execute=False, course=TABLES["nndl"])
+    counted = {r.target for r in results if r.max_score > 0}
+    assert counted == {"FC_nets.ipynb", "two_layer_nn.ipynb"}
+    copy = [r for r in results if r.target == "two_layer_nn_nosol.ipynb" and r.status != "passed"]
+    assert copy and all("another copy of two_layer_nn.ipynb" in r.message for r in copy)
+    other = [r for r in results if r.target == "coding_HW3.ipynb" and r.status != "passed"]
+    assert other and all("not one of the course's notebooks" in r.message for r in other)
+
+
+def test_a_renamed_course_notebook_still_counts(tmp_path):
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": ["# Test the affine_forward function\n", "print('Testing affine_forward function:')\n"]}]
+    (tmp_path / "Q1_FullyConnectedNets.ipynb").write_text(
+        json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    results, _ = check_notebooks(tmp_path, settings={}, execute=False, course=TABLES["cs231n-2022"])
+    unexecuted = [r for r in results if r.target == "Q1_FullyConnectedNets.ipynb" and r.max_score > 0]
+    assert unexecuted and any(r.status == "failed" for r in unexecuted)

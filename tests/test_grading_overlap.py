@@ -106,3 +106,23 @@ def test_the_graders_work_meanwhile_does_not_count_against_the_child(monkeypatch
     report = grade(sub, config=Config(select=("relu_*",), limits=Limits(check_seconds=2.0)))
     assert slow and report.score == report.max_score > 0
     assert all(seconds < 2.0 for seconds in report.timings["cases"].values())
+
+
+def test_a_case_run_again_in_a_new_child_is_judged_once_on_its_final_reply(tmp_path, monkeypatch):
+    from autograder.sandbox import runner
+    from test_runner_retry import ScriptedChild
+
+    class Scripted(ScriptedChild):
+        def ask(self, request, seconds, meanwhile=None):
+            if meanwhile is not None:
+                meanwhile()
+            return super().ask(request, seconds)
+
+    monkeypatch.setattr(runner, "Child", Scripted)
+    monkeypatch.setattr(runner, "install_child_code", lambda scratch: None)
+    Scripted.started, Scripted.arms, Scripted.crashes, Scripted.hangs = [], {"a"}, set(), set()
+    told = []
+    outcome = runner.run_cases(tmp_path, None, lambda manifest: [(c, {"id": c}, 5.0) for c in "abc"], Limits(),
+                               answered=lambda case, out: told.append((case, case in out.replies, case in out.failures)))
+    assert outcome.children == 2  # "b" died in the first child (armed by "a") and ran again in a second
+    assert told == [("a", True, False), ("b", True, False), ("c", True, False)]

@@ -57,6 +57,13 @@ HOSTILE = {
     "segfault": (_relu("import ctypes\nctypes.string_at(0)"), {"relu_forward", "relu_backward"}),
     "kill_parent": (_relu("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nreturn x.clip(min=0), x"),
                     {"relu_forward", "relu_backward"}),
+    # relu_forward answers, then its process dies a moment later, during whichever check runs next: an affine check
+    # that dies so is run again in a new process and keeps its points (tests/test_runner_retry.py: deterministic).
+    "delayed_self_kill": (_relu("import os, signal, threading\n"
+                                "if not getattr(os, 'armed', False):\n"
+                                "    os.armed = True\n"
+                                "    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGKILL)).start()\n"
+                                "return x.clip(min=0), x"), {"relu_forward", "relu_backward"}),
     "print_hundreds_of_mb": (_relu("import os\nchunk = 'x' * (1 << 20)\nfor _ in range(100):\n    print(chunk)\n"
                                    "    os.write(1, chunk.encode())\nreturn x.clip(min=0), x"), {"relu_forward", "relu_backward"}),
     "monkeypatch_numpy": ("import numpy as _np\n_np.allclose = lambda *a, **k: True\n_np.max = lambda *a, **k: 0.0\n"

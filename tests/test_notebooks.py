@@ -90,6 +90,21 @@ def test_a_cell_never_executed_costs_points_and_its_values(tmp_path):
     assert results["every code cell executed"].hint.startswith("Restart the kernel")
 
 
+def test_a_skipped_colab_setup_cell_or_comment_only_cell_is_not_work_left_undone(tmp_path):
+    import nbformat
+
+    nb = corpus.executed()
+    colab = ("# This mounts your Google Drive to the Colab VM.\nfrom google.colab import drive\n"
+             "drive.mount('/content/drive', force_remount=True)\nFOLDERNAME = 'cs231n/assignments/assignment2/'\n"
+             "import sys\nsys.path.append('/content/drive/My Drive/{}'.format(FOLDERNAME))")
+    nb.cells[:0] = [nbformat.v4.new_code_cell(colab), nbformat.v4.new_code_cell("# # commented out\n# x = 1\n")]
+    assert failed(check(tmp_path, nb)) == set()  # run on the student's own machine: the Colab cell rightly skipped
+    nb.cells.insert(2, nbformat.v4.new_code_cell("x = 1"))  # an ordinary cell left unexecuted still costs points
+    results = check(tmp_path, nb)
+    assert failed(results) == {"every code cell executed"}
+    assert results["every code cell executed"].message.startswith("1 of 9 code cells were never executed: code cell 3")
+
+
 def test_error_outputs_name_the_cell_and_the_error(tmp_path):
     results = check(tmp_path, corpus.with_error())
     assert failed(results) == {"no error outputs", "relu_forward difference below 1e-06"}

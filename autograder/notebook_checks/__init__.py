@@ -96,17 +96,30 @@ def _counted(loaded, required):
 
 def uncounted(loaded, course):
     """Path -> why it does not count, for the notebooks that are not graded work in ``course``'s starter (a
-    :class:`~autograder.course_years.CourseYear`, or None): its helpers (collect_submission), and in each either-or
-    group (PyTorch / TensorFlow) every notebook but the one with the most executed code cells."""
-    from .static import execution_problems
+    :class:`~autograder.course_years.CourseYear`, or None): its helpers (collect_submission), in each either-or
+    group (PyTorch / TensorFlow) every notebook but the one with the most executed code cells, and a notebook that
+    is not one of the year's (``course.notebooks``) when it is a copy of one that was submitted too
+    (``two_layer_nn_nosol.ipynb`` beside ``two_layer_nn.ipynb``) or holds none of the course's test cells (another
+    question's notebook, such as nndl's ``coding_HW3.ipynb``). A renamed course notebook (``Q1_FullyConnectedNets``)
+    holds its test cells and still counts."""
+    from .static import execution_problems, rules_for
 
     if course is None:
         return {}
     reasons = {}
+    stems = {Path(item.name).stem for item in loaded}
     for item in loaded:
-        stem = Path(item.name).stem
+        stem, name = Path(item.name).stem, Path(item.name).name
         if stem in course.helpers:
-            reasons[item.path] = f"not counted: {Path(item.name).name} is a helper of the course, not graded work"
+            reasons[item.path] = f"not counted: {name} is a helper of the course, not graded work"
+        elif stem not in course.notebooks and course.notebooks:
+            original = next((s for s in course.notebooks if s in stems and s in stem), None)
+            if original:
+                reasons[item.path] = f"not counted: {name} is another copy of {original}.ipynb, which was checked"
+            elif not item.error and not rules_for(item):
+                reasons[item.path] = (f"not counted: {name} is not one of the course's notebooks "
+                                      f"({', '.join(n + '.ipynb' for n in course.notebooks)}) and holds none of "
+                                      f"their test cells")
     for group in course.either:
         members = [item for item in loaded if Path(item.name).stem in group and item.path not in reasons]
         if len(members) < 2:

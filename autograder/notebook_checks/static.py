@@ -319,11 +319,25 @@ def rules_for(loaded: Loaded) -> list:
     return pairs
 
 
+_COLAB_SETUP = re.compile(r"^\s*(?:from\s+google\.colab\s+import|import\s+google\.colab)|drive\.mount\(", re.M)
+_COMMENT = re.compile(r"^\s*(?:#.*)?$")
+
+
+def needs_running(cell: Cell) -> bool:
+    """Whether an unexecuted code cell counts as work left undone: not when it holds only comments, nor when it is
+    the starters' Colab setup cell (``from google.colab import drive; drive.mount(...)``), which a student who ran the
+    notebook on their own machine rightly skips."""
+    if all(_COMMENT.match(line) for line in cell.source.split("\n")):
+        return False
+    return not _COLAB_SETUP.search(cell.source)
+
+
 def execution_problems(cells) -> dict:
-    """What the structural checks find: unexecuted cells, error outputs, order violations."""
+    """What the structural checks find: unexecuted cells (those that need running), error outputs, order
+    violations."""
     code = [c for c in cells if not is_blank(c)]
     executed = [c for c in code if c.execution_count is not None]
     errors = [(c, e) for c in cells for e in error_outputs(c.outputs)]
     order = [(prev, cell) for prev, cell in zip(executed, executed[1:]) if cell.execution_count <= prev.execution_count]
-    return {"code": code, "executed": executed, "unexecuted": [c for c in code if c.execution_count is None],
-            "errors": errors, "order": order}
+    unexecuted = [c for c in code if c.execution_count is None and needs_running(c)]
+    return {"code": code, "executed": executed, "unexecuted": unexecuted, "errors": errors, "order": order}

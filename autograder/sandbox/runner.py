@@ -500,7 +500,8 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
         child = Child(scratch, config, limits, sandbox)
         outcome.children += 1
         try:
-            return child, child.start(meanwhile if outcome.children == 1 else None)
+            first = meanwhile is not None and outcome.children == 1
+            return child, (child.start(meanwhile) if first else child.start())
         except BaseException:  # a ChildFailure, or the grader's own work meanwhile failed: no child is left behind
             close(child)
             raise
@@ -510,7 +511,7 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
     def close(child):
         child.close()
         outcome.peak_memory = max(outcome.peak_memory, child.peak_memory)
-        outcome.cpu_seconds += child.cpu_seconds
+        outcome.cpu_seconds += getattr(child, "cpu_seconds", 0.0)  # (a stand-in child of the tests may have none)
 
     try:
         child, manifest = start()
@@ -522,6 +523,7 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
         return outcome
     pending = list(plan(outcome.manifest))
     settled = []  # cases settled whose `answered` waits for the next request to be sent
+    answered_here = 0  # cases the current child has answered: a death after one may be the earlier case's doing
 
     def tell():
         while settled:
@@ -531,26 +533,31 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
                 pass
 
     def run_one(case_id, request, seconds, work):
-        """Run one case (``work``: the grader's own meanwhile) in ``child``, started again if the last one died."""
-        nonlocal child
+        """Run one case (``work``: the grader's own meanwhile) in ``child``, started again if the last one died.
+        Returns False when the case is to run once more, in a new child (it is not settled yet)."""
+        nonlocal child, answered_here
         left = budget_end - time.monotonic()
         if left <= 0:
             outcome.failures[case_id] = f"the submission's total time limit of {limits.submission_seconds:g} s was exceeded"
-            return
+            return True
         if hangs is not None:
             request, skipped = hangs.before(case_id, request)
             if skipped:
                 outcome.failures[case_id] = skipped
-                return
+                return True
         if child is None:
             try:
                 child, _ = start()
             except ChildFailure as exc:
                 outcome.failures[case_id] = f"the submission could not be reloaded: {exc.reason}"
-                return
+                return True
+            answered_here = 0
         began = time.monotonic()
         try:
             outcome.replies[case_id] = ask_case(child.ask, request, min(seconds, left), followup, work)
+            outcome.failures.pop(case_id, None)
+            outcome.progress.pop(case_id, None)
+            answered_here += 1
             if hangs is not None:
                 hangs.answered(case_id, outcome.replies[case_id])
         except ChildFailure as exc:
@@ -565,16 +572,25 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
                 hangs.timed_out(case_id, request, outcome.progress.get(case_id))
             close(child)
             child = None
+            if answered_here and not timed_out:
+                # The child died after answering earlier cases: what killed it may have been set off by one of
+                # them (a thread, a signal, a killed parent arriving late). The case runs once more in a fresh
+                # child and is charged only if it dies there too.
+                pending.insert(0, (case_id, request, seconds))
+                return False
         finally:  # its follow-up requests included (ask_case), the grader's own work meanwhile not
-            outcome.timings[case_id] = time.monotonic() - began - (work.seconds if work is not None else 0.0)
+            outcome.timings[case_id] = (outcome.timings.get(case_id, 0.0) + time.monotonic() - began
+                                        - (work.seconds if work is not None else 0.0))
+        return True
 
     try:
         while pending:
             case_id, request, seconds = pending.pop(0)
+            done = True
             try:
-                run_one(case_id, request, seconds, Meanwhile(tell) if settled else None)
+                done = run_one(case_id, request, seconds, Meanwhile(tell) if settled else None)
             finally:
-                if answered is not None:
+                if answered is not None and done:
                     settled.append(case_id)
         tell()
     finally:
