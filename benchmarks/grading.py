@@ -5,7 +5,9 @@ Measures (issue 16, items 2 and 4), each for the installed grader AND for the gr
 ``--runs`` runs:
 The current grader is ``--current`` (default HEAD) built the same way, so that both run from installed, byte-compiled
 packages; ``--current installed`` measures this environment's grader instead.
-(a) ``autograder grade SUBMISSION``, sandboxed, on a copy of the complete reference (wall time of the command);
+(a) ``autograder grade SUBMISSION``, sandboxed, on a copy of the complete reference (wall time of the command; its
+    CPU time, the grader's and the waited-for children's, and the sandboxed child's as its results.json reports it:
+    that child runs in its own PID namespace and is never waited for, so the first figure misses it);
 (b) ``autograder batch SUBMISSIONS -j 2`` on a class of ``--n`` complete submissions (copies of the reference and
     of the correct variants of ``tests/corpus/variants``, every one expected to keep full marks), as submissions
     per minute.
@@ -104,6 +106,15 @@ def _timed(command, cwd, cpu=None):
     return seconds
 
 
+def _child_cpu(out: Path):
+    """CPU seconds of a grade's sandboxed children, as its results.json's instructor data reports them (the child
+    runs in its own PID namespace and is never waited for, so ``RUSAGE_CHILDREN`` misses it); None when the grader
+    does not report them (graders before the report had it)."""
+    timings = json.loads((out / "results.json").read_text()).get("extra_data", {}).get("timings", {})
+    found = [t["cpu"] for t in (timings, timings.get("isolation") or {}) if "cpu" in t]
+    return sum(found) if found else None
+
+
 def _results(out: Path) -> dict:
     """Student -> {check name: (status, score)} of every check in its results.json."""
     found = {}
@@ -148,7 +159,7 @@ def main(argv=None):
     current = Path(sys.executable) if args.current == "installed" else baseline_python(args.current, args.cache)
     graders = {"baseline": baseline_python(args.baseline, args.cache), "current": current}
     load_before = os.getloadavg()
-    times = {name: {"grade": [], "batch": [], "cpu": []} for name in graders}
+    times = {name: {"grade": [], "batch": [], "cpu": [], "child_cpu": []} for name in graders}
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         tmp = Path(tmp)
         from autograder import paths
@@ -159,6 +170,7 @@ def main(argv=None):
             for name, python in graders.items():
                 times[name]["grade"].append(_timed(_command(python, "grade", str(single), "--out",
                                                             str(tmp / f"one-{name}")), tmp, times[name]["cpu"]))
+                times[name]["child_cpu"].append(_child_cpu(tmp / f"one-{name}"))
             if not args.skip_batch:
                 for name, python in graders.items():
                     out = tmp / f"batch-{name}-{run}"
@@ -183,6 +195,9 @@ def main(argv=None):
           f"{grade_c / grade_b:>8.2f}  <= 2.0 s {'ok' if grade_c <= 2.0 else '**missed**'}")
     cpu_b, cpu_c = median(times["baseline"]["cpu"]), median(times["current"]["cpu"])
     print(f"{'  its CPU time (user + system, children), s':<44}{cpu_b:>12.2f}{cpu_c:>12.2f}{cpu_c / cpu_b:>8.2f}")
+    child = {name: [c for c in t["child_cpu"] if c is not None] for name, t in times.items()}
+    shown = {name: f"{median(c):.2f}" if c else "n/a" for name, c in child.items()}
+    print(f"{'  + the sandboxed child CPU, s (results.json)':<44}{shown['baseline']:>12}{shown['current']:>12}")
     if not args.skip_batch:
         rate = {name: 60.0 * args.n / median(t["batch"]) for name, t in times.items()}
         print(f"{f'batch of {args.n}, -j {args.jobs}, submissions/min':<44}{rate['baseline']:>12.1f}"

@@ -6,7 +6,6 @@ student's code (``from cs231n.layers import *``) are redirected to the fresh mod
 loaded one after the other in one process never share a module.
 """
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import inspect
@@ -17,8 +16,10 @@ import types
 from pathlib import Path
 
 
-class _Alias(importlib.abc.Loader):
-    """Loads ``cs231n.layers`` as the module already imported as ``<prefix>.cs231n.layers``."""
+class _Alias:
+    """Loads ``cs231n.layers`` as the module already imported as ``<prefix>.cs231n.layers`` (the protocol of
+    ``importlib.abc.Loader``, without importing that module: it imports ``importlib.resources``, ``tempfile`` and
+    more, which every child would then load before it can answer)."""
 
     def __init__(self, real_name):
         self.real_name = real_name
@@ -30,7 +31,9 @@ class _Alias(importlib.abc.Loader):
         """Nothing to run: the real module has been executed already."""
 
 
-class _AliasFinder(importlib.abc.MetaPathFinder):
+class _AliasFinder:
+    """A meta path finder (``importlib.abc.MetaPathFinder``'s protocol) of the submission's top-level names."""
+
     def __init__(self, prefix, tops):
         self.prefix, self.tops = prefix, set(tops)
 
@@ -38,6 +41,9 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
         if fullname.split(".")[0] not in self.tops:
             return None
         return importlib.util.spec_from_loader(fullname, _Alias(f"{self.prefix}.{fullname}"))
+
+    def invalidate_caches(self):
+        """Nothing cached."""
 
 
 def _error_text(exc, root, prefix=""):

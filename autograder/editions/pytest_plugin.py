@@ -211,7 +211,9 @@ class _State:
     def result(self, item):
         """The item's TestResult, grading it (with the other checks queued in this process) if needed."""
         if item.case.id not in self.graded:
-            self._grade([item.case.id] + [c for c in _upcoming_cases(item) if c not in self.graded])
+            # an xdist worker grades its own share in one child: the workers already use the CPUs
+            self._grade([item.case.id] + [c for c in _upcoming_cases(item) if c not in self.graded],
+                        1 if hasattr(item.session.config, "workerinput") else parallel_children())
         error = self.graded[item.case.id]
         if error is not None:
             raise error
@@ -220,21 +222,92 @@ class _State:
         except KeyError:
             raise RuntimeError(f"the grader gave no result for {item.full_name!r} (case {item.case.id})") from None
 
-    def _grade(self, case_ids):
+    def _grade(self, case_ids, children=1):
         case_ids = list(dict.fromkeys(case_ids))
-        config = replace(self.config, select=tuple(_escape(c) for c in case_ids), include_hidden=self.hidden)
+        by_id = {c.id: c for c in self.cases}
+        shares = [case_ids]
+        if children > 1 and all(c in by_id for c in case_ids):
+            shares = shares_of([by_id[c] for c in case_ids], children)
+        configs = [replace(self.config, select=tuple(_escape(c) for c in share), include_hidden=self.hidden)
+                   for share in shares]
+        configs[1:] = [without_notebooks(config) for config in configs[1:]]  # the first share checks them
         try:
-            report = grade_subset(self.submission, config, self.fixture_dir)
+            reports = grade_shares(self.submission, configs, self.fixture_dir)
         except Exception as exc:  # noqa: BLE001 - every check of the batch reports it
             for case_id in case_ids:
                 self.graded[case_id] = exc
             raise
-        for result in report.results:
-            self.results[(result.case_id, result.name)] = result
+        for report in reports:
+            for result in report.results:
+                self.results[(result.case_id, result.name)] = result
+            notes = list(report.notes) + ([f"The submission could not be graded: {report.error}"] if report.error
+                                          else [])
+            self.notes.extend(n for n in notes if n not in self.notes)
         for case_id in case_ids:
             self.graded[case_id] = None
-        notes = list(report.notes) + ([f"The submission could not be graded: {report.error}"] if report.error else [])
-        self.notes.extend(n for n in notes if n not in self.notes)
+
+
+def parallel_children() -> int:
+    """How many children a pytest run without xdist grades in at once: two where there are two CPUs (students'
+    machines have them; the checks' numerical gradients of the models take most of the time), else one."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
+def shares_of(cases, n) -> list:
+    """The ids of ``cases`` in ``n`` shares of about equal work (each in catalog order), largest first; a share is
+    graded in a child of its own (:func:`grade_shares`). The work of a case is estimated from its inputs: the
+    number of model losses its numerical gradients take, or a training run."""
+    if n <= 1 or len(cases) < 2 * n:
+        return [[c.id for c in cases]]
+    from ..catalog.fixtures import DEFAULT_HIDDEN_SEED, cached_inputs
+
+    def work(case):
+        try:
+            inputs = cached_inputs(case, DEFAULT_HIDDEN_SEED)
+        except Exception:  # noqa: BLE001 - an estimate only
+            return 1
+        numeric = inputs.get("numeric") or () if isinstance(inputs, dict) else ()
+        runs = len(inputs.get("regs") or (None,)) if isinstance(inputs, dict) else 1
+        return 1 + 20 * runs * len(numeric) + (20 if case.probe == "train" else 0)
+
+    loads, shares = [0] * n, [[] for _ in range(n)]
+    for index, case in sorted(enumerate(cases), key=lambda item: -work(item[1])):
+        lightest = loads.index(min(loads))
+        loads[lightest] += work(case)
+        shares[lightest].append(index)
+    return [[cases[i].id for i in sorted(share)] for share in shares if share]
+
+
+def without_notebooks(config):
+    """``config`` checking no notebook (none included, none required)."""
+    return replace(config, notebooks={**config.notebooks, "include": []},
+                   required=replace(config.required, notebooks=None))
+
+
+def grade_shares(submission, configs, fixture_dir=None) -> list:
+    """:func:`grade_subset` of each config, at once (one thread each: the children compute, the threads mostly
+    wait for them); the reports in order. The first exception raised is raised once all have finished."""
+    if len(configs) == 1:
+        return [grade_subset(submission, configs[0], fixture_dir)]
+    import threading
+
+    reports, errors = [None] * len(configs), []
+
+    def one(i):
+        try:
+            reports[i] = grade_subset(submission, configs[i], fixture_dir)
+        except Exception as exc:  # noqa: BLE001 - raised below, in the calling thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(1, len(configs))]
+    for thread in threads:
+        thread.start()
+    one(0)
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return reports
 
 
 def grade_subset(submission, config, fixture_dir=None):

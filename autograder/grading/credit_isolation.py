@@ -36,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import paths
+from . import syntax
 from ..model import TestResult
 
 GROUPS = ("models", "training", "sandwich")
@@ -283,7 +284,7 @@ def provided_calls():
     for name in ("layers.py", "layer_utils.py"):
         text = (ref / name).read_text(encoding="utf-8")
         lines = text.splitlines()
-        for node in ast.parse(text).body:
+        for node in syntax.parse(text).body:
             if not isinstance(node, ast.FunctionDef):
                 continue
             if paths.SOLUTION_START in "\n".join(lines[node.lineno - 1:node.end_lineno]):
@@ -339,7 +340,7 @@ def _vocabulary():
                    paths.provided_dir() / "layer_checks.py"):
         if not source.is_file():
             continue
-        tree = ast.parse(source.read_text(encoding="utf-8"))
+        tree = syntax.parse(source.read_text(encoding="utf-8"))
         docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
@@ -386,7 +387,7 @@ def _shape_patterns():
     source = paths.provided_dir() / "layer_checks.py"
     if not source.is_file():
         return ()
-    tree = ast.parse(source.read_text(encoding="utf-8"))
+    tree = syntax.parse(source.read_text(encoding="utf-8"))
     filler = r"[\w\s(),.\[\]:'-]{0,300}?"
     patterns = []
     for node in ast.walk(tree):

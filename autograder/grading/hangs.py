@@ -26,6 +26,8 @@ import ast
 from functools import lru_cache
 from pathlib import Path
 
+from . import syntax
+
 HALTABLE = ("forward_backward",)
 """Probes that announce each student function before calling it (``probes.calling``): they can stop right before
 a hung one instead of being skipped whole."""
@@ -50,7 +52,7 @@ def source_calls(root, packages) -> dict:
     for package in packages:
         for path in sorted((Path(root) / package).rglob("*.py")):
             try:
-                tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+                tree = syntax.parse(path.read_text(encoding="utf-8", errors="replace"))
             except (SyntaxError, ValueError, OSError, RecursionError):
                 continue
             for node in tree.body:
@@ -101,23 +103,31 @@ class Hangs:
     itself (by default :meth:`~autograder.model.Case.all_requires`); ``halt``: whether a forward-backward check may
     stop right before a hung function (False where the child's replies are scrubbed, as in credit isolation)."""
 
-    def __init__(self, cases, reaches=None, calls=None, halt=True):
+    def __init__(self, cases, reaches=None, calls=None, halt=True, prepare=None):
         self.cases = dict(cases)
         self.reaches = reaches or (lambda names, case=None: frozenset(names))
         self.calls = calls or (lambda case: case.all_requires())
         self.halt = halt
+        self.prepare = prepare or (lambda: None)
+        """Does ahead of time what the first check would otherwise wait for (reading the submission's source)."""
         self.hung = {}          # function -> case id where it ran out of time
         self.returned = set()   # functions that returned at least once
 
     @classmethod
     def for_submission(cls, cases, root, packages):
-        """Hangs for a submission staged at ``root`` (its ``packages``), whose calls are read from its source."""
-        mentions = source_calls(root, packages)
+        """Hangs for a submission staged at ``root`` (its ``packages``), whose calls are read from its source (at
+        the first need, or by :attr:`prepare`, which the grader calls while the child starts)."""
+        read = []
+
+        def mentions():
+            if not read:
+                read.append(source_calls(root, packages))
+            return read[0]
 
         def reaches(names, case=None):
             avoid = optional_layers(case) if case is not None else frozenset()
-            return reach(mentions, names, catalog_names(), avoid)
-        return cls({c.id: c for c in cases}, reaches)
+            return reach(mentions(), names, catalog_names(), avoid)
+        return cls({c.id: c for c in cases}, reaches, prepare=mentions)
 
     def needs(self, case_id, names=None) -> frozenset:
         """The functions the case (or its functions ``names``) may run."""

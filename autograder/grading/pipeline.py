@@ -10,7 +10,6 @@ isolation: failed model and sandwich checks rerun over trusted layers in a secon
 """
 from __future__ import annotations
 
-import copy
 import shutil
 import time
 from contextlib import contextmanager
@@ -76,6 +75,10 @@ class ChildRun:
     """Replies, failures, progress and the manifest of the submission's child."""
     plan: Plan
     """The profile chosen from the manifest and the inputs each case was given."""
+    judged: dict = field(default_factory=dict)
+    """Case id -> its results judged on ``outcome`` while the child computed the next cases (see :func:`judge`)."""
+    edited: dict | None = None
+    """The provided functions the student changed (:func:`provided_edits`), read while the child started."""
 
     @property
     def found(self) -> dict:
@@ -118,22 +121,29 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
             return _unopened(ctx, report, exc)
         run = run_children(ctx, opened, scratch)
         judged = judge_and_credit(ctx, opened, run)
-        judged = _name_provided_changes(judged, opened)
+        judged = _name_provided_changes(judged, run.edited)
         notebooks = check_notebooks_step(ctx, opened.folder, stage=opened.stage,
                                          execute=bool(config.notebooks.get("execute", False)),
                                          profile=run.plan.profile)
     return finish_report(ctx, report, run, judged, notebooks)
 
 
-def _name_provided_changes(results, opened):
-    """Failures of provided functions the student changed say so first (:mod:`autograder.grading.provided_changes`)."""
-    from dataclasses import replace
-
+def provided_edits(opened):
+    """The provided functions the student changed (:func:`autograder.grading.provided_changes.changed`), or None
+    when that cannot be told."""
     from . import provided_changes
 
     try:
-        edited = provided_changes.changed(opened.stage_dir, opened.packages)
+        return provided_changes.changed(opened.stage_dir, opened.packages)
     except (OSError, ValueError):
+        return None
+
+
+def _name_provided_changes(results, edited):
+    """Failures of provided functions the student changed (``edited``: :func:`provided_edits`) say so first."""
+    from . import provided_changes
+
+    if edited is None:
         return results
     return [replace(r, message=f"{provided_changes.note(r.target, edited[r.target])}. {r.message}")
             if r.status == "failed" and r.target in edited and not r.message.startswith("not credited") else r
@@ -189,7 +199,7 @@ def make_plan(ctx, opened: OpenedSubmission, manifest: dict, signs=None) -> Plan
         signs = submission_signs(opened.layout.root, opened.layout.packages)
     profile = choose(ctx.config.profile, opened.packages, manifest, signs, ctx.config.scope,
                      ctx.config.required.functions)
-    inputs = {case.id: adapt_inputs(fixture_store.make_inputs(case, ctx.store.hidden_seed), profile)
+    inputs = {case.id: adapt_inputs(fixture_store.cached_inputs(case, ctx.store.hidden_seed), profile)
               for case in ctx.cases if profile.applies(case.all_requires())}
     return Plan(profile, inputs)
 
@@ -205,21 +215,39 @@ def run_children(ctx, opened: OpenedSubmission, scratch) -> ChildRun:
 
     settings = child_config(ctx, opened)
     more = followups(ctx)
+    cases, judged, edited = {case.id: case for case in ctx.cases}, {}, []
+
+    def answered(case_id, outcome):  # judged while the child computes the next case (the same judge as later)
+        judged[case_id] = judge(ctx, ChildRun(outcome, plans[-1]), cases[case_id])
+
+    def meanwhile():  # while the child starts: what the plan and the checks will need
+        warm_inputs(ctx)
+        hangs.prepare()
+        edited.append(provided_edits(opened))
+
     if ctx.runner is None:
         hangs = Hangs.for_submission(ctx.cases, opened.stage_dir, opened.packages)
         outcome = run_cases(Path(scratch), settings, requests, ctx.config.limits, ctx.sandbox, followup=more,
-                            hangs=hangs)
+                            hangs=hangs, meanwhile=meanwhile, answered=answered)
     else:
         outcome = ctx.runner(settings, requests, followup=more)
-    return ChildRun(outcome, plans[-1] if plans else make_plan(ctx, opened, outcome.manifest, signs))
+    plan = plans[-1] if plans else make_plan(ctx, opened, outcome.manifest, signs)
+    return ChildRun(outcome, plan, judged, edited[0] if edited else provided_edits(opened))
+
+
+def warm_inputs(ctx):
+    """Make every selected case's inputs (:func:`~autograder.catalog.fixtures.cached_inputs`) while the child
+    starts: the plan, made once its manifest arrives, then only copies and adapts them."""
+    for case in ctx.cases:
+        fixture_store.cached_inputs(case, ctx.store.hidden_seed)
 
 
 def request(ctx, case, root, plan: Plan):
     """The probe request ``(case id, request, seconds)`` of one case, for a child whose staged submission is at
-    ``root`` (each request holds its own copy of the plan's inputs). A model whose numerical gradients the
-    fixtures can spare (:meth:`~autograder.catalog.fixtures.Store.has_optional`) is asked without them first; see
-    :func:`followups`."""
-    inputs = copy.deepcopy(plan.inputs[case.id])
+    ``root`` (its inputs are the plan's, whose arrays are read-only and shared: a request is only encoded, or copied
+    by the in-process runner). A model whose numerical gradients the fixtures can spare
+    (:meth:`~autograder.catalog.fixtures.Store.has_optional`) is asked without them first; see :func:`followups`."""
+    inputs = dict(plan.inputs[case.id])
     if inputs.get("numeric") and ctx.store.has_optional(case):
         inputs["numeric"] = ()
     return (case.id, {"id": case.id, "probe": case.probe, "root": str(root), "inputs": inputs,
@@ -250,8 +278,11 @@ def followups(ctx):
 
 
 def judge(ctx, run: ChildRun, case, outcome=None) -> list:
-    """One case's results judged on ``outcome`` (by default the submission's child's), with the inputs of the plan."""
+    """One case's results judged on ``outcome`` (by default the submission's child's), with the inputs of the plan
+    (those of the submission's child judged already while it ran are not judged again)."""
     outcome = run.outcome if outcome is None else outcome
+    if outcome is run.outcome and case.id in run.judged:
+        return list(run.judged[case.id])
     return _judge_case(case, outcome, run.found, run.import_errors, ctx.store, ctx.config, run.plan.inputs[case.id])
 
 
@@ -307,13 +338,26 @@ def unscored(results, profile):
 def check_notebooks_step(ctx, folder, *, execute, stage=None, profile=None):
     """The notebook checks (static, and re-execution when asked) of the submission's notebooks under ``folder``:
     ``(results, notes)``."""
+    config = ctx.config
+    if not config.required.notebooks and not _has_notebooks(folder):
+        return [], []  # what check_notebooks returns then, without importing the notebooks' rules
     from ..notebook_checks import check_notebooks
 
-    config = ctx.config
     named = profile_named(config.profile).name if config.profile else None
     return check_notebooks(folder, settings=config.notebooks, execute=execute, stage=stage, sandbox=ctx.sandbox,
                            limits=config.limits, profile=named, packages=config.packages,
                            required=config.required.notebooks, course=getattr(profile, "table", None))
+
+
+def _has_notebooks(folder) -> bool:
+    """Whether anything under ``folder`` (a file is a folder of one) is named ``*.ipynb``: the notebook checks find
+    nothing otherwise."""
+    if folder is None:
+        return False
+    folder = Path(folder)
+    if folder.is_file():
+        return folder.suffix.lower() == ".ipynb"
+    return any(path.suffix.lower() == ".ipynb" for path in folder.rglob("*"))
 
 
 def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
@@ -348,11 +392,12 @@ def finish_report(ctx, report, run: ChildRun, results, notebooks) -> Report:
 
 def instructor_data(outcome: RunOutcome):
     """``(timings, peak child memory in bytes or None)`` of a run, for the report's instructor-only data: seconds
-    spent starting the children, per case (as the grader waited for it), and the same for the credit-isolation
-    child under ``isolation``."""
+    spent starting the children, per case (as the grader waited for it), the children's CPU seconds (``cpu``, where
+    measured), and the same for the credit-isolation child under ``isolation``."""
     def timed(run):
         return {"startup": round(run.startup_seconds, 4), "children": run.children,
-                "cases": {case_id: round(seconds, 4) for case_id, seconds in run.timings.items()}}
+                "cases": {case_id: round(seconds, 4) for case_id, seconds in run.timings.items()},
+                **({"cpu": round(run.cpu_seconds, 3)} if run.cpu_seconds else {})}
 
     timings = timed(outcome)
     peak = outcome.peak_memory

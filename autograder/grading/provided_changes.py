@@ -11,9 +11,11 @@ regions (:func:`autograder.grading.credit_isolation.provided_calls`).
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 
 from .. import paths
+from . import syntax
 
 FILES = ("layer_utils.py", "layers.py")
 
@@ -21,7 +23,7 @@ FILES = ("layer_utils.py", "layers.py")
 def _definitions(text) -> dict:
     """Top-level function name -> its syntax tree dumped without the docstring (None if ``text`` does not parse)."""
     try:
-        tree = ast.parse(text)
+        tree = syntax.parse(text)
     except SyntaxError:
         return {}
     out = {}
@@ -37,13 +39,9 @@ def _definitions(text) -> dict:
 def changed(stage_dir, packages) -> dict:
     """Provided function name -> the file (relative to the stage) where the student's definition differs from the
     course's."""
-    from .credit_isolation import provided_calls
-
-    provided = set(provided_calls())
-    ref = paths.reference_dir()
     found = {}
     for name in FILES:
-        reference = {k: v for k, v in _definitions((ref / name).read_text(encoding="utf-8")).items() if k in provided}
+        reference = _reference(name)
         for package in packages:
             path = Path(stage_dir) / package / name
             if not path.is_file():
@@ -53,6 +51,17 @@ def changed(stage_dir, packages) -> dict:
                 if function in own and own[function] != code:
                     found.setdefault(function, f"{package}/{name}")
     return found
+
+
+@lru_cache(maxsize=None)
+def _reference(name) -> dict:
+    """The provided functions of the reference's file ``name``, as :func:`_definitions` dumps them (read once per
+    process: a batch worker compares many submissions with them)."""
+    from .credit_isolation import provided_calls
+
+    provided = set(provided_calls())
+    text = (paths.reference_dir() / name).read_text(encoding="utf-8")
+    return {k: v for k, v in _definitions(text).items() if k in provided}
 
 
 def note(function, where) -> str:

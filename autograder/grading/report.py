@@ -114,8 +114,9 @@ def slowest_table(report: Report, *, n=15):
     """:func:`slowest_checks` as lines for the terminal, with the children's start-up time."""
     rows = slowest_checks(report, n=n)
     timings = report.timings
+    cpu = sum(float(t.get("cpu", 0.0)) for t in (timings, timings.get("isolation") or {}))
     lines = [f"slowest checks ({len(rows)} of {len(timings.get('cases') or {})}; children started in "
-             f"{float(timings.get('startup', 0.0)):.2f} s):"]
+             f"{float(timings.get('startup', 0.0)):.2f} s" + (f", used {cpu:.2f} s of CPU" if cpu else "") + "):"]
     lines += [f"{seconds:8.3f} s  {case_id}  {target}" for seconds, case_id, target in rows]
     if report.peak_child_memory_bytes:
         lines.append(f"peak child memory: {report.peak_child_memory_bytes / 2**20:.1f} MiB")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .checks import environment_problems, not_counted, notebook_results, required_missing
@@ -180,6 +179,8 @@ def _required(loaded, required, config, execute, profile):
 
 def _execute_all(folder, loaded, config, stage, sandbox, limits, packages=None):
     """Re-execute every readable notebook; returns ``({path: NotebookRun}, problem)``."""
+    from concurrent.futures import ThreadPoolExecutor  # only when notebooks are executed
+
     from .execute import run_notebook
 
     readable = [item for item in loaded if item.notebook is not None]

@@ -56,11 +56,21 @@ def scrubbed_env(scratch):
 
 
 def install_child_code(scratch):
-    """Copy the self-contained child package into the scratch directory."""
+    """Copy the self-contained child package into the scratch directory, with this interpreter's compiled modules
+    when the installed grader has them (the child then starts without compiling its own code; ``copytree`` keeps
+    the sources' times, by which Python checks that a compiled module is current)."""
     source = paths.package_dir() / "child"
     target = Path(scratch) / CHILD_PACKAGE
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
+    shutil.copytree(source, target, ignore=_not_child_code, dirs_exist_ok=True)
     return target
+
+
+def _not_child_code(folder, names):
+    """What :func:`install_child_code` leaves out: compiled modules of another interpreter, anything but modules."""
+    if Path(folder).name == "__pycache__":
+        tag = f".{sys.implementation.cache_tag}.pyc"
+        return [n for n in names if not n.endswith(tag)]
+    return [n for n in names if not (n.endswith(".py") or n == "__pycache__")]
 
 
 def die_with_parent():
@@ -88,16 +98,21 @@ class Child:
         self.progress = None
         self.peak_memory = 0
         """Peak resident memory in bytes of the process that ran student code (0 until known; see :meth:`close`)."""
+        self.cpu_seconds = 0.0
+        """CPU seconds (user + system) of the child's processes (0 until known; see :meth:`close`): a child in its own
+        PID namespace is never waited for by the grader, so the grader's ``RUSAGE_CHILDREN`` does not count it."""
         self.inherited_peak = 0
         """The grader's own peak when the child was started, which a forked child's ``ru_maxrss`` starts from."""
         self.channel = None
         """The portable child's :class:`~autograder.sandbox.portable_child.PipeChannel` (None: descriptors and select)."""
 
-    def start(self):
+    def start(self, meanwhile=None):
         """Start the child and load the submission; returns its manifest or raises :class:`ChildFailure`
-        (also when the process cannot be started or its sandbox cannot be set up)."""
+        (also when the process cannot be started or its sandbox cannot be set up). ``meanwhile()`` is called once
+        the child is started and its settings are sent, before waiting for its manifest: the grader's own work
+        (the cases' inputs) then overlaps the child's start-up (Python, numpy, the submission's imports)."""
         if portable_child.portable():
-            return self._start_portable()
+            return self._start_portable(meanwhile)
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         self.req_w, self.rep_r = req_w, rep_r
@@ -117,7 +132,7 @@ class Child:
             os.close(req_r)
             os.close(rep_w)
         os.set_blocking(self.req_w, False)
-        return self._handshake()
+        return self._handshake(meanwhile)
 
     def _settings(self, request_fd, reply_fd):
         settings = {
@@ -133,7 +148,7 @@ class Child:
                      f"from {CHILD_PACKAGE}.boot import main; main()")
         return [sys.executable, "-I", "-c", bootstrap, json.dumps(settings)]
 
-    def _start_portable(self):
+    def _start_portable(self, meanwhile=None):
         """Start the child the portable way (:mod:`autograder.sandbox.portable_child`): a new interpreter, nothing forked,
         the protocol on its stdin and stdout, deadlines kept by threads here."""
         command = self._command(self._settings(portable_child.STDIO, portable_child.STDIO))
@@ -145,12 +160,14 @@ class Child:
         except (OSError, subprocess.SubprocessError) as exc:
             raise ChildFailure(f"the child process could not be started ({exc})") from None
         self.channel = portable_child.PipeChannel(self.proc)
-        return self._handshake()
+        return self._handshake(meanwhile)
 
-    def _handshake(self):
+    def _handshake(self, meanwhile=None):
         deadline = time.monotonic() + self.limits.startup_seconds
         try:
             self._send(self.config, deadline)
+            if meanwhile is not None:
+                meanwhile()  # the child's start-up time still counts from here: it was running meanwhile
             self.manifest = self._receive(deadline, "importing the submission")
         except ChildFailure:
             problem = self._setup_failure()
@@ -170,12 +187,18 @@ class Child:
             return ""
         return self.sandbox.setup_failure(self.scratch)
 
-    def ask(self, request, seconds):
+    def ask(self, request, seconds, meanwhile=None):
         """Send one probe request and wait for its reply at most ``seconds``. Progress reports (which function
-        the probe is about to call, and its outputs so far) are kept in ``self.progress``."""
+        the probe is about to call, and its outputs so far) are kept in ``self.progress``. ``meanwhile()``, the
+        grader's own work, runs once the request is sent, while the child computes; the time it takes is added
+        to the wait (the limit is on the child, which can only be late once the grader listens again)."""
         deadline = time.monotonic() + seconds
         self.progress = None
         self._send(request, deadline)
+        if meanwhile is not None:
+            began = time.monotonic()
+            meanwhile()
+            deadline += time.monotonic() - began
         while True:
             reply = self._receive(deadline, "this check")
             if not (isinstance(reply, dict) and reply.get("progress") is True):
@@ -223,20 +246,20 @@ class Child:
             if len(data) < n:
                 raise ChildFailure(self._death_reason(during))
             return data
-        chunks, remaining = [], n
-        while remaining:
+        buffer = bytearray(n)
+        view, done = memoryview(buffer), 0
+        while done < n:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise ChildFailure(f"time limit exceeded during {during}")
             readable, _, _ = select.select([self.rep_r], [], [], left)
             if not readable:
                 continue
-            chunk = os.read(self.rep_r, min(remaining, 1 << 20))
-            if not chunk:
+            got = codec.read_into(self.rep_r, view[done:])
+            if not got:
                 raise ChildFailure(self._death_reason(during))
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
+            done += got
+        return buffer
 
     def _death_reason(self, during="this check"):
         try:
@@ -267,6 +290,7 @@ class Child:
             except ChildProcessError:  # reaped elsewhere
                 return self.proc.wait(timeout=seconds)
             if pid:
+                self.cpu_seconds = max(self.cpu_seconds, usage.ru_utime + usage.ru_stime)
                 if usage.ru_maxrss * 1024 > self.inherited_peak:
                     self.peak_memory = max(self.peak_memory, usage.ru_maxrss * 1024)  # KiB on Linux
                 self.proc.returncode = os.waitstatus_to_exitcode(status)
@@ -291,6 +315,7 @@ class Child:
         if self.proc is not None:
             if self.proc.returncode is None:
                 self.peak_memory = max(self.peak_memory, peak_memory_of_tree(self.proc.pid))
+                self.cpu_seconds = max(self.cpu_seconds, cpu_of_tree(self.proc.pid))
             self._kill()
             try:
                 self._wait(5)
@@ -318,12 +343,8 @@ def _own_peak_memory():
 def peak_memory_of_tree(pid, descendants=True):
     """The largest peak resident memory (``VmHWM``, bytes) of ``pid`` and its descendants: the sandbox's wrappers
     (``unshare``, a shell) are tiny, so this is the process running student code; 0 when none can be read."""
-    peak, todo, seen = 0, [pid], set()
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
+    peak = 0
+    for current in _tree(pid, descendants):
         try:
             with open(f"/proc/{current}/status", "rb") as handle:
                 for line in handle:
@@ -332,9 +353,38 @@ def peak_memory_of_tree(pid, descendants=True):
                         break
         except (OSError, ValueError, IndexError):
             continue
+    return peak
+
+
+def cpu_of_tree(pid):
+    """CPU seconds (user + system) used so far by ``pid`` and its descendants (``/proc/<pid>/stat``; 0 when none can
+    be read)."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+    except (ValueError, OSError, AttributeError):
+        return 0.0
+    total = 0
+    for current in _tree(pid):
+        try:
+            with open(f"/proc/{current}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / tick
+
+
+def _tree(pid, descendants=True):
+    """``pid`` and, with ``descendants``, every process below it (each once; one that is gone has none)."""
+    todo, seen = [pid], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        yield current
         if descendants:
             todo.extend(_children(current))
-    return peak
 
 
 def _children(pid):
@@ -365,12 +415,32 @@ FOLLOWUPS = 4
 """Most requests of one case: a first one and its follow-ups (each follow-up asks for more than the last)."""
 
 
-def ask_case(ask, request, seconds, followup=None):
+class Meanwhile:
+    """The grader's own work done while a child computes (:meth:`Child.ask`), and the seconds it took."""
+
+    def __init__(self, work):
+        self.work, self.seconds = work, 0.0
+
+    def __call__(self):
+        began = time.monotonic()
+        try:
+            self.work()
+        finally:
+            self.seconds += time.monotonic() - began
+
+
+def ask_case(ask, request, seconds, followup=None, meanwhile=None):
     """The :class:`Reply` a case ends with: ``ask(request, seconds)`` (a child's, or the in-process runner's), then
-    while ``followup(request, reply)`` returns another request, that one, all within ``seconds`` in total."""
+    while ``followup(request, reply)`` returns another request, that one, all within ``seconds`` in total.
+    ``meanwhile`` (a :class:`Meanwhile`) is handed to the first ``ask``, and the time it takes is not counted."""
     deadline = time.monotonic() + seconds
     for _ in range(FOLLOWUPS):
-        raw = ask(request, deadline - time.monotonic())
+        if meanwhile is None:
+            raw = ask(request, deadline - time.monotonic())
+        else:
+            raw = ask(request, deadline - time.monotonic(), meanwhile)
+            deadline += meanwhile.seconds
+            meanwhile = None
         if not isinstance(raw, dict) or raw.get("id") != request["id"]:
             raise ChildFailure("the process sent a reply that does not belong to this check")
         reply = Reply.from_dict(raw)
@@ -398,13 +468,16 @@ class RunOutcome:
     """How many children were started."""
     peak_memory: int = 0
     """The largest peak resident memory of the children, in bytes (0 where not measured)."""
+    cpu_seconds: float = 0.0
+    """CPU seconds (user + system) the children used (0 where not measured, e.g. on Windows)."""
     hung: dict = field(default_factory=dict)
     """Function -> id of the case in which it ran out of time (see :class:`autograder.grading.hangs.Hangs`)."""
     isolation: "RunOutcome | None" = None
     """The credit-isolation child's outcome for this submission, when it ran (its timings and memory)."""
 
 
-def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None, *, hangs=None):
+def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None, *, hangs=None, meanwhile=None,
+              answered=None):
     """Run a submission's cases in a child, restarting the child after a case that kills it.
 
     ``plan(manifest)`` returns the list of ``(case id, request, seconds)`` to run once the child has said
@@ -413,6 +486,10 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
     later cases that would call one of them are not run (or stop before calling it).
     ``followup(request, reply)`` may ask the same case again with another request once it has seen
     a successful reply (the numerical gradients a first reply could not spare, see :func:`ask_case`).
+    ``meanwhile()`` is the grader's work done while the first child starts (:meth:`Child.start`).
+    ``answered(case_id, outcome)`` is told of every case once it is settled (its reply or failure is in
+    ``outcome``), where it can be while the child computes the next case: the grader judges it then. An exception
+    it raises is ignored (the grader judges that case again afterwards).
     """
     outcome = RunOutcome()
     install_child_code(scratch)
@@ -423,8 +500,9 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
         child = Child(scratch, config, limits, sandbox)
         outcome.children += 1
         try:
-            return child, child.start()
-        except ChildFailure:
+            first = meanwhile is not None and outcome.children == 1
+            return child, (child.start(meanwhile) if first else child.start())
+        except BaseException:  # a ChildFailure, or the grader's own work meanwhile failed: no child is left behind
             close(child)
             raise
         finally:
@@ -433,6 +511,7 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
     def close(child):
         child.close()
         outcome.peak_memory = max(outcome.peak_memory, child.peak_memory)
+        outcome.cpu_seconds += getattr(child, "cpu_seconds", 0.0)  # (a stand-in child of the tests may have none)
 
     try:
         child, manifest = start()
@@ -443,53 +522,77 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
             outcome.failures[case_id] = f"the submission could not be loaded: {exc.reason}"
         return outcome
     pending = list(plan(outcome.manifest))
-    answered = 0  # cases the current child has answered: a death after one may be the earlier case's doing
+    settled = []  # cases settled whose `answered` waits for the next request to be sent
+    answered_here = 0  # cases the current child has answered: a death after one may be the earlier case's doing
+
+    def tell():
+        while settled:
+            try:
+                answered(settled.pop(0), outcome)
+            except Exception:  # noqa: BLE001 - the grader's early judging only; it judges the case again later
+                pass
+
+    def run_one(case_id, request, seconds, work):
+        """Run one case (``work``: the grader's own meanwhile) in ``child``, started again if the last one died.
+        Returns False when the case is to run once more, in a new child (it is not settled yet)."""
+        nonlocal child, answered_here
+        left = budget_end - time.monotonic()
+        if left <= 0:
+            outcome.failures[case_id] = f"the submission's total time limit of {limits.submission_seconds:g} s was exceeded"
+            return True
+        if hangs is not None:
+            request, skipped = hangs.before(case_id, request)
+            if skipped:
+                outcome.failures[case_id] = skipped
+                return True
+        if child is None:
+            try:
+                child, _ = start()
+            except ChildFailure as exc:
+                outcome.failures[case_id] = f"the submission could not be reloaded: {exc.reason}"
+                return True
+            answered_here = 0
+        began = time.monotonic()
+        try:
+            outcome.replies[case_id] = ask_case(child.ask, request, min(seconds, left), followup, work)
+            outcome.failures.pop(case_id, None)
+            outcome.progress.pop(case_id, None)
+            answered_here += 1
+            if hangs is not None:
+                hangs.answered(case_id, outcome.replies[case_id])
+        except ChildFailure as exc:
+            reason = exc.reason
+            timed_out = reason.startswith("time limit exceeded") and seconds <= left
+            if timed_out:
+                reason = f"time limit of {seconds:g} s exceeded"
+            outcome.failures[case_id] = reason
+            if getattr(child, "progress", None) is not None:
+                outcome.progress[case_id] = child.progress
+            if timed_out and hangs is not None:
+                hangs.timed_out(case_id, request, outcome.progress.get(case_id))
+            close(child)
+            child = None
+            if answered_here and not timed_out:
+                # The child died after answering earlier cases: what killed it may have been set off by one of
+                # them (a thread, a signal, a killed parent arriving late). The case runs once more in a fresh
+                # child and is charged only if it dies there too.
+                pending.insert(0, (case_id, request, seconds))
+                return False
+        finally:  # its follow-up requests included (ask_case), the grader's own work meanwhile not
+            outcome.timings[case_id] = (outcome.timings.get(case_id, 0.0) + time.monotonic() - began
+                                        - (work.seconds if work is not None else 0.0))
+        return True
+
     try:
         while pending:
             case_id, request, seconds = pending.pop(0)
-            left = budget_end - time.monotonic()
-            if left <= 0:
-                outcome.failures[case_id] = f"the submission's total time limit of {limits.submission_seconds:g} s was exceeded"
-                continue
-            if hangs is not None:
-                request, skipped = hangs.before(case_id, request)
-                if skipped:
-                    outcome.failures[case_id] = skipped
-                    continue
-            if child is None:
-                try:
-                    child, _ = start()
-                except ChildFailure as exc:
-                    outcome.failures[case_id] = f"the submission could not be reloaded: {exc.reason}"
-                    continue
-                answered = 0
-            began = time.monotonic()
+            done = True
             try:
-                outcome.replies[case_id] = ask_case(child.ask, request, min(seconds, left), followup)
-                outcome.failures.pop(case_id, None)
-                outcome.progress.pop(case_id, None)
-                answered += 1
-                if hangs is not None:
-                    hangs.answered(case_id, outcome.replies[case_id])
-            except ChildFailure as exc:
-                reason = exc.reason
-                timed_out = reason.startswith("time limit exceeded") and seconds <= left
-                if timed_out:
-                    reason = f"time limit of {seconds:g} s exceeded"
-                outcome.failures[case_id] = reason
-                if getattr(child, "progress", None) is not None:
-                    outcome.progress[case_id] = child.progress
-                if timed_out and hangs is not None:
-                    hangs.timed_out(case_id, request, outcome.progress.get(case_id))
-                close(child)
-                child = None
-                if answered and not timed_out:
-                    # The child died after answering earlier cases: what killed it may have been set off by one of
-                    # them (a thread, a signal, a killed parent arriving late). The case runs once more in a fresh
-                    # child and is charged only if it dies there too.
-                    pending.insert(0, (case_id, request, seconds))
+                done = run_one(case_id, request, seconds, Meanwhile(tell) if settled else None)
             finally:
-                outcome.timings[case_id] = outcome.timings.get(case_id, 0.0) + time.monotonic() - began
+                if answered is not None and done:
+                    settled.append(case_id)
+        tell()
     finally:
         if child is not None:
             close(child)
