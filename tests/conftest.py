@@ -82,3 +82,54 @@ def shared_once(tmp_path_factory, name, make):
             make(folder)
             done.touch()
     return folder
+
+
+
+# ----------------------------------------------------------------------------- how `pytest -n 2` shares the work
+SCHEDULED_FIRST = (
+    "test_gradescope.py", "test_class_batch.py", "test_install.py", "test_notebooks_execute.py", "test_benchmarks.py",
+    "test_hostile.py", "test_student_bundle.py", "test_correct_variants.py", "test_student_template.py",
+    "test_pytest_plugin.py", "test_shards.py", "test_corpus.py", "test_fixtures_and_template.py", "test_isolation.py",
+    "test_pipeline_unchanged.py", "test_platforms.py", "test_solver.py", "test_contract_bugs.py",
+)
+"""Test files by their longest piece of work (one test, or the whole file where it is in :data:`ONE_WORKER`),
+longest first, as measured with ``--durations`` (docs/measured/test-suite.md). Under ``pytest -n`` the workers take
+the work in this order, so that no long test starts last while the other worker has nothing left; every other file
+follows in collection order. Each file's tests keep their order (its module fixtures are set up once per worker)."""
+
+ONE_WORKER = {
+    "test_gradescope.py": "the bundle (a wheel that compiles) and the Gradescope root setup.sh installs",
+    "test_class_batch.py": "the class batch",
+    "test_hostile.py": "the hostile batch",
+    "test_correct_variants.py": "the variants' batch",
+    "test_fixtures_and_template.py": "the fixtures build",
+    "test_shards.py": "the unsharded batch",
+    "test_similarity.py": "the class of independent solutions and copies",
+    "test_agreement_oracle.py": "the judged corpus (with PyTorch only)",
+}
+"""Files whose tests share work made once per session (``shared_once``) or per module: under ``pytest -n`` all of a
+file's tests go to one worker, which makes it once, instead of the other worker waiting on the lock (or making a
+module fixture a second time) while it could run other tests."""
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SCHEDULED_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep collection order
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``pytest -n N`` (xdist's default ``--dist load``): load balancing one test at a time in the order above, with
+    the tests of each :data:`ONE_WORKER` file as one unit. (xdist's own ``--dist loadgroup`` marks do not group
+    with pytest 9, whose node ids xdist 3.8 cannot suffix; another ``--dist`` given on the command line is kept.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedWorkScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            file = nodeid.split("::", 1)[0]
+            return file if Path(file).name in ONE_WORKER else nodeid
+
+    config.option.loadscopereorder = False  # keep the order of SCHEDULED_FIRST
+    return SharedWorkScheduling(config, log)

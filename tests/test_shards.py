@@ -14,7 +14,7 @@ from autograder.config import Config
 from autograder.cohort.shards import GradebookError, Shard, merge
 from autograder.sandbox.runner import Limits
 
-from conftest import REFERENCE, ROOT
+from conftest import REFERENCE, ROOT, shared_once
 
 SELECT = ("relu_*", "affine_forward*")
 CONFIG = Config(select=SELECT, limits=Limits(check_seconds=5))
@@ -41,6 +41,17 @@ def _class(tmp_path):
     return subs
 
 
+@pytest.fixture(scope="module")
+def unsharded(tmp_path_factory):
+    """``(submissions, out)``: the class of :func:`_class` graded in one unsharded batch, once per session for both
+    tests that compare a merge with it (read-only)."""
+    def make(folder):
+        run_batch(_class(folder), folder / "all", jobs=2, config=CONFIG, progress=False)
+
+    folder = shared_once(tmp_path_factory, "shards-unsharded", make)
+    return folder / "subs", folder / "all"
+
+
 def test_shard_parse_and_select():
     assert Shard.parse("2/3") == Shard(2, 3) and Shard.parse(" 1 / 1 ") == Shard(1, 1)
     for bad in ("0/3", "4/3", "3", "a/b", "1/0", "-1/2"):
@@ -54,11 +65,10 @@ def test_shard_parse_and_select():
 
 
 @pytest.mark.slow
-def test_three_shards_merged_give_the_unsharded_gradebook_byte_for_byte(tmp_path):
-    subs = _class(tmp_path)
+def test_three_shards_merged_give_the_unsharded_gradebook_byte_for_byte(tmp_path, unsharded):
+    subs, everyone = unsharded
     students = [e.student for e in discover(subs)]
     assert len(students) == 7
-    run_batch(subs, tmp_path / "all", jobs=2, config=CONFIG, progress=False)
     shards = [tmp_path / f"shard-{k}" for k in (1, 2, 3)]
     for k, folder in enumerate(shards, start=1):
         run_batch(subs, folder, jobs=2, config=CONFIG, progress=False, shard=Shard(k, 3))
@@ -71,8 +81,8 @@ def test_three_shards_merged_give_the_unsharded_gradebook_byte_for_byte(tmp_path
     result = merge(reversed(shards), tmp_path / "merged")  # the order of the folders does not matter
     assert result.students == students and result.missing == []
     for name in CLASS_FILES:
-        assert (tmp_path / "merged" / name).read_bytes() == (tmp_path / "all" / name).read_bytes(), name
-    gradebook = (tmp_path / "all" / "gradebook.csv").read_text()
+        assert (tmp_path / "merged" / name).read_bytes() == (everyone / name).read_bytes(), name
+    gradebook = (everyone / "gradebook.csv").read_text()
     assert re.search(r"^erin,.*", gradebook, re.M) and "no student package" in gradebook  # a real mix of rows
     assert re.search(r"^bob,.*,bob\.zip$", gradebook, re.M) and re.search(r"^grace,.*,grace/$", gradebook, re.M)
     for student in students:
@@ -84,7 +94,7 @@ def test_three_shards_merged_give_the_unsharded_gradebook_byte_for_byte(tmp_path
     with pytest.raises(GradebookError, match="are both shard 1/3"):
         merge([shards[0], shards[0], shards[2]], tmp_path / "m3")
     with pytest.raises(GradebookError, match="not the results folder of a shard"):
-        merge([tmp_path / "all"], tmp_path / "m4")
+        merge([everyone], tmp_path / "m4")
     with pytest.raises(GradebookError, match="is one of the shard folders"):
         merge(shards, shards[1])
     other = tmp_path / "other-1"
@@ -152,7 +162,7 @@ print("4242")
 
 
 @pytest.mark.slow
-def test_the_readme_slurm_scripts_grade_a_class_in_shards_and_merge_it(tmp_path):
+def test_the_readme_slurm_scripts_grade_a_class_in_shards_and_merge_it(tmp_path, unsharded):
     work = tmp_path / "course"
     work.mkdir()
     subs = _class(tmp_path)
@@ -174,10 +184,9 @@ def test_the_readme_slurm_scripts_grade_a_class_in_shards_and_merge_it(tmp_path)
     calls = (tmp_path / "sbatch.log").read_text().splitlines()
     assert len(calls) == 2 and "--array=1-3" in calls[0] and "--dependency=afterany:4242" in calls[1], calls
     assert sorted(p.name for p in (work / "grades").iterdir()) == ["class", "shard-1", "shard-2", "shard-3"]
-    run_batch(work / "submissions", tmp_path / "unsharded", jobs=2, config=CONFIG,
-              fixture_dir=work / "course_fixtures", progress=False)
+    # the same bytes as the class graded unsharded from the project's own fixtures folder (course_fixtures is a copy)
     for name in CLASS_FILES:
-        assert (work / "grades" / "class" / name).read_bytes() == (tmp_path / "unsharded" / name).read_bytes()
+        assert (work / "grades" / "class" / name).read_bytes() == (unsharded[1] / name).read_bytes(), name
 
 
 def test_the_cli_says_what_is_wrong_with_a_shard_or_a_merge_in_one_line(tmp_path):
