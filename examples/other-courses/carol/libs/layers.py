@@ -10,7 +10,7 @@ layer_checks.py (shared with fast_layers.py).
 """
 import numpy as np
 
-from libs.layer_checks import (_check_affine_shapes, _check_ndim, _check_shape, _conv_output_shape,
+from libs.layer_checks import (_check_affine_shapes, _check_ndim, _check_param_shape, _check_shape, _conv_output_shape,
                            _pool_output_shape, _shapes)
 
 
@@ -349,6 +349,7 @@ def batchnorm_backward(dout, cache):
     dx_mu = dx_mu + 2 * x_mu * dvar / N
     # x_mu = x - mean(x, axis=0)
     dx = dx_mu - np.sum(dx_mu, axis=0) / N
+    dgamma, dbeta = dgamma.reshape(np.shape(gamma)), dbeta.reshape(np.shape(gamma))  # gamma's own shape
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     ###########################################################################
     #                             END OF YOUR CODE                            #
@@ -393,6 +394,7 @@ def batchnorm_backward_alt(dout, cache):
     dbeta = np.sum(dout, axis=0)
     dgamma = np.sum(dout * x_hat, axis=0)
     dx = gamma / (N * std) * (N * dout - dbeta - x_hat * dgamma)
+    dgamma, dbeta = dgamma.reshape(np.shape(gamma)), dbeta.reshape(np.shape(gamma))  # gamma's own shape
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     ###########################################################################
     #                             END OF YOUR CODE                            #
@@ -483,6 +485,7 @@ def layernorm_backward(dout, cache):
     dx = (D * dx_hat
           - np.sum(dx_hat, axis=1, keepdims=True)
           - x_hat * np.sum(dx_hat * x_hat, axis=1, keepdims=True)) / (D * std)
+    dgamma, dbeta = dgamma.reshape(np.shape(gamma)), dbeta.reshape(np.shape(gamma))  # gamma's own shape
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     ###########################################################################
     #                             END OF YOUR CODE                            #

@@ -21,6 +21,15 @@ def _check_shape(caller, name, array, expected, **context):
             f"{_shapes(**context)}")
 
 
+def _check_param_shape(caller, name, array, expected, **context):
+    """Like :func:`_check_shape` for a scale or shift parameter (gamma, beta): also accept its numbers with leading
+    axes of one ((1, D) for (D,)), which broadcast the same way, as a model that keeps its parameters 2-D has them."""
+    shape, expected = tuple(np.shape(array)), tuple(expected)
+    if shape[len(shape) - len(expected):] == expected and all(n == 1 for n in shape[:len(shape) - len(expected)]):
+        return
+    _check_shape(caller, name, array, expected, **context)
+
+
 def _check_ndim(caller, name, array, ndim, layout):
     """Raise ValueError unless `array` has `ndim` dimensions, described by `layout` e.g. "(N, D)"."""
     if np.ndim(array) != ndim:

@@ -10,7 +10,7 @@ layer_checks.py (shared with fast_layers.py).
 """
 import numpy as np
 
-from .layer_checks import (_check_affine_shapes, _check_ndim, _check_shape, _conv_output_shape,
+from .layer_checks import (_check_affine_shapes, _check_ndim, _check_param_shape, _check_shape, _conv_output_shape,
                            _pool_output_shape, _shapes)
 
 
@@ -245,8 +245,8 @@ def batchnorm_forward(x, gamma, beta, bn_param):
 
     _check_ndim("batchnorm_forward", "x", x, 2, "(N, D)")
     N, D = x.shape
-    _check_shape("batchnorm_forward", "gamma", gamma, (D,), x=x)
-    _check_shape("batchnorm_forward", "beta", beta, (D,), x=x)
+    _check_param_shape("batchnorm_forward", "gamma", gamma, (D,), x=x)
+    _check_param_shape("batchnorm_forward", "beta", beta, (D,), x=x)
     running_mean = bn_param.get("running_mean", np.zeros(D, dtype=x.dtype))
     running_var = bn_param.get("running_var", np.zeros(D, dtype=x.dtype))
 
@@ -353,6 +353,7 @@ def batchnorm_backward(dout, cache):
     dx_mu = dx_mu + 2 * x_mu * dvar / N
     # x_mu = x - mean(x, axis=0)
     dx = dx_mu - np.sum(dx_mu, axis=0) / N
+    dgamma, dbeta = dgamma.reshape(np.shape(gamma)), dbeta.reshape(np.shape(gamma))  # gamma's own shape
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     ###########################################################################
     #                             END OF YOUR CODE                            #
@@ -386,8 +387,8 @@ def layernorm_forward(x, gamma, beta, ln_param):
     out, cache = None, None
     eps = ln_param.get("eps", 1e-5)
     _check_ndim("layernorm_forward", "x", x, 2, "(N, D)")
-    _check_shape("layernorm_forward", "gamma", gamma, x.shape[1:], x=x)
-    _check_shape("layernorm_forward", "beta", beta, x.shape[1:], x=x)
+    _check_param_shape("layernorm_forward", "gamma", gamma, x.shape[1:], x=x)
+    _check_param_shape("layernorm_forward", "beta", beta, x.shape[1:], x=x)
     ###########################################################################
     # TODO: Implement the training-time forward pass for layer norm.          #
     # Normalize the incoming data, and scale and  shift the normalized data   #
@@ -446,6 +447,7 @@ def layernorm_backward(dout, cache):
     dx = (D * dx_hat
           - np.sum(dx_hat, axis=1, keepdims=True)
           - x_hat * np.sum(dx_hat * x_hat, axis=1, keepdims=True)) / (D * std)
+    dgamma, dbeta = dgamma.reshape(np.shape(gamma)), dbeta.reshape(np.shape(gamma))  # gamma's own shape
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     ###########################################################################
     #                             END OF YOUR CODE                            #
