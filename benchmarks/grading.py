@@ -131,7 +131,13 @@ def _compare(baseline: dict, current: dict):
     added = set()
     for student in current:
         old, new = baseline.get(student, {}), current[student]
-        same = same and all(old[name] == new[name] for name in old.keys() & new.keys()) and old.keys() <= new.keys()
+        differ = sorted(name for name in old.keys() & new.keys() if old[name] != new[name])
+        gone = sorted(old.keys() - new.keys())
+        for name in differ[:5]:
+            print(f"  differs: {student} {name}: baseline {old[name]}, current {new[name]}")
+        for name in gone[:5]:
+            print(f"  only in the baseline: {student} {name}")
+        same = same and not differ and not gone
         added |= new.keys() - old.keys()
     return same, len(added)
 
