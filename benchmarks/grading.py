@@ -5,7 +5,8 @@ Measures (issue 16, items 2 and 4), each for the installed grader AND for the gr
 ``--runs`` runs:
 The current grader is ``--current`` (default HEAD) built the same way, so that both run from installed, byte-compiled
 packages; ``--current installed`` measures this environment's grader instead.
-(a) ``autograder grade SUBMISSION``, sandboxed, on a copy of the complete reference (wall time of the command; its
+(a) ``autograder grade SUBMISSION``, sandboxed, on a copy of the complete reference as it was at the baseline, which
+    both graders grade in full (wall time of the command; its
     CPU time, the grader's and the waited-for children's, and the sandboxed child's as its results.json reports it:
     that child runs in its own PID namespace and is never waited for, so the first figure misses it);
 (b) ``autograder batch SUBMISSIONS -j 2`` on a class of ``--n`` complete submissions (copies of the reference and
@@ -81,6 +82,22 @@ def make_class(folder: Path, n: int) -> Path:
                 files = variant.apply(files)
             write_tree(fresh(target), files)
     return subs
+
+
+def _submission_of(commit: str, folder: Path) -> Path:
+    """The complete reference at ``commit`` as a submission (its package and provided files), which both graders grade
+    in full: the current reference's layers.py may import a provided helper that an older grader does not supply."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", commit, "reference/cs231n", "provided"],
+                             check=True, capture_output=True).stdout
+    source = folder / "source"
+    source.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
+    package = folder / "submission" / "cs231n"
+    shutil.copytree(source / "reference" / "cs231n", package)
+    for provided in (source / "provided").iterdir():
+        if provided.suffix in (".py", ".pyx"):
+            shutil.copyfile(provided, package / provided.name)
+    return package.parent
 
 
 def _command(python: Path, *args):
@@ -168,9 +185,7 @@ def main(argv=None):
     times = {name: {"grade": [], "batch": [], "cpu": [], "child_cpu": []} for name in graders}
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         tmp = Path(tmp)
-        from autograder import paths
-
-        single = paths.copy_reference_package(tmp / "reference" / "cs231n").parent
+        single = _submission_of(args.baseline, tmp / "reference")
         subs = make_class(tmp, args.n)
         for run in range(args.runs):
             for name, python in graders.items():
