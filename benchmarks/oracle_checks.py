@@ -323,9 +323,28 @@ def numpy_shim():
                 setattr(np, old, getattr(np, new) if isinstance(new, str) else new)
 
 
+def python2_shim():
+    """The Python 2 names 2016-era code uses whose Python 3 equivalent is exact (``xrange``, ``reduce``,
+    ``dict.iteritems`` ...): the oracle judges the numbers, not the Python year (print statements and ``/`` on ints
+    are not served: they change what the code means or whether it parses)."""
+    import builtins
+    import ctypes
+    import functools
+    import gc
+
+    builtins.__dict__.setdefault("xrange", range)
+    builtins.__dict__.setdefault("reduce", functools.reduce)
+    methods = gc.get_referents(dict.__dict__)[0]
+    for name, body in (("iteritems", lambda self: iter(self.items())), ("itervalues", lambda self: iter(self.values())),
+                       ("iterkeys", lambda self: iter(self.keys())), ("has_key", lambda self, key: key in self)):
+        methods.setdefault(name, body)
+    ctypes.pythonapi.PyType_Modified(ctypes.py_object(dict))
+
+
 def judge(root, family, year, only=None):
     """Verdicts for every function the oracle knows: ``{name: {"verdict": ..., "cause": ...}}``."""
     numpy_shim()
+    python2_shim()
     found, errors, modules = load(root)
     ctx = Context(family, year, found)
     trusted = oracle_trusted.layers(ctx.dropout_means)
