@@ -54,13 +54,16 @@ ECE 239AS class at UCLA.
 def strip_private_checks(text):
     """``layers.py`` as other courses have it: without the reference's private shape checks.
 
-    The helper definitions and the statements that call them go; the two output-size computations are
-    written inline, as students write them.
+    The helper definitions, their import from the provided layer_checks.py and the statements that call them go;
+    the two output-size computations are written inline, as students write them.
     """
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
     drop, insert = set(), {}
     for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and {a.name for a in node.names} <= PRIVATE_HELPERS:
+            drop.update(range(node.lineno, node.end_lineno + 1))
+            continue
         if isinstance(node, ast.FunctionDef) and node.name in PRIVATE_HELPERS:
             drop.update(range(node.lineno, node.end_lineno + 1))
             continue

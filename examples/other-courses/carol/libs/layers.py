@@ -10,9 +10,6 @@ layer_checks.py (shared with fast_layers.py).
 """
 import numpy as np
 
-from libs.layer_checks import (_check_affine_shapes, _check_ndim, _check_param_shape, _check_shape, _conv_output_shape,
-                           _pool_output_shape, _shapes)
-
 
 def affine_forward(x, w, b):
     """
