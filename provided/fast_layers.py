@@ -385,7 +385,14 @@ def max_pool_forward_reshape(x, pool_param):
             f"(x has shape {np.shape(x)})")
     N, C, _, _ = x.shape
     x_reshaped = x.reshape(N, C, H_out, ph, W_out, pw)
-    out = x_reshaped.max(axis=(3, 5))
+    # The maximum of the ph * pw strided views, one per position in the window: the same values as
+    # x_reshaped.max(axis=(3, 5)) (NaN included) and many times faster than numpy's reduction over
+    # two non-adjacent axes.
+    out = x_reshaped[:, :, :, 0, :, 0].copy()
+    for i in range(ph):
+        for j in range(pw):
+            if i or j:
+                np.maximum(out, x_reshaped[:, :, :, i, :, j], out=out)
     return out, (x, x_reshaped, out)
 
 
