@@ -271,9 +271,7 @@ def test_a_sandbox_that_cannot_be_set_up_is_an_error_of_the_submission(make_subm
 
 
 def test_a_child_that_cannot_start_is_an_error_of_the_submission(make_submission, monkeypatch):
-    from autograder.sandbox import runner
-
-    monkeypatch.setattr(runner.sys, "executable", "/nonexistent/python3")
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
     report = grade(make_submission(), config=Config(select=("relu_forward",)))
     assert report.score == 0
     assert report.error.startswith("the submission could not be loaded: "), report.error

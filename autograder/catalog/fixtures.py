@@ -27,14 +27,10 @@ from .judges import lookup
 from ..sandbox.inprocess import run_in_process
 from ..profiles import PREFERRED
 from ..sandbox.submission import Layout, stage
+from .fixture_names import DEFAULT_HIDDEN_SEED, FixtureError  # noqa: F401 - re-exported: the names callers use
 
 FORMAT = 1
-DEFAULT_HIDDEN_SEED = 2311
 FILES = {"public": "public.npz", "hidden": "hidden.npz"}
-
-
-class FixtureError(Exception):
-    """The fixtures are missing, stale or do not match the reference."""
 
 
 def case_seed(case, hidden_seed):

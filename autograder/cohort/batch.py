@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import atomic, paths
 from ..config import Config
 from ..grading.report import feedback_markdown, results_json, write_results_json
-from ..sandbox.runner import die_with_parent
+from ..sandbox.spawn import die_with_parent
 from .outputs import write_gradebook
 from ..sandbox.confinement import make_sandbox
 from .roster import Entry, discover  # noqa: F401 - ``autograder.cohort.batch.discover`` keeps working

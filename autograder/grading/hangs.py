@@ -103,20 +103,29 @@ class Hangs:
     itself (by default :meth:`~autograder.model.Case.all_requires`); ``halt``: whether a forward-backward check may
     stop right before a hung function (False where the child's replies are scrubbed, as in credit isolation)."""
 
-    def __init__(self, cases, reaches=None, calls=None, halt=True, prepare=None):
+    def __init__(self, cases, reaches=None, calls=None, halt=True):
         self.cases = dict(cases)
         self.reaches = reaches or (lambda names, case=None: frozenset(names))
         self.calls = calls or (lambda case: case.all_requires())
         self.halt = halt
-        self.prepare = prepare or (lambda: None)
-        """Does ahead of time what the first check would otherwise wait for (reading the submission's source)."""
         self.hung = {}          # function -> case id where it ran out of time
-        self.returned = set()   # functions that returned at least once
+        self._returned = set()  # functions that returned at least once, as far as resolved
+        self._unresolved = []   # (case id, names or None) whose functions returned, resolved when first needed
+
+    @property
+    def returned(self) -> set:
+        """The functions that returned at least once. What a case may run is read from the submission's source
+        (:meth:`needs`), so it is worked out only when a check first runs out of time: a submission without one
+        never has its source read for this."""
+        while self._unresolved:
+            case_id, names = self._unresolved.pop(0)
+            self._returned |= self.needs(case_id, names)
+        return self._returned
 
     @classmethod
     def for_submission(cls, cases, root, packages):
         """Hangs for a submission staged at ``root`` (its ``packages``), whose calls are read from its source (at
-        the first need, or by :attr:`prepare`, which the grader calls while the child starts)."""
+        the first need: the first check that runs out of time, see :attr:`returned`)."""
         read = []
 
         def mentions():
@@ -127,7 +136,7 @@ class Hangs:
         def reaches(names, case=None):
             avoid = optional_layers(case) if case is not None else frozenset()
             return reach(mentions(), names, catalog_names(), avoid)
-        return cls({c.id: c for c in cases}, reaches, prepare=mentions)
+        return cls({c.id: c for c in cases}, reaches)
 
     def needs(self, case_id, names=None) -> frozenset:
         """The functions the case (or its functions ``names``) may run."""
@@ -157,7 +166,7 @@ class Hangs:
     def answered(self, case_id, reply):
         """The child answered: every function the case may run returned (or raised), so none of them is stuck."""
         if reply.ok:
-            self.returned |= self.needs(case_id)
+            self._unresolved.append((case_id, None))
         elif reply.stopped_part_way:
             self._forward_returned(case_id, reply.partial)
 
@@ -180,4 +189,4 @@ class Hangs:
         """A forward-backward probe's outputs so far hold the forward's output once the forward has returned."""
         case = self.cases.get(case_id)
         if case is not None and case.probe in HALTABLE and isinstance(partial, dict) and "out" in partial:
-            self.returned |= self.needs(case_id, case.requires[:1])
+            self._unresolved.append((case_id, case.requires[:1]))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from pathlib import Path
@@ -25,6 +25,7 @@ from ..catalog import all_cases, wanted_names
 from ..child.protocol import Reply
 from ..config import Config, ConfigError
 from .diagnoses import diagnose_exception, judge_failure
+from .early_child import sandbox_hidden
 from .hangs import Hangs
 from ..hints import not_about_the_math, shown
 from ..model import Report, TestResult, Verdict
@@ -90,7 +91,7 @@ class ChildRun:
 
 
 def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox=None, runner=None,
-          hidden=(), trusted_layers=True) -> Report:
+          hidden=(), trusted_layers=True, early=None) -> Report:
     """Grade a submission folder or zip and return its :class:`~autograder.model.Report`.
 
     ``sandbox`` is shared by the children of a batch (made from the config when None); ``hidden`` lists extra
@@ -98,6 +99,8 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
     sandboxed child (``autograder.sandbox.inprocess.run_in_process``: for the trusted reference and benchmarks only).
     ``trusted_layers=False`` (the students' pytest, which has no reference to ship) checks models and sandwich
     layers over the student's own layers only, whatever ``config.isolate_dependencies`` says.
+    ``early`` (an :class:`~autograder.grading.early_child.EarlyChild` made with the same ``config``, ``hidden`` and
+    ``fixture_dir``, or None): the submission already staged and its child started, which this grading adopts.
     """
     config = config or Config()
     if check_scope(config.scope):
@@ -105,21 +108,25 @@ def grade(submission, *, config: Config | None = None, fixture_dir=None, sandbox
     started = time.monotonic()
     report = Report(submission=Path(submission).name)
     store = fixture_store.load(fixture_dir, include_hidden=config.include_hidden)
-    if runner is None and sandbox is None and portable_child.sandbox_supported():  # not on Windows
-        sandbox = make_sandbox(config.sandbox, hidden=[*hidden, *([fixture_dir] if fixture_dir else [])],
-                               limits=config.limits)
+    if early is not None and (runner is not None or sandbox is not None):
+        raise ValueError("grade: early= starts the grading's own sandboxed child; it cannot be combined with a "
+                         "runner or a sandbox")
+    if early is not None:
+        sandbox = early.sandbox
+    elif runner is None and sandbox is None and portable_child.sandbox_supported():  # not on Windows
+        sandbox = make_sandbox(config.sandbox, hidden=sandbox_hidden(hidden, fixture_dir), limits=config.limits)
     ctx = Grading(config, store, select_cases(config, store), sandbox, runner, trusted_layers, started)
     if sandbox is not None:
         report.notes.append(sandbox.describe())
     elif runner is None:
         report.notes.append("sandbox: none on this platform: a separate process whose time limits the grader "
                             "enforces by killing it (no memory or file limits)")
-    with _scratch() as scratch:
+    with (nullcontext(early.scratch) if early is not None else _scratch()) as scratch:
         try:
-            opened = open_submission(submission, scratch, config.packages)
+            opened = early.opened if early is not None else open_submission(submission, scratch, config.packages)
         except SubmissionError as exc:
             return _unopened(ctx, report, exc)
-        run = run_children(ctx, opened, scratch)
+        run = run_children(ctx, opened, scratch, early.take() if early is not None else None)
         judged = judge_and_credit(ctx, opened, run)
         judged = _name_provided_changes(judged, run.edited)
         notebooks = check_notebooks_step(ctx, opened.folder, stage=opened.stage,
@@ -204,8 +211,9 @@ def make_plan(ctx, opened: OpenedSubmission, manifest: dict, signs=None) -> Plan
     return Plan(profile, inputs)
 
 
-def run_children(ctx, opened: OpenedSubmission, scratch) -> ChildRun:
-    """Run the submission's child on every case its profile assigns; returns the outcome and the plan it ran."""
+def run_children(ctx, opened: OpenedSubmission, scratch, spawned=None) -> ChildRun:
+    """Run the submission's child on every case its profile assigns; returns the outcome and the plan it ran.
+    ``spawned``: the child's process when it was started already (:mod:`autograder.grading.early_child`)."""
     signs = submission_signs(opened.layout.root, opened.layout.packages)
     plans = []  # the plan made once the child's manifest arrived
 
@@ -218,17 +226,17 @@ def run_children(ctx, opened: OpenedSubmission, scratch) -> ChildRun:
     cases, judged, edited = {case.id: case for case in ctx.cases}, {}, []
 
     def answered(case_id, outcome):  # judged while the child computes the next case (the same judge as later)
+        if not edited:  # needed only for the report: read while the child computes its first cases
+            edited.append(provided_edits(opened))
         judged[case_id] = judge(ctx, ChildRun(outcome, plans[-1]), cases[case_id])
 
-    def meanwhile():  # while the child starts: what the plan and the checks will need
-        warm_inputs(ctx)
-        hangs.prepare()
-        edited.append(provided_edits(opened))
+    def meanwhile():  # while the child starts: what the plan will need (the submission's source is read only
+        warm_inputs(ctx)  # if a check runs out of time, see Hangs.returned)
 
     if ctx.runner is None:
         hangs = Hangs.for_submission(ctx.cases, opened.stage_dir, opened.packages)
         outcome = run_cases(Path(scratch), settings, requests, ctx.config.limits, ctx.sandbox, followup=more,
-                            hangs=hangs, meanwhile=meanwhile, answered=answered)
+                            hangs=hangs, meanwhile=meanwhile, answered=answered, spawned=spawned)
     else:
         outcome = ctx.runner(settings, requests, followup=more)
     plan = plans[-1] if plans else make_plan(ctx, opened, outcome.manifest, signs)

@@ -38,7 +38,7 @@ from types import SimpleNamespace
 
 from .. import paths
 from ..sandbox.limits import Limits
-from ..sandbox.runner import die_with_parent, install_child_code, scrubbed_env, single_threaded
+from ..sandbox.spawn import die_with_parent, install_child_code, scrubbed_env, single_threaded
 from ..sandbox.confinement import new_scratch
 from ..sandbox.submission import KNOWN_PACKAGES
 from . import starter_data

@@ -7,26 +7,20 @@ killed with everything it started and a new one continues with the next case.
 """
 from __future__ import annotations
 
-import ctypes
-import json
 import os
 import select
-import shutil
 import signal
 import subprocess
-import sys
-import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import paths
 from ..child import codec
 from ..child.protocol import Manifest, Reply
 from .limits import Limits  # noqa: F401 - re-exported: ``from autograder.sandbox.runner import Limits`` keeps working
 from . import portable_child
+from .spawn import Spawned, child_command, child_settings, install_child_code, scrubbed_env, spawn
 
-CHILD_PACKAGE = "_agchild"
 BOOT_PRELUDE = ""
 """Python run in the child before its boot (empty; the tests simulate a platform there, e.g. without
 ``resource``)."""
@@ -38,53 +32,6 @@ class ChildFailure(Exception):
     def __init__(self, reason):
         super().__init__(reason)
         self.reason = reason
-
-
-def scrubbed_env(scratch):
-    """The environment of a child (or notebook runner) working in ``scratch``: no variable of the grader's but
-    the few that keep numpy single-threaded and correct."""
-    env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(scratch), "TMPDIR": str(scratch),
-        "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
-        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "VECLIB_MAXIMUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg",
-    }
-    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # correctness settings of this CPU's OpenBLAS
-        if key in os.environ:
-            env[key] = os.environ[key]
-    return env
-
-
-def install_child_code(scratch):
-    """Copy the self-contained child package into the scratch directory, with this interpreter's compiled modules
-    when the installed grader has them (the child then starts without compiling its own code; ``copytree`` keeps
-    the sources' times, by which Python checks that a compiled module is current)."""
-    source = paths.package_dir() / "child"
-    target = Path(scratch) / CHILD_PACKAGE
-    shutil.copytree(source, target, ignore=_not_child_code, dirs_exist_ok=True)
-    return target
-
-
-def _not_child_code(folder, names):
-    """What :func:`install_child_code` leaves out: compiled modules of another interpreter, anything but modules."""
-    if Path(folder).name == "__pycache__":
-        tag = f".{sys.implementation.cache_tag}.pyc"
-        return [n for n in names if not n.endswith(tag)]
-    return [n for n in names if not (n.endswith(".py") or n == "__pycache__")]
-
-
-def die_with_parent():
-    """Ask the kernel to kill this process when its parent dies (Linux ``PR_SET_PDEATHSIG``, which survives exec):
-    a forked child before exec (with its whole sandbox), a batch worker; nothing outlives the grader."""
-    try:
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG survives exec
-    except (OSError, AttributeError):
-        pass
-
-
-def single_threaded():
-    """preexec_fn is only safe without other threads (it can deadlock in a threaded parent)."""
-    return threading.active_count() == 1
 
 
 class Child:
@@ -106,47 +53,29 @@ class Child:
         self.channel = None
         """The portable child's :class:`~autograder.sandbox.portable_child.PipeChannel` (None: descriptors and select)."""
 
-    def start(self, meanwhile=None):
+    def start(self, meanwhile=None, spawned: Spawned | None = None):
         """Start the child and load the submission; returns its manifest or raises :class:`ChildFailure`
         (also when the process cannot be started or its sandbox cannot be set up). ``meanwhile()`` is called once
         the child is started and its settings are sent, before waiting for its manifest: the grader's own work
-        (the cases' inputs) then overlaps the child's start-up (Python, numpy, the submission's imports)."""
+        (the cases' inputs) then overlaps the child's start-up (Python, numpy, the submission's imports).
+        ``spawned``: a process already started for this child (:func:`~autograder.sandbox.spawn.spawn`, with the
+        settings of :func:`~autograder.sandbox.spawn.child_settings` for these limits), which it then adopts."""
         if portable_child.portable():
             return self._start_portable(meanwhile)
-        req_r, req_w = os.pipe()
-        rep_r, rep_w = os.pipe()
-        self.req_w, self.rep_r = req_w, rep_r
-        command = self._command(self._settings(req_r, rep_w))
-        try:
-            if self.sandbox is not None:
-                command = self.sandbox.wrap(command, self.scratch)
-            self.inherited_peak = _own_peak_memory()
-            self.proc = subprocess.Popen(
-                command, cwd=self.scratch, env=scrubbed_env(self.scratch), pass_fds=(req_r, rep_w),
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=die_with_parent if single_threaded() else None,
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise ChildFailure(f"the child process could not be started ({exc})") from None
-        finally:
-            os.close(req_r)
-            os.close(rep_w)
-        os.set_blocking(self.req_w, False)
+        if spawned is None:
+            try:
+                spawned = spawn(lambda r, w: self._command(self._settings(r, w)), self.scratch, self.sandbox)
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise ChildFailure(f"the child process could not be started ({exc})") from None
+        self.proc, self.req_w, self.rep_r = spawned.proc, spawned.req_w, spawned.rep_r
+        self.inherited_peak = spawned.inherited_peak
         return self._handshake(meanwhile)
 
     def _settings(self, request_fd, reply_fd):
-        settings = {
-            "request_fd": request_fd, "reply_fd": reply_fd, "output_cap": self.limits.output_cap,
-            "limits": {k: v for k, v in asdict(self.limits).items()
-                       if k in ("cpu_seconds", "memory_bytes", "file_bytes", "open_files", "processes")},
-        }
-        settings["limits"]["core_bytes"] = 0
-        return settings
+        return child_settings(self.limits, request_fd, reply_fd)
 
     def _command(self, settings):
-        bootstrap = (f"{BOOT_PRELUDE}import sys; sys.path.insert(0, {str(self.scratch)!r}); "
-                     f"from {CHILD_PACKAGE}.boot import main; main()")
-        return [sys.executable, "-I", "-c", bootstrap, json.dumps(settings)]
+        return child_command(self.scratch, settings, BOOT_PRELUDE)
 
     def _start_portable(self, meanwhile=None):
         """Start the child the portable way (:mod:`autograder.sandbox.portable_child`): a new interpreter, nothing forked,
@@ -335,11 +264,6 @@ class Child:
         self.req_w = self.rep_r = None
 
 
-def _own_peak_memory():
-    """The grader's own peak resident memory (``VmHWM``, bytes; 0 when unknown)."""
-    return peak_memory_of_tree(os.getpid(), descendants=False)
-
-
 def peak_memory_of_tree(pid, descendants=True):
     """The largest peak resident memory (``VmHWM``, bytes) of ``pid`` and its descendants: the sandbox's wrappers
     (``unshare``, a shell) are tiny, so this is the process running student code; 0 when none can be read."""
@@ -477,7 +401,7 @@ class RunOutcome:
 
 
 def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None, *, hangs=None, meanwhile=None,
-              answered=None):
+              answered=None, spawned: Spawned | None = None):
     """Run a submission's cases in a child, restarting the child after a case that kills it.
 
     ``plan(manifest)`` returns the list of ``(case id, request, seconds)`` to run once the child has said
@@ -490,17 +414,24 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
     ``answered(case_id, outcome)`` is told of every case once it is settled (its reply or failure is in
     ``outcome``), where it can be while the child computes the next case: the grader judges it then. An exception
     it raises is ignored (the grader judges that case again afterwards).
+    ``spawned``: the first child's process, already started in ``scratch`` with the child's code installed there
+    (:mod:`autograder.grading.early_child`); later children are started here.
     """
     outcome = RunOutcome()
-    install_child_code(scratch)
+    if spawned is None:
+        install_child_code(scratch)
     budget_end = time.monotonic() + limits.submission_seconds
 
     def start():
-        began = time.monotonic()
+        nonlocal spawned
+        began = time.monotonic() if spawned is None else spawned.began
         child = Child(scratch, config, limits, sandbox)
         outcome.children += 1
         try:
             first = meanwhile is not None and outcome.children == 1
+            if spawned is not None:
+                adopted, spawned = spawned, None
+                return child, child.start(meanwhile if first else None, spawned=adopted)
             return child, (child.start(meanwhile) if first else child.start())
         except BaseException:  # a ChildFailure, or the grader's own work meanwhile failed: no child is left behind
             close(child)
