@@ -98,6 +98,11 @@ def _submission_of(commit: str, folder: Path) -> Path:
 
 
 def _command(python: Path, *args):
+    """``autograder ARGS`` as users run it: the console script installed next to ``python`` (each grader's own entry
+    point), or its ``main`` where an environment has no script."""
+    script = Path(python).parent / "autograder"
+    if script.exists():
+        return [str(script), *args]
     return [str(python), "-c", "from autograder.cli import main; main()", *args]
 
 
@@ -114,7 +119,7 @@ def _timed(command, cwd, cpu=None):
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command[3:])} failed:\n{result.stderr[-2000:]}")
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
     if cpu is not None:
         cpu.append(_cpu_of_children() - cpu_before)
     return seconds
