@@ -126,3 +126,21 @@ def test_a_case_run_again_in_a_new_child_is_judged_once_on_its_final_reply(tmp_p
                                answered=lambda case, out: told.append((case, case in out.replies, case in out.failures)))
     assert outcome.children == 2  # "b" died in the first child (armed by "a") and ran again in a second
     assert told == [("a", True, False), ("b", True, False), ("c", True, False)]
+
+
+@pytest.mark.parametrize("select", [("affine_relu_backward*", "FullyConnectedNet.train.*"), ("affine_relu_backward*",)])
+def test_a_changed_provided_function_is_named_whenever_its_comparison_runs(monkeypatch, make_submission, select):
+    """The provided functions are compared with the trusted ones once per grade: while the child trains a model when
+    there is a training case to wait for, else after the child has finished; the report names them either way."""
+    sub = make_submission()
+    layer_utils = sub / "cs231n" / "layer_utils.py"
+    text = layer_utils.read_text()
+    end = text.index("return dx, dw, db", text.index("def affine_relu_backward"))
+    layer_utils.write_text(text[:end] + "dx = dx * 2\n    " + text[end:])
+    calls = []
+    original = pipeline.provided_edits
+    monkeypatch.setattr(pipeline, "provided_edits", lambda opened: calls.append(1) or original(opened))
+    report = grade(sub, config=Config(profile="all", select=select))  # a profile that grades the provided helpers
+    assert len(calls) == 1
+    failed = [r for r in report.results if r.target == "affine_relu_backward" and r.status == "failed"]
+    assert failed and all("the course provides it" in r.message for r in failed), [r.message for r in failed]

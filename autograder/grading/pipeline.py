@@ -217,18 +217,25 @@ def run_children(ctx, opened: OpenedSubmission, scratch, spawned=None) -> ChildR
     signs = submission_signs(opened.layout.root, opened.layout.packages)
     plans = []  # the plan made once the child's manifest arrived
 
+    following = {}  # case id -> the id of the case asked after it
+
     def requests(manifest):
         plans.append(make_plan(ctx, opened, manifest, signs))
-        return [request(ctx, case, opened.stage_dir, plans[-1]) for case in ctx.cases if case.id in plans[-1].inputs]
+        asked = [request(ctx, case, opened.stage_dir, plans[-1]) for case in ctx.cases if case.id in plans[-1].inputs]
+        following.update(zip([a[0] for a in asked], [a[0] for a in asked[1:]]))
+        return asked
 
     settings = child_config(ctx, opened)
     more = followups(ctx)
     cases, judged, edited = {case.id: case for case in ctx.cases}, {}, []
 
     def answered(case_id, outcome):  # judged while the child computes the next case (the same judge as later)
-        if not edited:  # needed only for the report: read while the child computes its first cases
-            edited.append(provided_edits(opened))
         judged[case_id] = judge(ctx, ChildRun(outcome, plans[-1]), cases[case_id])
+        after = cases.get(following.get(case_id))
+        if not edited and after is not None and after.probe == "train":
+            # Needed only for the report; the child now trains a model (one of its longest cases), while most
+            # cases take it less time than the grader spends on each: read now, it delays no case.
+            edited.append(provided_edits(opened))
 
     def meanwhile():  # while the child starts: what the plan will need (the submission's source is read only
         warm_inputs(ctx)  # if a check runs out of time, see Hangs.returned)
