@@ -243,7 +243,8 @@ def run_children(ctx, opened: OpenedSubmission, scratch, spawned=None) -> ChildR
     if ctx.runner is None:
         hangs = Hangs.for_submission(ctx.cases, opened.stage_dir, opened.packages)
         outcome = run_cases(Path(scratch), settings, requests, ctx.config.limits, ctx.sandbox, followup=more,
-                            hangs=hangs, meanwhile=meanwhile, answered=answered, spawned=spawned)
+                            hangs=hangs, meanwhile=meanwhile, answered=answered, spawned=spawned,
+                            final=lambda case_id: without_followups(cases[case_id]))
     else:
         outcome = ctx.runner(settings, requests, followup=more)
     plan = plans[-1] if plans else make_plan(ctx, opened, outcome.manifest, signs)
@@ -290,6 +291,11 @@ def followups(ctx):
         order = [t.judge.arg for t in case.tests if hasattr(t.judge, "needs_numeric")]
         return {**sent, "inputs": {**inputs, "numeric": tuple(dict.fromkeys(n for n in order if n in wanted))}}
     return followup
+
+
+def without_followups(case) -> bool:
+    """Whether :func:`followups` never asks ``case`` again: none of its tests may need numerical gradients."""
+    return not any(hasattr(t.judge, "needs_numeric") for t in case.tests)
 
 
 def judge(ctx, run: ChildRun, case, outcome=None) -> list:

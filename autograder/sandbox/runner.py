@@ -52,6 +52,9 @@ class Child:
         """The grader's own peak when the child was started, which a forked child's ``ru_maxrss`` starts from."""
         self.channel = None
         """The portable child's :class:`~autograder.sandbox.portable_child.PipeChannel` (None: descriptors and select)."""
+        self.req_w = self.rep_r = None
+        self.ahead_bytes = 0
+        """The largest request :meth:`send_ahead` queues (a quarter of the request pipe's capacity)."""
 
     def start(self, meanwhile=None, spawned: Spawned | None = None):
         """Start the child and load the submission; returns its manifest or raises :class:`ChildFailure`
@@ -69,6 +72,7 @@ class Child:
                 raise ChildFailure(f"the child process could not be started ({exc})") from None
         self.proc, self.req_w, self.rep_r = spawned.proc, spawned.req_w, spawned.rep_r
         self.inherited_peak = spawned.inherited_peak
+        self.ahead_bytes = _widened(self.req_w) // 4  # a request queued ahead, and the one before it, fit whole
         return self._handshake(meanwhile)
 
     def _settings(self, request_fd, reply_fd):
@@ -116,14 +120,19 @@ class Child:
             return ""
         return self.sandbox.setup_failure(self.scratch)
 
-    def ask(self, request, seconds, meanwhile=None):
+    def ask(self, request, seconds, meanwhile=None, *, sent=False, after_send=None):
         """Send one probe request and wait for its reply at most ``seconds``. Progress reports (which function
         the probe is about to call, and its outputs so far) are kept in ``self.progress``. ``meanwhile()``, the
         grader's own work, runs once the request is sent, while the child computes; the time it takes is added
-        to the wait (the limit is on the child, which can only be late once the grader listens again)."""
+        to the wait (the limit is on the child, which can only be late once the grader listens again).
+        ``sent``: the request went ahead already (:meth:`send_ahead`); ``after_send()`` runs right after sending,
+        before ``meanwhile`` (where the next request is sent ahead)."""
         deadline = time.monotonic() + seconds
         self.progress = None
-        self._send(request, deadline)
+        if not sent:
+            self._send(request, deadline)
+        if after_send is not None:
+            after_send()
         if meanwhile is not None:
             began = time.monotonic()
             meanwhile()
@@ -134,6 +143,39 @@ class Child:
                 return reply
             if reply.get("id") == request.get("id"):
                 self.progress = reply
+
+    def send_ahead(self, request, limit=None) -> bool:
+        """Queue ``request`` behind the one the child is computing, so that it starts on it as soon as it has
+        replied, without waiting for the grader: only when the request is small enough to fit in the pipe whole
+        beside the one queued before it (``limit`` bytes), so that the write never blocks. Returns whether it was
+        sent; a request that was not is sent by :meth:`ask` as usual. A write the child's death interrupts is left
+        to the reply of the case it is computing, which reports it."""
+        if self.channel is not None or self.req_w is None:
+            return False
+        data = memoryview(codec.encode(request))
+        if len(data) > (limit if limit is not None else self.ahead_bytes):
+            return False
+        try:
+            written = os.write(self.req_w, data)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return False
+        if written < len(data):  # the pipe had less room than it should: finish the message (the child reads it
+            self._send_rest(data[written:], time.monotonic() + self.limits.check_seconds)  # once it has replied)
+        return True
+
+    def _send_rest(self, data, deadline):
+        while data:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ChildFailure("time limit exceeded (the process stopped reading its input)")
+            _, writable, _ = select.select([], [self.req_w], [], remaining)
+            if writable:
+                try:
+                    data = data[os.write(self.req_w, data):]
+                except (BrokenPipeError, OSError):
+                    raise ChildFailure(self._death_reason()) from None
 
     def _send(self, obj, deadline):
         data = memoryview(codec.encode(obj))
@@ -262,6 +304,18 @@ class Child:
                 except OSError:
                     pass
         self.req_w = self.rep_r = None
+
+
+def _widened(fd, size=1 << 20) -> int:
+    """Ask for a ``size``-byte pipe behind ``fd`` (Linux ``F_SETPIPE_SZ``; 1 MiB is the default most an
+    unprivileged process may ask for); returns the capacity it has (64 KiB, Linux's default, where unknown)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+        return fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)
+    except (ImportError, AttributeError, OSError):
+        return 1 << 16
 
 
 def peak_memory_of_tree(pid, descendants=True):
@@ -400,8 +454,22 @@ class RunOutcome:
     """The credit-isolation child's outcome for this submission, when it ran (its timings and memory)."""
 
 
+def _asker(child, sent, last, send_next_ahead):
+    """``child.ask`` for :func:`ask_case`, whose first request was ``sent`` ahead already, and after which, when it is
+    the ``last`` of its case, the next case's request goes ahead (``send_next_ahead``)."""
+    if not (sent or last):
+        return child.ask
+    first = [True]
+
+    def ask(request, seconds, meanwhile=None):
+        is_first, first[0] = first[0], False
+        return child.ask(request, seconds, meanwhile, sent=sent and is_first,
+                         after_send=send_next_ahead if is_first and last else None)
+    return ask
+
+
 def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None, *, hangs=None, meanwhile=None,
-              answered=None, spawned: Spawned | None = None):
+              answered=None, spawned: Spawned | None = None, final=None):
     """Run a submission's cases in a child, restarting the child after a case that kills it.
 
     ``plan(manifest)`` returns the list of ``(case id, request, seconds)`` to run once the child has said
@@ -416,6 +484,12 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
     it raises is ignored (the grader judges that case again afterwards).
     ``spawned``: the first child's process, already started in ``scratch`` with the child's code installed there
     (:mod:`autograder.grading.early_child`); later children are started here.
+    ``final(case_id)``: whether the case's first request is its last (no ``followup`` can come of it); after such a
+    request the next case's is sent ahead when it is small (:meth:`Child.send_ahead`), so that the child starts it
+    as soon as it has replied, while the grader reads and judges the reply. Most cases take the child less time than
+    the grader's work on each, which the child would otherwise wait for. A case sent ahead is run exactly as if sent
+    after the reply: if the case before it fails, the child is replaced and it is planned again (``hangs``
+    included); its time counts from the reply before it.
     """
     outcome = RunOutcome()
     if spawned is None:
@@ -455,6 +529,21 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
     pending = list(plan(outcome.manifest))
     settled = []  # cases settled whose `answered` waits for the next request to be sent
     answered_here = 0  # cases the current child has answered: a death after one may be the earlier case's doing
+    ahead = []  # [(case id, the request sent ahead)]: the next case of `pending`, already queued in the child
+
+    def send_next_ahead():
+        """Right after the current case's last request is sent: the next case's request, if small, goes too."""
+        if not pending or ahead or not hasattr(child, "send_ahead"):
+            return
+        case_id, request, _ = pending[0]
+        if budget_end - time.monotonic() <= 0:
+            return
+        if hangs is not None:
+            request, skipped = hangs.before(case_id, request)
+            if skipped:
+                return
+        if child.send_ahead(request):
+            ahead.append((case_id, request))
 
     def tell():
         while settled:
@@ -470,8 +559,12 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
         left = budget_end - time.monotonic()
         if left <= 0:
             outcome.failures[case_id] = f"the submission's total time limit of {limits.submission_seconds:g} s was exceeded"
+            ahead.clear()  # no case is asked any more (the budget is spent), so no reply is read
             return True
-        if hangs is not None:
+        sent = bool(ahead) and ahead[0][0] == case_id
+        if sent:
+            request = ahead.pop()[1]  # the child is computing it already (hangs.before was asked when it was sent)
+        elif hangs is not None:
             request, skipped = hangs.before(case_id, request)
             if skipped:
                 outcome.failures[case_id] = skipped
@@ -484,14 +577,17 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
                 return True
             answered_here = 0
         began = time.monotonic()
+        last = final is not None and final(case_id) and hasattr(child, "send_ahead")
         try:
-            outcome.replies[case_id] = ask_case(child.ask, request, min(seconds, left), followup, work)
+            outcome.replies[case_id] = ask_case(_asker(child, sent, last, send_next_ahead), request,
+                                                min(seconds, left), followup, work)
             outcome.failures.pop(case_id, None)
             outcome.progress.pop(case_id, None)
             answered_here += 1
             if hangs is not None:
                 hangs.answered(case_id, outcome.replies[case_id])
         except ChildFailure as exc:
+            ahead.clear()  # the next case, sent ahead to this child, is still next in `pending`: planned again
             reason = exc.reason
             timed_out = reason.startswith("time limit exceeded") and seconds <= left
             if timed_out:
