@@ -167,6 +167,7 @@ class Child:
         return True
 
     def _send_rest(self, data, deadline):
+        """Write ``data`` (a memoryview) to the request pipe by ``deadline``, as fast as the child reads it."""
         while data:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -188,16 +189,7 @@ class Child:
             except OSError:
                 raise ChildFailure(self._death_reason()) from None
             return
-        while data:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ChildFailure("time limit exceeded (the process stopped reading its input)")
-            _, writable, _ = select.select([], [self.req_w], [], remaining)
-            if writable:
-                try:
-                    data = data[os.write(self.req_w, data):]
-                except (BrokenPipeError, OSError):
-                    raise ChildFailure(self._death_reason()) from None
+        self._send_rest(data, deadline)
 
     def _receive(self, deadline, during):
         header = self._read(8, deadline, during)
