@@ -56,11 +56,14 @@ def test_a_child_never_taken_is_stopped_and_its_scratch_removed(make_submission)
     with early_module.early_child(make_submission(), CONFIG) as early:
         pid, scratch = early.spawned.proc.pid, early.scratch
         assert _alive(pid) and (scratch / "_agchild").is_dir() and early.opened.stage_dir.is_dir()
+        time.sleep(0.3)  # the sandbox's setup has written its status file beside the scratch folder
     deadline = time.monotonic() + 5
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(pid)
     assert not scratch.exists()
+    assert not (scratch.parent / f".{scratch.name}.sandbox").exists()  # the sandbox's leftovers are reaped too
+    assert str(scratch) not in early.sandbox._groups
 
 
 def test_what_cannot_start_early_is_left_to_the_pipeline_which_reports_it(tmp_path):

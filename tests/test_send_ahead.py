@@ -47,8 +47,8 @@ def sent_ahead(monkeypatch):
     count = []
     original = runner.Child.send_ahead
 
-    def counting(self, request, limit=None):
-        sent = original(self, request, limit)
+    def counting(self, request):
+        sent = original(self, request)
         count.append(sent)
         return sent
     monkeypatch.setattr(runner.Child, "send_ahead", counting)
@@ -84,8 +84,8 @@ def test_a_request_that_does_not_fit_the_pipe_is_not_sent_ahead(make_submission,
 
     original = runner.Child.send_ahead
 
-    def recording(self, request, limit=None):
-        sent = original(self, request, limit)
+    def recording(self, request):
+        sent = original(self, request)
         outcome.append((request["id"], sent))
         return sent
 

@@ -19,6 +19,7 @@ import signal
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 from ..sandbox import portable_child
 from ..sandbox.confinement import make_sandbox, new_scratch
@@ -51,7 +52,7 @@ class EarlyChild:
         return spawned
 
     def close(self):
-        """Stop the child if nobody took it, and remove the scratch folder."""
+        """Stop the child if nobody took it, and remove what its sandbox and scratch folder left."""
         spawned = self.take()
         if spawned is not None:
             try:
@@ -64,13 +65,21 @@ class EarlyChild:
                     os.close(fd)
                 except OSError:
                     pass
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        _discard(self.scratch, self.sandbox)
+
+
+def _discard(scratch, sandbox):
+    """Remove a scratch folder and what the sandbox keeps for a child started in it (its pids cgroup, its status
+    file; :meth:`~autograder.sandbox.confinement.Sandbox.reap`, which reads only the ``scratch`` of the child)."""
+    if sandbox is not None:
+        sandbox.reap(SimpleNamespace(scratch=scratch))
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _start(submission, config, hidden, fixture_dir):
     if portable_child.portable() or not portable_child.sandbox_supported():
         return None
-    scratch = None
+    scratch = sandbox = None
     try:
         sandbox = make_sandbox(config.sandbox, hidden=sandbox_hidden(hidden, fixture_dir), limits=config.limits)
         scratch = new_scratch()
@@ -79,7 +88,7 @@ def _start(submission, config, hidden, fixture_dir):
         spawned = spawn(lambda r, w: child_command(scratch, child_settings(config.limits, r, w)), scratch, sandbox)
     except Exception:  # noqa: BLE001 - the pipeline does these steps again and reports what fails
         if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+            _discard(scratch, sandbox)
         return None
     return EarlyChild(Path(scratch), opened, sandbox, spawned)
 

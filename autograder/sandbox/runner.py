@@ -19,7 +19,7 @@ from ..child import codec
 from ..child.protocol import Manifest, Reply
 from .limits import Limits  # noqa: F401 - re-exported: ``from autograder.sandbox.runner import Limits`` keeps working
 from . import portable_child
-from .spawn import Spawned, child_command, child_settings, install_child_code, scrubbed_env, spawn
+from .spawn import Spawned, child_command, child_settings, install_child_code, peak_memory_of, scrubbed_env, spawn
 
 BOOT_PRELUDE = ""
 """Python run in the child before its boot (empty; the tests simulate a platform there, e.g. without
@@ -145,22 +145,20 @@ class Child:
             if reply.get("id") == request.get("id"):
                 self.progress = reply
 
-    def send_ahead(self, request, limit=None) -> bool:
+    def send_ahead(self, request) -> bool:
         """Queue ``request`` behind the one the child is computing, so that it starts on it as soon as it has
         replied, without waiting for the grader: only when the request is small enough to fit in the pipe whole
-        beside the one queued before it (``limit`` bytes), so that the write never blocks. Returns whether it was
-        sent; a request that was not is sent by :meth:`ask` as usual. A write the child's death interrupts is left
-        to the reply of the case it is computing, which reports it."""
+        beside the one queued before it (:attr:`ahead_bytes`), so that the write never blocks. Returns whether it
+        was sent; a request that was not is sent by :meth:`ask` as usual. A write the child's death interrupts is
+        left to the reply of the case it is computing, which reports it."""
         if self.channel is not None or self.req_w is None:
             return False
         data = memoryview(codec.encode(request))
-        if len(data) > (limit if limit is not None else self.ahead_bytes):
+        if len(data) > self.ahead_bytes:
             return False
         try:
             written = os.write(self.req_w, data)
-        except BlockingIOError:
-            return False
-        except OSError:
+        except OSError:  # BlockingIOError (no room after all), or a child that is gone
             return False
         if written < len(data):  # the pipe had less room than it should: finish the message (the child reads it
             self._send_rest(data[written:], time.monotonic() + self.limits.check_seconds)  # once it has replied)
@@ -314,17 +312,7 @@ def _widened(fd, size=1 << 20) -> int:
 def peak_memory_of_tree(pid, descendants=True):
     """The largest peak resident memory (``VmHWM``, bytes) of ``pid`` and its descendants: the sandbox's wrappers
     (``unshare``, a shell) are tiny, so this is the process running student code; 0 when none can be read."""
-    peak = 0
-    for current in _tree(pid, descendants):
-        try:
-            with open(f"/proc/{current}/status", "rb") as handle:
-                for line in handle:
-                    if line.startswith(b"VmHWM:"):
-                        peak = max(peak, int(line.split()[1]) * 1024)  # kB
-                        break
-        except (OSError, ValueError, IndexError):
-            continue
-    return peak
+    return max((peak_memory_of(current) for current in _tree(pid, descendants)), default=0)
 
 
 def cpu_of_tree(pid):
@@ -526,7 +514,7 @@ def run_cases(scratch, config, plan, limits: Limits, sandbox=None, followup=None
 
     def send_next_ahead():
         """Right after the current case's last request is sent: the next case's request, if small, goes too."""
-        if not pending or ahead or not hasattr(child, "send_ahead"):
+        if not pending or ahead:
             return
         case_id, request, _ = pending[0]
         if budget_end - time.monotonic() <= 0:

@@ -70,17 +70,21 @@ def single_threaded():
     return threading.active_count() == 1
 
 
-def own_peak_memory():
-    """This process's peak resident memory (``VmHWM``, bytes; 0 when unknown): a forked child's ``ru_maxrss``
-    starts from it."""
+def peak_memory_of(pid) -> int:
+    """The peak resident memory (``VmHWM``, bytes) of process ``pid``; 0 when it cannot be read."""
     try:
-        with open("/proc/self/status", "rb") as handle:
+        with open(f"/proc/{pid}/status", "rb") as handle:
             for line in handle:
                 if line.startswith(b"VmHWM:"):
                     return int(line.split()[1]) * 1024  # kB
     except (OSError, ValueError, IndexError):
         pass
     return 0
+
+
+def own_peak_memory():
+    """This process's peak resident memory (bytes; 0 when unknown): a forked child's ``ru_maxrss`` starts from it."""
+    return peak_memory_of(os.getpid())
 
 
 def child_settings(limits, request_fd, reply_fd) -> dict:
