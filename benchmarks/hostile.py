@@ -22,13 +22,17 @@ import time
 from pathlib import Path
 
 SELECT = ("relu_*", "affine_*")
-CONFIG = f"""select = {json.dumps(list(SELECT))}
+CHECK_SECONDS = 3
+"""tests/test_hostile.py's time limit per check; ``--check-seconds`` changes it (the benchmark's own test uses 1 s,
+since it tests that the figures are printed, not how long a limit takes)."""
 
-[limits]
-check_seconds = 3
-startup_seconds = 5
-memory_bytes = {1024**3}
-"""
+
+def config(check_seconds=CHECK_SECONDS) -> str:
+    """The class's course config: its checks and limits."""
+    return (f"select = {json.dumps(list(SELECT))}\n\n[limits]\ncheck_seconds = {check_seconds:g}\n"
+            f"startup_seconds = 5\nmemory_bytes = {1024**3}\n")
+
+
 LOOP = "    while True:\n        pass\n"
 SLEEP = "    import time\n    time.sleep(10**6)\n"
 CLASS = {  # student -> code appended to the reference's layers.py
@@ -41,7 +45,7 @@ CLASS = {  # student -> code appended to the reference's layers.py
 }
 
 
-def make_class(folder: Path) -> Path:
+def make_class(folder: Path, check_seconds=CHECK_SECONDS) -> Path:
     """The class's submissions under ``folder/subs`` (the reference with a function replaced), and its config."""
     from autograder import paths
 
@@ -50,7 +54,7 @@ def make_class(folder: Path) -> Path:
         paths.copy_reference_package(subs / name / "cs231n")
         with open(subs / name / "cs231n" / "layers.py", "a", encoding="utf-8") as handle:
             handle.write("\n\n" + code)
-    (folder / "course.toml").write_text(CONFIG)
+    (folder / "course.toml").write_text(config(check_seconds))
     return subs
 
 
@@ -83,11 +87,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("executables", nargs="*", help="autograder executables to time (default: autograder on PATH)")
     parser.add_argument("--runs", type=int, default=3, help="runs per executable, taking turns; medians reported")
+    parser.add_argument("--check-seconds", type=float, default=CHECK_SECONDS,
+                        help=f"the time limit per check (default {CHECK_SECONDS}, tests/test_hostile.py's)")
     args = parser.parse_args(argv)
     executables = args.executables or [shutil.which("autograder") or sys.exit("no autograder on PATH")]
     with tempfile.TemporaryDirectory(prefix="bench-hostile-class-") as tmp:
         folder = Path(tmp)
-        make_class(folder)
+        make_class(folder, args.check_seconds)
         runs = {exe: [] for exe in executables}
         scores = {}
         for run in range(args.runs):
@@ -97,8 +103,8 @@ def main(argv=None):
                 scores[exe] = result["scores"]
                 print(f"run {run + 1}: {exe}: {result['seconds'][0]:.1f} s", flush=True)
     load = os.getloadavg()
-    print(f"{len(CLASS)} submissions, checks {', '.join(SELECT)}, 3 s per check, -j 2; load average "
-          f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    print(f"{len(CLASS)} submissions, checks {', '.join(SELECT)}, {args.check_seconds:g} s per check, -j 2; "
+          f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     for exe in executables:
         print(f"{exe}: median {statistics.median(runs[exe]):.1f} s of {runs[exe]}; scores {scores[exe]}")
     if len({json.dumps(s, sort_keys=True) for s in scores.values()}) > 1:

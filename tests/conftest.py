@@ -10,6 +10,13 @@ REFERENCE = ROOT / "reference"
 if str(REFERENCE) not in sys.path:
     sys.path.insert(0, str(REFERENCE))
 
+QUICK_BUILD = {"CFLAGS": "-O0 -g0"}
+"""The environment of the tests that build a wheel or an editable install (the package's, the template's, the
+Gradescope bundle's): the Cython kernels compiled without optimisation or debug information, about 3 s of the
+compiler instead of 13 (setup.py leaves the level to CFLAGS that set one). What those tests assert is that the build
+works and its kernels load and agree with the naive layers, not their speed, which test_fast_layers and the
+benchmarks measure on the -O3 build of the editable install."""
+
 
 def rel_error(x, y):
     """The notebooks' relative error: max |x - y| / max(1e-8, |x| + |y|)."""
@@ -87,8 +94,8 @@ def shared_once(tmp_path_factory, name, make):
 
 # ----------------------------------------------------------------------------- how `pytest -n 2` shares the work
 SCHEDULED_FIRST = (
-    "test_gradescope.py", "test_class_batch.py", "test_install.py", "test_notebooks_execute.py", "test_benchmarks.py",
-    "test_hostile.py", "test_student_bundle.py", "test_correct_variants.py", "test_student_template.py",
+    "test_student_template.py", "test_notebooks_execute.py", "test_gradescope.py", "test_class_batch.py",
+    "test_install.py", "test_benchmarks.py", "test_hostile.py", "test_student_bundle.py", "test_correct_variants.py",
     "test_pytest_plugin.py", "test_shards.py", "test_corpus.py", "test_fixtures_and_template.py", "test_isolation.py",
     "test_pipeline_unchanged.py", "test_platforms.py", "test_solver.py", "test_contract_bugs.py",
 )
@@ -106,10 +113,15 @@ ONE_WORKER = {
     "test_shards.py": "the unsharded batch",
     "test_similarity.py": "the class of independent solutions and copies",
     "test_agreement_oracle.py": "the judged corpus (with PyTorch only)",
+    "test_student_template.py": "the students' executed notebooks (student_notebooks.py), shared with the next file",
+    "test_notebooks_execute.py": "the students' executed notebooks, which the grader re-executes",
 }
 """Files whose tests share work made once per session (``shared_once``) or per module: under ``pytest -n`` all of a
 file's tests go to one worker, which makes it once, instead of the other worker waiting on the lock (or making a
 module fixture a second time) while it could run other tests."""
+
+SAME_UNIT = {"test_notebooks_execute.py": "test_student_template.py"}
+"""Files of :data:`ONE_WORKER` whose tests join another file's unit, because they read the same once-made work."""
 
 
 def pytest_collection_modifyitems(items):
@@ -129,7 +141,10 @@ def pytest_xdist_make_scheduler(config, log):
     class SharedWorkScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid):
             file = nodeid.split("::", 1)[0]
-            return file if Path(file).name in ONE_WORKER else nodeid
+            name = Path(file).name
+            if name in SAME_UNIT:
+                return str(Path(file).with_name(SAME_UNIT[name]))
+            return file if name in ONE_WORKER else nodeid
 
     config.option.loadscopereorder = False  # keep the order of SCHEDULED_FIRST
     return SharedWorkScheduling(config, log)

@@ -4,6 +4,10 @@
 the CPU time (user + system) of the test process and of the child processes it waited for, and the wall time, to
 ``DIR/<worker>.tsv``; ``python tests/cpu_times.py DIR`` prints the sums per file and the costliest tests. A helper
 process that outlives a test (a forkserver, a kernel) is counted in the test during which it is waited for.
+
+A fourth column is the whole machine's busy CPU time over the test (``/proc/stat``): it also counts what the first
+two miss, the sandboxed children that run in their own PID namespaces and are never waited for, but it counts
+everything else running too, so it means something only for a serial run (``-p no:xdist``) on a quiet machine.
 """
 import os
 import resource
@@ -14,6 +18,16 @@ from pathlib import Path
 import pytest
 
 
+def _machine():
+    """Busy CPU seconds of the whole machine since boot (Linux), or 0.0 where /proc/stat is missing."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            fields = [int(v) for v in handle.readline().split()[1:9]]
+    except OSError:
+        return 0.0
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def _cpu():
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
@@ -21,35 +35,40 @@ def _cpu():
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    cpu, wall = _cpu(), time.perf_counter()
+    cpu, wall, machine = _cpu(), time.perf_counter(), _machine()
     yield
     folder = os.environ.get("CPU_TIMES_DIR")
     if folder:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         with open(Path(folder) / f"{worker}.tsv", "a", encoding="utf-8") as handle:
-            handle.write(f"{item.nodeid}\t{_cpu() - cpu:.2f}\t{time.perf_counter() - wall:.2f}\n")
+            handle.write(f"{item.nodeid}\t{_cpu() - cpu:.2f}\t{time.perf_counter() - wall:.2f}\t"
+                         f"{_machine() - machine:.2f}\n")
 
 
-def summary(folder, top=25):
-    """The report: per file (CPU, wall, tests), costliest first, then the ``top`` costliest tests."""
+def summary(folder, top=25, machine_wide=False):
+    """The report: per file (CPU, wall, machine CPU, tests), costliest first, then the ``top`` costliest tests; by the
+    machine's CPU time with ``machine_wide`` (``--machine``), else by the processes' own."""
     rows = []
     for path in sorted(Path(folder).glob("*.tsv")):
         for line in path.read_text(encoding="utf-8").splitlines():
-            nodeid, cpu, wall = line.rsplit("\t", 2)
-            rows.append((nodeid, float(cpu), float(wall), path.stem))
+            nodeid, cpu, wall, *machine = line.split("\t")
+            rows.append((nodeid, float(cpu), float(wall), path.stem, float(machine[0]) if machine else 0.0))
     files = {}
-    for nodeid, cpu, wall, _ in rows:
-        total = files.setdefault(nodeid.split("::")[0], [0.0, 0.0, 0])
-        total[0], total[1], total[2] = total[0] + cpu, total[1] + wall, total[2] + 1
+    key = 4 if machine_wide else 1
+    for row in rows:
+        total = files.setdefault(row[0].split("::")[0], [0.0, 0.0, 0, 0.0])
+        total[0], total[1], total[2], total[3] = total[0] + row[1], total[1] + row[2], total[2] + 1, total[3] + row[4]
     lines = [f"{len(rows)} tests: CPU {sum(r[1] for r in rows):.0f} s, wall (summed over workers) "
-             f"{sum(r[2] for r in rows):.0f} s", "", "| CPU s | wall s | tests | file |", "|---:|---:|---:|---|"]
-    lines += [f"| {cpu:.1f} | {wall:.1f} | {n} | `{name}` |"
-              for name, (cpu, wall, n) in sorted(files.items(), key=lambda kv: -kv[1][0])]
-    lines += ["", "| CPU s | wall s | worker | test |", "|---:|---:|---|---|"]
-    lines += [f"| {cpu:.1f} | {wall:.1f} | {worker} | `{nodeid}` |"
-              for nodeid, cpu, wall, worker in sorted(rows, key=lambda r: -r[1])[:top]]
+             f"{sum(r[2] for r in rows):.0f} s, machine CPU {sum(r[4] for r in rows):.0f} s", "",
+             "| CPU s | wall s | machine CPU s | tests | file |", "|---:|---:|---:|---:|---|"]
+    lines += [f"| {cpu:.1f} | {wall:.1f} | {machine:.1f} | {n} | `{name}` |"
+              for name, (cpu, wall, n, machine) in sorted(files.items(),
+                                                          key=lambda kv: -kv[1][3 if machine_wide else 0])]
+    lines += ["", "| CPU s | wall s | machine CPU s | worker | test |", "|---:|---:|---:|---|---|"]
+    lines += [f"| {cpu:.1f} | {wall:.1f} | {machine:.1f} | {worker} | `{nodeid}` |"
+              for nodeid, cpu, wall, worker, machine in sorted(rows, key=lambda r: -r[key])[:top]]
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    print(summary(sys.argv[1]))
+    print(summary(sys.argv[1], top=int(os.environ.get("CPU_TIMES_TOP", 25)), machine_wide="--machine" in sys.argv))

@@ -23,7 +23,7 @@ from autograder.editions.gradescope import GradescopeError, build, wheel_python
 from autograder.editions.gradescope_try import try_bundle
 from autograder.sandbox.confinement import reachable
 
-from conftest import ROOT, shared_once
+from conftest import QUICK_BUILD, ROOT, shared_once
 
 ALICE = ROOT / "examples" / "other-courses" / "alice"
 NOBODY = "nobody"
@@ -36,7 +36,10 @@ def bundle(tmp_path_factory):
     def make(folder):
         config = folder / "course.toml"
         config.write_text('hidden_visibility = "after_due_date"\n[limits]\ncheck_seconds = 20\n')
-        build(out=folder / "autograder.zip", config_path=config, fixture_dir=ROOT / "fixtures")
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in QUICK_BUILD.items():
+                patch.setenv(key, value)
+            build(out=folder / "autograder.zip", config_path=config, fixture_dir=ROOT / "fixtures")
 
     folder = shared_once(tmp_path_factory, "gradescope-bundle", make)
     return folder / "autograder.zip", folder / "course.toml"

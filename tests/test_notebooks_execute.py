@@ -1,8 +1,9 @@
 """Re-execution of submitted notebooks in the sandbox (slow: each notebook starts an IPython kernel).
 
-* The course's four notebooks, filled with the reference code, re-execute without a failing cell (quick rule,
-  offline digits), print values within every threshold (except training accuracies, which the quick rule
-  makes meaningless), and re-executed once more reproduce every deterministic printed value.
+* The course's four notebooks, filled with the reference code and executed by the student's own Jupyter kernel,
+  re-execute in the grader without a failing cell (quick rule, offline digits), print values within every
+  threshold (except training accuracies, which the quick rule makes meaningless), and reproduce every
+  deterministic value the student's run printed.
 * Hand-edited printed values and outputs of code other than the submitted one are flagged; the same notebook
   with its own code is not.
 * A cell that loops forever is interrupted at the cell limit and the notebook goes on; a cell that ignores the
@@ -18,6 +19,7 @@ import nbformat
 import pytest
 
 import notebook_corpus as corpus
+import student_notebooks
 from autograder import paths
 from autograder.notebook_checks import check_and_run, check_notebooks
 from autograder.notebook_checks.execute import executed_notebook
@@ -37,31 +39,31 @@ def by_title(results, notebook):
     return {r.name.split(": ", 1)[1]: r for r in results if r.target == notebook}
 
 
-def reference_notebooks(folder):
-    """The course's notebooks with their solution regions filled (the template before stubbing), next to a copy
-    of the reference package: what a student who solved everything submits."""
-    from autograder.editions import notebook_sources
-
-    paths.copy_reference_package(folder / "cs231n")
-    for name, text in notebook_sources.render(lambda source, *_: source).items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return sorted(folder.glob("*.ipynb"))
-
-
-def test_reference_notebooks_execute_cleanly_and_reproduce(tmp_path, sandbox):
+def test_a_students_executed_notebooks_reexecute_cleanly_and_reproduce(tmp_path, tmp_path_factory, sandbox):
+    """What a student who solved everything submits: the four notebooks as their own Jupyter kernel ran them, next to
+    their code (student_notebooks). The grader re-executes them in its sandbox (quick rule): no cell fails, what its
+    kernel printed meets every threshold (except training accuracies, which the quick rule makes meaningless), and
+    every deterministic value the student's run printed is reproduced."""
     submitted = tmp_path / "submitted"
-    notebooks = reference_notebooks(submitted)
+    shutil.copytree(student_notebooks.executed(tmp_path_factory), submitted)
+    notebooks = sorted(submitted.glob("*.ipynb"))
     assert [p.stem for p in notebooks] == ["BatchNormalization", "ConvolutionalNetworks", "Dropout",
                                            "FullyConnectedNets"]
     started = time.monotonic()
     results, notes, loaded, runs = check_and_run(submitted, settings={"jobs": 2}, execute=True, sandbox=sandbox)
-    first = time.monotonic() - started
+    seconds = time.monotonic() - started
     assert len(runs) == 4 and notes[0].startswith("notebooks re-executed in")
     for item in loaded:
         checks = by_title(results, item.name)
         assert checks["re-executes without errors"].status == "passed", checks["re-executes without errors"].message
         assert not runs[item.path].problem
-    # What the kernel printed meets every threshold, except accuracies after quick (1-epoch) training.
+    # The student's deterministic values, re-executed by the grader's kernel: the same.
+    matches = [r for r in results if r.name.endswith("printed values match the re-execution")]
+    assert len(matches) == 4
+    for r in matches:
+        assert r.status == "passed", r.message
+        assert int(r.message.split()[0]) >= 9
+    # What the grader's kernel printed meets every threshold, except accuracies after quick (1-epoch) training.
     executed = tmp_path / "executed"
     shutil.copytree(submitted / "cs231n", executed / "cs231n")
     for item in loaded:
@@ -72,14 +74,7 @@ def test_reference_notebooks_execute_cleanly_and_reproduce(tmp_path, sandbox):
                 if not rule.compare}
     assert [r.name for r in failing if not any(r.case_id.startswith(t) for t in training)] == []
     assert len(static) > 100
-    # Submitted as executed, the notebooks re-execute to the same deterministic values.
-    again, _ = check_notebooks(executed, settings={"jobs": 2}, execute=True, sandbox=sandbox)
-    matches = [r for r in again if r.name.endswith("printed values match the re-execution")]
-    assert len(matches) == 4
-    for r in matches:
-        assert r.status == "passed", r.message
-        assert int(r.message.split()[0]) >= 9
-    print(f"\nre-executing the four notebooks (quick rule, 2 at a time) took {first:.1f} s")
+    print(f"\nre-executing the four notebooks (quick rule, 2 at a time) took {seconds:.1f} s")
 
 
 def test_hand_edited_values_and_foreign_outputs_are_flagged(tmp_path, make_submission, sandbox):

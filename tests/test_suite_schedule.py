@@ -10,7 +10,7 @@ TESTS = Path(__file__).resolve().parent
 
 
 def test_the_files_the_schedule_names_exist():
-    named = [*conftest.SCHEDULED_FIRST, *conftest.ONE_WORKER]
+    named = [*conftest.SCHEDULED_FIRST, *conftest.ONE_WORKER, *conftest.SAME_UNIT, *conftest.SAME_UNIT.values()]
     assert [name for name in named if not (TESTS / name).is_file()] == []
     assert len(set(conftest.SCHEDULED_FIRST)) == len(conftest.SCHEDULED_FIRST)
 
@@ -25,6 +25,11 @@ def test_a_shared_work_file_is_one_unit_and_other_tests_are_their_own():
     assert split("tests/test_class_batch.py::test_one_rubric_one_max_score") == "tests/test_class_batch.py"
     assert split("tests/test_class_batch.py::test_a_broken_submission_does_not_stop_the_batch") == \
         "tests/test_class_batch.py"
+    # test_notebooks_execute reads the notebooks test_student_template's unit executes: one unit for both
+    assert split("tests/test_notebooks_execute.py::test_cli_reexecutes_and_writes_the_executed_notebooks") == \
+        split("tests/test_student_template.py::test_build_writes_exactly_what_check_expects") == \
+        "tests/test_student_template.py"
+    assert set(conftest.SAME_UNIT) | set(conftest.SAME_UNIT.values()) <= set(conftest.ONE_WORKER)
     assert split("tests/test_layers.py::test_relu_forward_matches_notebook") == \
         "tests/test_layers.py::test_relu_forward_matches_notebook"
     config.option.dist = "worksteal"  # a --dist given on the command line is xdist's own
