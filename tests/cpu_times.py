@@ -48,25 +48,25 @@ def pytest_runtest_protocol(item, nextitem):
 def summary(folder, top=25, machine_wide=False):
     """The report: per file (CPU, wall, machine CPU, tests), costliest first, then the ``top`` costliest tests; by the
     machine's CPU time with ``machine_wide`` (``--machine``), else by the processes' own."""
-    rows = []
+    rows = []  # (nodeid, worker, CPU, wall, machine CPU); files written before the machine column have 0.0 there
     for path in sorted(Path(folder).glob("*.tsv")):
         for line in path.read_text(encoding="utf-8").splitlines():
-            nodeid, cpu, wall, *machine = line.split("\t")
-            rows.append((nodeid, float(cpu), float(wall), path.stem, float(machine[0]) if machine else 0.0))
-    files = {}
-    key = 4 if machine_wide else 1
-    for row in rows:
-        total = files.setdefault(row[0].split("::")[0], [0.0, 0.0, 0, 0.0])
-        total[0], total[1], total[2], total[3] = total[0] + row[1], total[1] + row[2], total[2] + 1, total[3] + row[4]
-    lines = [f"{len(rows)} tests: CPU {sum(r[1] for r in rows):.0f} s, wall (summed over workers) "
-             f"{sum(r[2] for r in rows):.0f} s, machine CPU {sum(r[4] for r in rows):.0f} s", "",
+            nodeid, *times = line.split("\t")
+            rows.append((nodeid, path.stem, *map(float, times), *[0.0] * (3 - len(times))))
+    by = 4 if machine_wide else 2  # the column a row is ranked by
+    files = {}  # file -> [CPU, wall, machine CPU, tests]
+    for nodeid, _, cpu, wall, machine in rows:
+        total = files.setdefault(nodeid.split("::")[0], [0.0, 0.0, 0.0, 0])
+        for i, value in enumerate((cpu, wall, machine, 1)):
+            total[i] += value
+    lines = [f"{len(rows)} tests: CPU {sum(r[2] for r in rows):.0f} s, wall (summed over workers) "
+             f"{sum(r[3] for r in rows):.0f} s, machine CPU {sum(r[4] for r in rows):.0f} s", "",
              "| CPU s | wall s | machine CPU s | tests | file |", "|---:|---:|---:|---:|---|"]
     lines += [f"| {cpu:.1f} | {wall:.1f} | {machine:.1f} | {n} | `{name}` |"
-              for name, (cpu, wall, n, machine) in sorted(files.items(),
-                                                          key=lambda kv: -kv[1][3 if machine_wide else 0])]
+              for name, (cpu, wall, machine, n) in sorted(files.items(), key=lambda kv: -kv[1][by - 2])]
     lines += ["", "| CPU s | wall s | machine CPU s | worker | test |", "|---:|---:|---:|---|---|"]
     lines += [f"| {cpu:.1f} | {wall:.1f} | {machine:.1f} | {worker} | `{nodeid}` |"
-              for nodeid, cpu, wall, worker, machine in sorted(rows, key=lambda r: -r[key])[:top]]
+              for nodeid, worker, cpu, wall, machine in sorted(rows, key=lambda r: -r[by])[:top]]
     return "\n".join(lines)
 
 
